@@ -1,0 +1,167 @@
+// The one Database interface of the service: every table as Kysely sees it, on SQLite and MySQL.
+// Times are epoch milliseconds (BIGINT) and booleans are 0/1 integers on both dialects, so no
+// row needs converting per dialect; the API turns times into ISO-8601 strings.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Role = 'admin' | 'user';
+export type SessionKind = 'user' | 'workspace';
+export type CredentialType = 'ssh_key' | 'git_token' | 'ai_token';
+export type GitProvider = 'github' | 'gitlab' | 'forgejo';
+export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+/** SSH keys use the provider `ssh`, so the uniqueness of (user, type, provider, name) holds for them too. */
+export type CredentialProvider = GitProvider | AiProvider | 'ssh';
+export type TestStatus = 'valid' | 'invalid' | 'unreachable';
+export type RegistrationStatus = 'registered' | 'already_registered' | 'error' | 'pending';
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+export type AuditAction =
+  | 'create'
+  | 'read'
+  | 'update'
+  | 'delete'
+  | 'inject'
+  | 'test'
+  | 'register'
+  | 'login'
+  | 'logout'
+  | 'export'
+  | 'clear'
+  | 'rotate'
+  | 'user_add'
+  | 'user_disable'
+  | 'settings'
+  | 'restore';
+
+export interface UsersTable {
+  id: string; // uuid
+  username: string; // unique
+  password_hash: string; // scrypt, self-describing ("scrypt$N$r$p$salt$hash")
+  role: Role;
+  disabled: number; // 0 | 1
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string; // uuid
+  user_id: string;
+  token_hash: string; // sha256 hex of the 256-bit token; the token itself is never stored
+  kind: SessionKind;
+  workspace_id: string | null; // the container id a workspace session is bound to
+  created_at: number;
+  last_used_at: number;
+  expires_at: number; // sliding: last use + CREDENTIAL_SESSION_TIMEOUT
+  revoked_at: number | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+/** Per-user data keys, wrapped (AES-256-GCM) by the master key; never stored unwrapped. */
+export interface DataKeysTable {
+  user_id: string;
+  version: number; // per user, from 1
+  wrapped_key: string; // base64 of iv(12) | tag(16) | ciphertext(32)
+  master_key_id: string; // which master key wraps wrapped_key
+  previous_wrapped_key: string | null; // the wrap under the key rotated away from, for services still running on it
+  previous_master_key_id: string | null;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+export interface CredentialsTable {
+  id: string; // uuid
+  user_id: string;
+  type: CredentialType;
+  provider: CredentialProvider;
+  name: string;
+  username: string | null;
+  url: string | null;
+  env_var: string | null; // custom AI keys: the environment variable the key goes into
+  hint: string; // '…' + last 4 characters of a token; for SSH keys the key type
+  public_key: string | null; // SSH keys: OpenSSH public key with comment (not secret)
+  fingerprint: string | null; // SSH keys: 'SHA256:…'
+  secret_ciphertext: string; // base64
+  secret_iv: string; // base64, 12 bytes, fresh per encryption
+  secret_tag: string; // base64, 16 bytes
+  data_key_version: number;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  last_test_status: TestStatus | null;
+  last_test_detail: string | null;
+  last_test_at: number | null;
+}
+
+export interface SshKeyRegistrationsTable {
+  credential_id: string;
+  provider: GitProvider;
+  status: RegistrationStatus;
+  detail: string | null;
+  remote_id: string | null; // the provider's id of the key, to remove it later
+  checked_at: number;
+}
+
+export interface UserSettingsTable {
+  user_id: string;
+  auto_inject: number;
+  audit_logging: number;
+  clear_on_session_timeout: number;
+  updated_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>; // autoincrement: the cursor of audit.list
+  user_id: string | null; // null for a login attempt on an unknown username
+  username: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  credential_id: string | null;
+  credential_type: CredentialType | null;
+  provider: string | null;
+  name: string | null;
+  workspace_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  detail: string | null; // never a secret
+  timestamp: number;
+}
+
+/** What one injection wrote into a container, so clear removes exactly that. */
+export interface WorkspaceInjectionsTable {
+  id: string; // uuid
+  user_id: string;
+  workspace_id: string; // container id
+  workspace_name: string;
+  session_id: string | null; // the workspace session minted for this injection
+  manifest: string; // JSON: [{path, sha256, mode}] relative to the workspace user's home
+  injected_at: number;
+  cleared_at: number | null;
+}
+
+/** Key/value rows of the service itself: schema facts and the master key check. */
+export interface ServiceMetaTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  data_keys: DataKeysTable;
+  credentials: CredentialsTable;
+  ssh_key_registrations: SshKeyRegistrationsTable;
+  user_settings: UserSettingsTable;
+  audit_log: AuditLogTable;
+  workspace_injections: WorkspaceInjectionsTable;
+  service_meta: ServiceMetaTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type CredentialRow = Selectable<CredentialsTable>;
+export type NewCredentialRow = Insertable<CredentialsTable>;
+export type CredentialUpdate = Updateable<CredentialsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;
+export type InjectionRow = Selectable<WorkspaceInjectionsTable>;
