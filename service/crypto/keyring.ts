@@ -1,0 +1,275 @@
+// Envelope encryption of credential secrets: each user has random 32-byte data keys (versioned,
+// wrapped by the master key in data_keys); a secret is AES-256-GCM under its owner's data key,
+// bound by associated data to its row id and owner, so a ciphertext moved elsewhere fails.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors';
+import type { Executor, Store } from '../store/database';
+import { type DialectName, forUpdate, isUniqueViolation } from '../store/dialect';
+import type { CredentialRow, Database } from '../store/schema';
+import { DecryptionError, KEY_BYTES, open, seal } from './aesGcm';
+import type { MasterKey } from './masterKey';
+
+export interface EncryptedSecret {
+  secret_ciphertext: string;
+  secret_iv: string;
+  secret_tag: string;
+  data_key_version: number;
+}
+
+/** The columns of a credential row that decryption needs. */
+export type SecretRow = Pick<
+  CredentialRow,
+  'id' | 'user_id' | 'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version'
+>;
+
+/** service_meta key naming the master key a rotation in progress moves to. */
+export const ROTATION_META_KEY = 'rotation';
+export const KEY_CHECK_META_KEY = 'key_check';
+
+export const ROTATED_MESSAGE = 'the master key was rotated; restart with the new key';
+
+export function dataKeyAad(userId: string, version: number): string {
+  return `xares-credentials|data-key|v1|${userId}|${version}`;
+}
+
+function secretAad(userId: string, rowId: string, version: number): Buffer {
+  return Buffer.from(`xares-credentials|secret|v1|${userId}|${rowId}|${version}`, 'utf8');
+}
+
+interface CachedKey {
+  key: Buffer;
+  expiresAt: number;
+}
+
+export interface KeyRingOptions {
+  /** How long an unwrapped data key stays in memory (default 60 s). */
+  cacheTtlMs?: number;
+  /** Bound on cached keys (default 1000); the oldest is dropped first. */
+  maxCachedKeys?: number;
+}
+
+export class KeyRing {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly latestVersion = new Map<string, { version: number; expiresAt: number }>();
+  private readonly ttlMs: number;
+  private readonly maxCached: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly masterKey: MasterKey,
+    options: KeyRingOptions = {},
+  ) {
+    this.ttlMs = options.cacheTtlMs ?? 60_000;
+    this.maxCached = options.maxCachedKeys ?? 1000;
+  }
+
+  static forStore(store: Store, masterKey: MasterKey, options?: KeyRingOptions): KeyRing {
+    return new KeyRing(store.db, store.dialect, masterKey, options);
+  }
+
+  get masterKeyId(): string {
+    return this.masterKey.id;
+  }
+
+  /**
+   * Encrypts a secret for the credential row `rowId` of `userId`. Pass the transaction as `executor`
+   * when inside one: on SQLite a second connection would wait for the transaction's lock.
+   */
+  async encryptSecret(
+    userId: string,
+    rowId: string,
+    plaintext: string,
+    executor: Executor = this.db,
+  ): Promise<EncryptedSecret> {
+    const { version, key } = await this.currentDataKey(userId, executor);
+    const sealed = seal(key, Buffer.from(plaintext, 'utf8'), secretAad(userId, rowId, version));
+    return {
+      secret_ciphertext: sealed.ciphertext.toString('base64'),
+      secret_iv: sealed.iv.toString('base64'),
+      secret_tag: sealed.tag.toString('base64'),
+      data_key_version: version,
+    };
+  }
+
+  /** Decrypts a credential row's secret; AppError if it was altered, moved or the key is unknown. */
+  async decryptSecret(row: SecretRow, executor: Executor = this.db): Promise<string> {
+    const key = await this.dataKey(row.user_id, row.data_key_version, executor);
+    try {
+      const plain = open(
+        key,
+        {
+          iv: Buffer.from(row.secret_iv, 'base64'),
+          tag: Buffer.from(row.secret_tag, 'base64'),
+          ciphertext: Buffer.from(row.secret_ciphertext, 'base64'),
+        },
+        secretAad(row.user_id, row.id, row.data_key_version),
+      );
+      return plain.toString('utf8');
+    } catch (err) {
+      if (err instanceof DecryptionError) {
+        throw new AppError(
+          'INTERNAL_SERVER_ERROR',
+          'a stored secret could not be decrypted (it was altered or does not belong to this record)',
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Forgets every unwrapped key (tests, and after a user's keys are deleted). */
+  clearCache(): void {
+    // Not zero-filled: an operation awaiting between lookup and use may still hold the buffer.
+    this.cache.clear();
+    this.latestVersion.clear();
+  }
+
+  private async currentDataKey(
+    userId: string,
+    executor: Executor,
+  ): Promise<{ version: number; key: Buffer }> {
+    const now = Date.now();
+    const known = this.latestVersion.get(userId);
+    if (known && known.expiresAt > now) {
+      return { version: known.version, key: await this.dataKey(userId, known.version, executor) };
+    }
+    const row = await executor
+      .selectFrom('data_keys')
+      .select('version')
+      .where('user_id', '=', userId)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const current = row
+      ? { version: row.version, key: await this.dataKey(userId, row.version, executor) }
+      : await this.createDataKey(userId, executor);
+    // Inside a caller's transaction the row may still be rolled back: remember nothing then.
+    if (!executor.isTransaction) {
+      this.latestVersion.set(userId, { version: current.version, expiresAt: now + this.ttlMs });
+    }
+    return current;
+  }
+
+  /** Creates the user's first data key; refuses while this process holds a rotated-away key. */
+  private async createDataKey(
+    userId: string,
+    executor: Executor,
+  ): Promise<{ version: number; key: Buffer }> {
+    const create = async (trx: Executor): Promise<{ version: number; key: Buffer } | number> => {
+      // Locking the key check (MySQL) orders this insert against rotate-key's last step, so no
+      // key wrapped only by the old master key can appear after the rotation finished.
+      const meta = await forUpdate(
+        trx
+          .selectFrom('service_meta')
+          .select(['key', 'value'])
+          .where('key', 'in', [KEY_CHECK_META_KEY, ROTATION_META_KEY]),
+        this.dialect,
+      ).execute();
+      const check = meta.find((m) => m.key === KEY_CHECK_META_KEY);
+      const rotation = meta.find((m) => m.key === ROTATION_META_KEY);
+      if (!check) {
+        throw new AppError('INTERNAL_SERVER_ERROR', 'the database has no master key check yet');
+      }
+      const checkKeyId = (JSON.parse(check.value) as { keyId?: string }).keyId;
+      const rotatingTo = rotation ? (JSON.parse(rotation.value) as { to?: string }).to : undefined;
+      if (checkKeyId !== this.masterKey.id || (rotatingTo && rotatingTo !== this.masterKey.id)) {
+        throw new AppError('SERVICE_UNAVAILABLE', ROTATED_MESSAGE);
+      }
+      const existing = await trx
+        .selectFrom('data_keys')
+        .select('version')
+        .where('user_id', '=', userId)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (existing) return existing.version;
+      const version = 1;
+      const dataKey = randomBytes(KEY_BYTES);
+      await trx
+        .insertInto('data_keys')
+        .values({
+          user_id: userId,
+          version,
+          wrapped_key: this.masterKey.wrap(dataKey, dataKeyAad(userId, version)),
+          master_key_id: this.masterKey.id,
+          previous_wrapped_key: null,
+          previous_master_key_id: null,
+          created_at: Date.now(),
+          rotated_at: null,
+        })
+        .execute();
+      return { version, key: dataKey };
+    };
+    let created: { version: number; key: Buffer } | number;
+    try {
+      created = executor.isTransaction
+        ? await create(executor)
+        : await (executor as Kysely<Database>).transaction().execute(create);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Two requests created the user's first key at once: use the one that won.
+      const row = await executor
+        .selectFrom('data_keys')
+        .select('version')
+        .where('user_id', '=', userId)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      created = row.version;
+    }
+    if (typeof created === 'number') {
+      return { version: created, key: await this.dataKey(userId, created, executor) };
+    }
+    if (!executor.isTransaction) this.remember(userId, created.version, created.key);
+    return created;
+  }
+
+  private async dataKey(userId: string, version: number, executor: Executor): Promise<Buffer> {
+    const cacheKey = `${userId}:${version}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached.key;
+    const row = await executor
+      .selectFrom('data_keys')
+      .select(['wrapped_key', 'master_key_id', 'previous_wrapped_key', 'previous_master_key_id'])
+      .where('user_id', '=', userId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!row) {
+      throw new AppError('INTERNAL_SERVER_ERROR', 'a stored secret has lost its data key');
+    }
+    // After a rotation this process may still hold the old key: the previous wrap serves it.
+    const wrapped =
+      row.master_key_id === this.masterKey.id
+        ? row.wrapped_key
+        : row.previous_master_key_id === this.masterKey.id
+          ? row.previous_wrapped_key
+          : null;
+    if (!wrapped) throw new AppError('SERVICE_UNAVAILABLE', ROTATED_MESSAGE);
+    let key: Buffer;
+    try {
+      key = this.masterKey.unwrap(wrapped, dataKeyAad(userId, version));
+    } catch (err) {
+      if (err instanceof DecryptionError) {
+        throw new AppError('INTERNAL_SERVER_ERROR', 'a data key could not be unwrapped', {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    if (!executor.isTransaction) this.remember(userId, version, key);
+    return key;
+  }
+
+  private remember(userId: string, version: number, key: Buffer): void {
+    const cacheKey = `${userId}:${version}`;
+    this.cache.delete(cacheKey);
+    while (this.cache.size >= this.maxCached) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+    this.cache.set(cacheKey, { key, expiresAt: Date.now() + this.ttlMs });
+  }
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../../service/errors';
+import { KeyRing } from '../../../service/crypto/keyring';
+import { MasterKey } from '../../../service/crypto/masterKey';
+import { forEachDialect, type TestStore } from '../../support/databases';
+
+async function addUser(store: TestStore): Promise<string> {
+  const id = randomUUID();
+  const now = Date.now();
+  await store.db
+    .insertInto('users')
+    .values({
+      id,
+      username: `u-${id.slice(0, 8)}`,
+      password_hash: 'x',
+      role: 'user',
+      disabled: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+function flipByte(base64: string, index = 0): string {
+  const bytes = Buffer.from(base64, 'base64');
+  bytes[index] = (bytes[index] ?? 0) ^ 0x01;
+  return bytes.toString('base64');
+}
+
+forEachDialect('crypto/keyring', (ctx) => {
+  it('round-trips a secret for its row and owner', async () => {
+    const userId = await addUser(ctx());
+    const rowId = randomUUID();
+    const enc = await ctx().keyring.encryptSecret(userId, rowId, 'ghp_round_trip_é✓');
+    assert.equal(Buffer.from(enc.secret_iv, 'base64').length, 12);
+    assert.equal(Buffer.from(enc.secret_tag, 'base64').length, 16);
+    assert.equal(enc.data_key_version, 1);
+    const plain = await ctx().keyring.decryptSecret({ id: rowId, user_id: userId, ...enc });
+    assert.equal(plain, 'ghp_round_trip_é✓');
+  });
+
+  it('gives different ciphertexts and IVs for the same plaintext twice', async () => {
+    const userId = await addUser(ctx());
+    const rowId = randomUUID();
+    const a = await ctx().keyring.encryptSecret(userId, rowId, 'same-secret');
+    const b = await ctx().keyring.encryptSecret(userId, rowId, 'same-secret');
+    assert.notEqual(a.secret_ciphertext, b.secret_ciphertext);
+    assert.notEqual(a.secret_iv, b.secret_iv);
+  });
+
+  for (const field of ['secret_iv', 'secret_tag', 'secret_ciphertext'] as const) {
+    it(`fails to decrypt when one byte of ${field} is changed`, async () => {
+      const userId = await addUser(ctx());
+      const rowId = randomUUID();
+      const enc = await ctx().keyring.encryptSecret(userId, rowId, 'tamper-me-please');
+      for (const index of [0, 5]) {
+        const tampered = {
+          id: rowId,
+          user_id: userId,
+          ...enc,
+          [field]: flipByte(enc[field], index),
+        };
+        await assert.rejects(ctx().keyring.decryptSecret(tampered), (err: unknown) => {
+          assert.ok(err instanceof AppError);
+          assert.equal(err.code, 'INTERNAL_SERVER_ERROR');
+          assert.doesNotMatch(err.message, /tamper-me/);
+          return true;
+        });
+      }
+    });
+  }
+
+  it('fails when a ciphertext is copied to another row id or another user', async () => {
+    const alice = await addUser(ctx());
+    const bob = await addUser(ctx());
+    const rowId = randomUUID();
+    const enc = await ctx().keyring.encryptSecret(alice, rowId, 'alice-secret');
+    await ctx().keyring.encryptSecret(bob, randomUUID(), 'bob-has-a-key-too');
+    await assert.rejects(
+      ctx().keyring.decryptSecret({ id: randomUUID(), user_id: alice, ...enc }),
+      AppError,
+    );
+    await assert.rejects(
+      ctx().keyring.decryptSecret({ id: rowId, user_id: bob, ...enc }),
+      AppError,
+    );
+  });
+
+  it('fails with another master key, and does not mint data keys once the key check moved', async () => {
+    const userId = await addUser(ctx());
+    const rowId = randomUUID();
+    const enc = await ctx().keyring.encryptSecret(userId, rowId, 'only-for-the-right-key');
+    const stranger = new KeyRing(ctx().db, ctx().dialect, MasterKey.generate());
+    await assert.rejects(
+      stranger.decryptSecret({ id: rowId, user_id: userId, ...enc }),
+      (err: unknown) => err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE',
+    );
+    const newcomer = await addUser(ctx());
+    await assert.rejects(
+      stranger.encryptSecret(newcomer, randomUUID(), 'x'),
+      (err: unknown) =>
+        err instanceof AppError &&
+        err.code === 'SERVICE_UNAVAILABLE' &&
+        /rotated; restart with the new key/.test(err.message),
+    );
+  });
+
+  it('creates one data key when many first encryptions race', async () => {
+    const userId = await addUser(ctx());
+    const ring = new KeyRing(ctx().db, ctx().dialect, ctx().masterKey);
+    const rows = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const id = randomUUID();
+        return { id, user_id: userId, ...(await ring.encryptSecret(userId, id, `s${i}`)) };
+      }),
+    );
+    const keys = await ctx()
+      .db.selectFrom('data_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .execute();
+    assert.equal(keys.length, 1);
+    const fresh = new KeyRing(ctx().db, ctx().dialect, ctx().masterKey);
+    for (const [i, row] of rows.entries()) assert.equal(await fresh.decryptSecret(row), `s${i}`);
+  });
+
+  it('stores data keys only wrapped, with fresh IVs', async () => {
+    const a = await addUser(ctx());
+    const b = await addUser(ctx());
+    await ctx().keyring.encryptSecret(a, randomUUID(), 'x');
+    await ctx().keyring.encryptSecret(b, randomUUID(), 'y');
+    const rows = await ctx()
+      .db.selectFrom('data_keys')
+      .selectAll()
+      .where('user_id', 'in', [a, b])
+      .execute();
+    assert.equal(rows.length, 2);
+    for (const r of rows) {
+      assert.equal(Buffer.from(r.wrapped_key, 'base64').length, 12 + 16 + 32);
+      assert.equal(r.master_key_id, ctx().masterKey.id);
+    }
+    assert.notEqual(rows[0]?.wrapped_key.slice(0, 16), rows[1]?.wrapped_key.slice(0, 16));
+  });
+});
