@@ -1,0 +1,393 @@
+// The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
+// procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------
+
+/** C0 control characters and DEL: CR, LF and NUL would let a value break out of headers, files or logs. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** A string without control characters, with a limit and messages that name the field. */
+function plainText(field: string, max: number) {
+  return z
+    .string({ error: `${field} must be text` })
+    .max(max, `${field} must be at most ${max} characters`)
+    .refine((v) => !CONTROL_CHARACTERS.test(v), `${field} must not contain control characters`);
+}
+
+export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+export const NameSchema = z
+  .string({ error: 'name must be text' })
+  .min(1, 'name must not be empty')
+  .max(100, 'name must be at most 100 characters')
+  .regex(NAME_PATTERN, "name may contain only letters, digits, '.', '_' and '-'");
+
+export const IdSchema = z
+  .string({ error: 'id must be text' })
+  .min(1, 'id must not be empty')
+  .max(64, 'id must be at most 64 characters')
+  .regex(/^[A-Za-z0-9-]+$/, 'id is not a valid id');
+
+export const TokenSecretSchema = plainText('token', 4096).refine(
+  (v) => v.length > 0,
+  'token must not be empty',
+);
+
+/** A provider account name (GitHub login, GitLab username, ...). */
+export const AccountNameSchema = plainText('username', 255);
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Provider URLs: https, or http only to a loopback host (tests and local forges). */
+export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'url must be a URL such as https://git.example.com' });
+    return;
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  ctx.addIssue({ code: 'custom', message: 'url must use https (plain http only for loopback)' });
+});
+
+export const EnvVarSchema = z
+  .string({ error: 'envVar must be text' })
+  .max(100, 'envVar must be at most 100 characters')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'envVar must be an environment variable name like MY_API_KEY');
+
+const IsoDateSchema = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO-8601 date-time such as 2026-12-31T00:00:00Z',
+});
+
+export const GIT_PROVIDERS = ['github', 'gitlab', 'forgejo'] as const;
+export const AI_PROVIDERS = ['openai', 'anthropic', 'google', 'custom'] as const;
+export const GitProviderSchema = z.enum(GIT_PROVIDERS, {
+  error: 'provider must be one of github, gitlab, forgejo',
+});
+export const AiProviderSchema = z.enum(AI_PROVIDERS, {
+  error: 'provider must be one of openai, anthropic, google, custom',
+});
+export const TokenProviderSchema = z.enum([...GIT_PROVIDERS, ...AI_PROVIDERS], {
+  error: 'provider must be one of github, gitlab, forgejo, openai, anthropic, google, custom',
+});
+export const TokenTypeSchema = z.enum(['git_token', 'ai_token'], {
+  error: "type must be 'git_token' or 'ai_token'",
+});
+
+export type GitProvider = z.infer<typeof GitProviderSchema>;
+export type AiProvider = z.infer<typeof AiProviderSchema>;
+export type TokenProvider = z.infer<typeof TokenProviderSchema>;
+export type TokenType = z.infer<typeof TokenTypeSchema>;
+
+export function tokenTypeOf(provider: TokenProvider): TokenType {
+  return (GIT_PROVIDERS as readonly string[]).includes(provider) ? 'git_token' : 'ai_token';
+}
+
+const EmptyInput = z.object({}).optional();
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+export const RoleSchema = z.enum(['admin', 'user']);
+export const UserSchema = z.object({ id: z.string(), username: z.string(), role: RoleSchema });
+export const OkSchema = z.object({ ok: z.literal(true) });
+
+export const RegistrationSchema = z.object({
+  provider: GitProviderSchema,
+  status: z.enum(['registered', 'already_registered', 'error', 'pending']),
+  detail: z.string().nullable(),
+  checkedAt: z.string(),
+});
+
+export const SshKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  keyType: z.string(),
+  publicKey: z.string(),
+  fingerprint: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  registrations: z.array(RegistrationSchema),
+});
+
+export const TestStatusSchema = z.enum(['valid', 'invalid', 'unreachable']);
+
+export const TokenInfoSchema = z.object({
+  id: z.string(),
+  type: TokenTypeSchema,
+  provider: TokenProviderSchema,
+  name: z.string(),
+  username: z.string().nullable(),
+  url: z.string().nullable(),
+  envVar: z.string().nullable(),
+  hint: z.string(),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  lastTest: z
+    .object({ status: TestStatusSchema, detail: z.string(), checkedAt: z.string() })
+    .nullable(),
+});
+
+export const TokenTestResultSchema = z.object({
+  success: z.boolean(),
+  status: TestStatusSchema,
+  detail: z.string(),
+  account: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+  expiresAt: z.string().nullable().optional(),
+});
+
+export const RegisterResultSchema = z.object({
+  provider: GitProviderSchema,
+  status: z.enum(['registered', 'already_registered', 'error']),
+  detail: z.string(),
+});
+
+export const SettingsSchema = z.object({
+  autoInject: z.boolean(),
+  auditLogging: z.boolean(),
+  clearOnSessionTimeout: z.boolean(),
+});
+
+export const AuditActionSchema = z.enum([
+  'create',
+  'read',
+  'update',
+  'delete',
+  'inject',
+  'test',
+  'register',
+  'login',
+  'logout',
+  'export',
+  'clear',
+  'rotate',
+  'user_add',
+  'user_disable',
+  'settings',
+  'restore',
+]);
+
+export const AuditEntrySchema = z.object({
+  id: z.number(),
+  action: AuditActionSchema,
+  outcome: z.enum(['success', 'failure', 'denied']),
+  credentialId: z.string().nullable(),
+  credentialType: z.enum(['ssh_key', 'git_token', 'ai_token']).nullable(),
+  provider: z.string().nullable(),
+  name: z.string().nullable(),
+  workspaceId: z.string().nullable(),
+  ipAddress: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  detail: z.string().nullable(),
+  timestamp: z.string(),
+});
+
+export const AuditPageSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  nextCursor: z.number().nullable(),
+});
+
+export const WorkspaceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  injectedAt: z.string().nullable(),
+});
+
+export const InjectResultSchema = z.object({
+  injected: z.literal(true),
+  workspaceId: z.string(),
+  files: z.array(z.string()),
+});
+export const ClearResultSchema = z.object({ cleared: z.literal(true), files: z.array(z.string()) });
+export const ClearAllResultSchema = z.object({
+  deleted: z.number(),
+  workspacesCleared: z.number(),
+});
+
+export const GitCredentialSchema = z.object({ username: z.string(), password: z.string() });
+
+export const LoginResultSchema = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: UserSchema,
+});
+
+export const MeSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: RoleSchema,
+  sessionKind: z.enum(['user', 'workspace']),
+  workspaceId: z.string().nullable(),
+});
+
+export type User = z.infer<typeof UserSchema>;
+export type SshKey = z.infer<typeof SshKeySchema>;
+export type SshKeyRegistration = z.infer<typeof RegistrationSchema>;
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+export type TokenTestResult = z.infer<typeof TokenTestResultSchema>;
+export type RegisterResult = z.infer<typeof RegisterResultSchema>;
+export type Settings = z.infer<typeof SettingsSchema>;
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+export type InjectResult = z.infer<typeof InjectResultSchema>;
+export type ClearResult = z.infer<typeof ClearResultSchema>;
+export type ClearAllResult = z.infer<typeof ClearAllResultSchema>;
+export type GitCredential = z.infer<typeof GitCredentialSchema>;
+export type LoginResult = z.infer<typeof LoginResultSchema>;
+export type Me = z.infer<typeof MeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+export const LoginInput = z.object({
+  username: plainText('username', 100).refine((v) => v.length > 0, 'username must not be empty'),
+  password: z
+    .string({ error: 'password must be text' })
+    .min(1, 'password must not be empty')
+    .max(1024, 'password must be at most 1024 characters'),
+});
+export const LogoutInput = EmptyInput;
+
+export const GenerateSshKeyInput = z
+  .object({
+    name: NameSchema.optional(),
+    comment: plainText('comment', 200).optional(),
+    replace: z.boolean({ error: 'replace must be true or false' }).optional(),
+  })
+  .optional();
+export const ImportSshKeyInput = z.object({
+  name: NameSchema.optional(),
+  privateKey: z
+    .string({ error: 'privateKey must be text' })
+    .min(1, 'privateKey must not be empty')
+    .max(16384, 'privateKey must be at most 16384 characters'),
+  passphrase: z
+    .string({ error: 'passphrase must be text' })
+    .max(1024, 'passphrase must be at most 1024 characters')
+    .optional(),
+});
+export const SshKeyByNameInput = z.object({ name: NameSchema });
+export const ByIdInput = z.object({ id: IdSchema });
+export const RegisterSshKeyInput = z.object({ id: IdSchema, provider: GitProviderSchema });
+
+const ExpiresAtInput = IsoDateSchema.nullable().optional();
+
+export const CreateTokenInput = z
+  .object({
+    type: TokenTypeSchema,
+    provider: TokenProviderSchema,
+    name: NameSchema.optional(),
+    token: TokenSecretSchema,
+    username: AccountNameSchema.optional(),
+    url: ProviderUrlSchema.optional(),
+    envVar: EnvVarSchema.optional(),
+    expiresAt: ExpiresAtInput,
+  })
+  .superRefine((v, ctx) => {
+    if (tokenTypeOf(v.provider) !== v.type) {
+      const kind = v.type === 'git_token' ? 'a git provider' : 'an AI provider';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider'],
+        message: `provider ${v.provider} is not ${kind}`,
+      });
+    }
+    if (v.provider === 'custom' && !v.envVar) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['envVar'],
+        message: 'a custom AI key needs envVar, the variable it is exported as',
+      });
+    }
+    if (v.provider !== 'custom' && v.envVar !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['envVar'],
+        message: 'envVar is only for custom AI keys',
+      });
+    }
+  });
+
+export const ListTokensInput = z.object({ type: TokenTypeSchema.optional() }).optional();
+
+export const UpdateTokenInput = z.object({
+  id: IdSchema,
+  token: TokenSecretSchema.optional(),
+  username: AccountNameSchema.nullable().optional(),
+  url: ProviderUrlSchema.nullable().optional(),
+  name: NameSchema.optional(),
+  envVar: EnvVarSchema.optional(),
+  expiresAt: ExpiresAtInput,
+});
+
+export const SettingsUpdateInput = z.object({
+  autoInject: z.boolean({ error: 'autoInject must be true or false' }).optional(),
+  auditLogging: z.boolean({ error: 'auditLogging must be true or false' }).optional(),
+  clearOnSessionTimeout: z
+    .boolean({ error: 'clearOnSessionTimeout must be true or false' })
+    .optional(),
+});
+
+export const AuditListInput = z
+  .object({
+    limit: z
+      .number({ error: 'limit must be a number' })
+      .int('limit must be a whole number')
+      .min(1, 'limit must be at least 1')
+      .max(1000, 'limit must be at most 1000')
+      .optional(),
+    before: z
+      .number({ error: 'before must be a number' })
+      .int('before must be a whole number')
+      .positive()
+      .optional(),
+    action: AuditActionSchema.optional(),
+  })
+  .optional();
+
+export const AuditExportInput = z.object({
+  format: z.enum(['json', 'csv'], { error: "format must be 'json' or 'csv'" }),
+  since: IsoDateSchema.optional(),
+});
+export const AuditExportSchema = z.object({ format: z.enum(['json', 'csv']), content: z.string() });
+export type AuditExport = z.infer<typeof AuditExportSchema>;
+
+/** Docker container ids or names, as the user sees them. */
+export const WorkspaceIdSchema = z
+  .string({ error: 'workspaceId must be text' })
+  .min(1, 'workspaceId must not be empty')
+  .max(128, 'workspaceId must be at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'workspaceId is not a valid container id or name');
+export const WorkspaceInput = z.object({ workspaceId: WorkspaceIdSchema });
+
+export const GitCredentialInput = z.object({
+  protocol: plainText('protocol', 20).refine((v) => v.length > 0, 'protocol must not be empty'),
+  host: plainText('host', 300).refine((v) => v.length > 0, 'host must not be empty'),
+  path: plainText('path', 2048).optional(),
+});
+
+export type CreateTokenInputT = z.infer<typeof CreateTokenInput>;
+export type UpdateTokenInputT = z.infer<typeof UpdateTokenInput>;
+export type GenerateSshKeyInputT = NonNullable<z.infer<typeof GenerateSshKeyInput>>;
+export type ImportSshKeyInputT = z.infer<typeof ImportSshKeyInput>;
+export type SettingsUpdateInputT = z.infer<typeof SettingsUpdateInput>;
+export type AuditListInputT = NonNullable<z.infer<typeof AuditListInput>>;
+export type AuditExportInputT = z.infer<typeof AuditExportInput>;
+export type GitCredentialInputT = z.infer<typeof GitCredentialInput>;

@@ -1,0 +1,47 @@
+// tokens.*: git tokens and AI keys; answers carry a hint, never the token.
+import { z } from 'zod';
+import { createToken, deleteToken, listTokens, testToken, updateToken } from '../domain/tokens';
+import { protectedProcedure, router, userProcedure } from '../trpc';
+import {
+  ByIdInput,
+  CreateTokenInput,
+  ListTokensInput,
+  OkSchema,
+  TokenInfoSchema,
+  TokenTestResultSchema,
+  UpdateTokenInput,
+} from './schemas';
+
+export const tokensRouter = router({
+  create: userProcedure
+    .input(CreateTokenInput)
+    .output(TokenInfoSchema)
+    .mutation(({ ctx, input }) => createToken(ctx, input)),
+  list: protectedProcedure
+    .input(ListTokensInput)
+    .output(z.array(TokenInfoSchema))
+    .query(({ ctx, input }) => listTokens(ctx, input?.type)),
+  update: userProcedure
+    .meta({
+      openapi: { method: 'PUT', path: '/tokens/{id}', tags: ['tokens'], summary: 'Change a token' },
+    })
+    .input(UpdateTokenInput)
+    .output(TokenInfoSchema)
+    .mutation(({ ctx, input }) => updateToken(ctx, input)),
+  delete: userProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/tokens/{id}',
+        tags: ['tokens'],
+        summary: 'Delete a token',
+      },
+    })
+    .input(ByIdInput)
+    .output(OkSchema)
+    .mutation(({ ctx, input }) => deleteToken(ctx, input.id)),
+  test: userProcedure
+    .input(ByIdInput)
+    .output(TokenTestResultSchema)
+    .mutation(({ ctx, input }) => testToken(ctx, input.id)),
+});

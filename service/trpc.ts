@@ -1,0 +1,140 @@
+// initTRPC for the service: the procedure builders (public, protected = any session, user = user
+// sessions only), AppError -> TRPCError mapped once, and an error shape without stack, SQL or secret.
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { Context } from './context';
+import { authenticate } from './domain/auth';
+import { AppError } from './errors';
+
+/** Procedure metadata: the REST mirror's path (trpc-to-openapi) and its success status. */
+export type Meta = OpenApiMeta<{ successStatus?: number }>;
+
+/** One issue of an input, as the client may show it next to a field. */
+export interface PublicIssue {
+  path: string;
+  message: string;
+}
+
+interface IssueLike {
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  message: string;
+}
+
+function issuesOf(cause: unknown): IssueLike[] | null {
+  if (cause && typeof cause === 'object' && 'issues' in cause && Array.isArray(cause.issues)) {
+    return cause.issues as IssueLike[];
+  }
+  return null;
+}
+
+function issuePath(issue: IssueLike): string {
+  return (issue.path ?? [])
+    .map((p) => (typeof p === 'object' ? String(p.key) : String(p)))
+    .join('.');
+}
+
+/** The zod issues of an input as one sentence: "name: must not be empty; token: is required". */
+export function describeIssues(issues: IssueLike[]): string {
+  const parts = issues.slice(0, 10).map((i) => {
+    const path = issuePath(i);
+    // Our own messages already name the field; zod's generic ones do not.
+    const message = i.message.replace(/^Invalid input: /, '');
+    return path && !message.startsWith(path) ? `${path}: ${message}` : message;
+  });
+  return `invalid input: ${parts.join('; ')}`;
+}
+
+/** The message a client may see for an error; never the text of an unexpected failure. */
+export function publicMessage(error: TRPCError): string {
+  const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : null;
+  if (issues) return describeIssues(issues);
+  switch (error.code) {
+    case 'INTERNAL_SERVER_ERROR':
+      return 'internal error';
+    case 'PARSE_ERROR':
+      // JSON.parse messages quote the input, which may be a secret.
+      return 'the request body is not valid JSON';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'the request body is larger than 64 KiB';
+    default:
+      return error.message;
+  }
+}
+
+export function publicIssues(error: TRPCError): PublicIssue[] | undefined {
+  const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : null;
+  return issues?.map((i) => ({ path: issuePath(i), message: i.message }));
+}
+
+/** Errors that mean a bug or an outage rather than a caller's mistake: these get logged. */
+export function isUnexpected(error: TRPCError): boolean {
+  return error.code === 'INTERNAL_SERVER_ERROR';
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const issues = publicIssues(error);
+      return {
+        code: shape.code,
+        message: publicMessage(error),
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          ...(issues ? { issues } : {}),
+        },
+      };
+    },
+  });
+
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({
+    code: error.code as TRPC_ERROR_CODE_KEY,
+    message: error.message,
+    cause: error,
+  });
+}
+
+/** The one place AppError becomes a TRPCError with the same code and message. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    throw toTRPCError(result.error.cause);
+  }
+  return result;
+});
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(mapAppErrors);
+
+/** Any valid session, user or workspace: resolves the bearer token into a caller. */
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const token = ctx.request.bearerToken;
+  const caller = token ? await authenticate(ctx.deps, token, ctx.request) : null;
+  if (!caller) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'sign in first: the session is missing, expired or revoked',
+    });
+  }
+  return next({ ctx: { caller } });
+});
+
+/** User sessions only: a workspace session may not manage credentials. */
+export const userProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.sessionKind !== 'user') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'a workspace session cannot do this; sign in as the user',
+    });
+  }
+  return next();
+});
