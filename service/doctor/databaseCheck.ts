@@ -1,0 +1,109 @@
+// Checks the database is reachable and its schema current, without creating or changing
+// anything: a missing SQLite file is reported, not made, and migrations are only listed.
+import { existsSync } from 'node:fs';
+import { sql } from 'kysely';
+import type { Config } from '../config';
+import { openStore, type Store } from '../store/database';
+import { parseDatabaseUrl } from '../store/dialect';
+import { pendingMigrations } from '../store/migrations';
+import { redactDatabaseUrl } from './redact';
+import { describeError, withTimeout } from './timeout';
+import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
+
+export interface DatabaseProbe {
+  result: CheckResult;
+  /** The open store when the database answered; the caller closes it. */
+  store?: Store;
+}
+
+function fixFor(err: unknown, dialect: 'sqlite' | 'mysql', database: string): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+    return 'correct the user and password in CREDENTIAL_DATABASE_URL, or grant that user access';
+  }
+  if (code === 'ER_BAD_DB_ERROR') {
+    return `create the database (CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4) or correct its name in CREDENTIAL_DATABASE_URL`;
+  }
+  if (dialect === 'sqlite') {
+    return 'make the SQLite file and its folder readable and writable by the service user';
+  }
+  return 'start MySQL, or correct the host, port, user and password in CREDENTIAL_DATABASE_URL';
+}
+
+export async function checkDatabase(config: Config): Promise<DatabaseProbe> {
+  const target = parseDatabaseUrl(config.databaseUrl);
+  const shown = redactDatabaseUrl(config.databaseUrl);
+  if (target.dialect === 'sqlite' && !existsSync(target.file)) {
+    return {
+      result: {
+        name: 'database',
+        status: 'warn',
+        message: `the SQLite file ${target.file} does not exist yet`,
+        fix: 'run `xares-credentials migrate` (or start the service) to create it',
+      },
+    };
+  }
+  const database = target.dialect === 'sqlite' ? target.file : target.database;
+  let store: Store | undefined;
+  try {
+    store = await openStore(config.databaseUrl);
+    const db = store.db;
+    await withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, `the database at ${shown}`);
+    const pending = await withTimeout(
+      pendingMigrations(db),
+      PROBE_TIMEOUT_MS,
+      `the database at ${shown}`,
+    );
+    const applied = await appliedCount(store);
+    if (pending.length && applied === 0) {
+      return {
+        store,
+        result: {
+          name: 'database',
+          status: 'warn',
+          message: `${shown} answers but has no schema yet`,
+          fix: 'run `xares-credentials migrate` before the first start',
+        },
+      };
+    }
+    if (pending.length) {
+      return {
+        store,
+        result: {
+          name: 'database',
+          status: 'fail',
+          message: `${shown} answers but its schema is behind: ${pending.length} migration(s) pending (${pending.join(', ')})`,
+          fix: 'back up, then run `xares-credentials migrate`',
+        },
+      };
+    }
+    return {
+      store,
+      result: {
+        name: 'database',
+        status: 'ok',
+        message: `${shown} answers; schema current (${applied} migration(s) applied)`,
+      },
+    };
+  } catch (err) {
+    await store?.close().catch(() => undefined);
+    return {
+      result: {
+        name: 'database',
+        status: 'fail',
+        message: `cannot use the database ${shown}: ${describeError(err)}`,
+        fix: fixFor(err, target.dialect, database),
+      },
+    };
+  }
+}
+
+/** How many migrations the database records as applied (0 when it has no migration table). */
+async function appliedCount(store: Store): Promise<number> {
+  const tables = await store.db.introspection.getTables();
+  if (!tables.some((t) => t.name === 'schema_migrations')) return 0;
+  const row = await sql<{
+    n: number | string;
+  }>`select count(*) as n from schema_migrations`.execute(store.db);
+  return Number(row.rows[0]?.n ?? 0);
+}

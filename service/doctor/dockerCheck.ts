@@ -1,0 +1,125 @@
+// Checks the Docker engine injection uses (DOCKER_HOST): reachable, its version, and that every
+// API section injection needs is allowed, which matters behind a socket proxy. Changes nothing.
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { describeError, withTimeout } from './timeout';
+import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/** dockerode options for a DOCKER_HOST value (unix://PATH or tcp://HOST:PORT); throws if unsupported. */
+export function dockerOptionsFor(dockerHost: string | undefined): Docker.DockerOptions {
+  if (!dockerHost) return { socketPath: DEFAULT_SOCKET, timeout: PROBE_TIMEOUT_MS };
+  if (dockerHost.startsWith('unix://')) {
+    return { socketPath: dockerHost.slice('unix://'.length), timeout: PROBE_TIMEOUT_MS };
+  }
+  const url = new URL(dockerHost);
+  if (url.protocol === 'tcp:' || url.protocol === 'http:') {
+    return {
+      host: url.hostname,
+      port: Number(url.port || 2375),
+      protocol: 'http',
+      timeout: PROBE_TIMEOUT_MS,
+    };
+  }
+  throw new Error(`DOCKER_HOST scheme '${url.protocol}' is not supported (use unix:// or tcp://)`);
+}
+
+function statusCodeOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Probes one API section without side effects: a request about an object that does not exist
+ * answers 404 when the section is allowed, and 403 when a socket proxy blocks it.
+ */
+async function sectionAllowed(probe: () => Promise<unknown>, what: string): Promise<boolean> {
+  try {
+    await withTimeout(probe(), PROBE_TIMEOUT_MS, what);
+    return true;
+  } catch (err) {
+    const status = statusCodeOf(err);
+    if (status === 404) return true;
+    if (status === 403) return false;
+    throw err;
+  }
+}
+
+/** Asks for the events of the last second, a bounded stream, and closes it at once. */
+async function probeEvents(docker: Docker): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const stream = await docker.getEvents({ since: now - 1, until: now });
+  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}
+
+export async function checkDocker(dockerHost: string | undefined): Promise<CheckResult> {
+  const where = dockerHost ?? `unix://${DEFAULT_SOCKET}`;
+  let docker: Docker;
+  try {
+    docker = new Docker(dockerOptionsFor(dockerHost));
+  } catch (err) {
+    return {
+      name: 'docker',
+      status: 'fail',
+      message: describeError(err),
+      fix: 'set DOCKER_HOST to unix:///var/run/docker.sock or tcp://docker-proxy:2375',
+    };
+  }
+  let version: Docker.DockerVersion;
+  try {
+    await withTimeout(docker.ping(), PROBE_TIMEOUT_MS, `Docker at ${where}`);
+    version = await withTimeout(docker.version(), PROBE_TIMEOUT_MS, `Docker at ${where}`);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    const fix =
+      code === 'EACCES'
+        ? `the service's user may not open ${where}: use the socket proxy of docker-compose.yml, or add the user to the docker group`
+        : statusCodeOf(err) === 403
+          ? 'the socket proxy must allow PING=1 and VERSION=1'
+          : `start the Docker engine, or set DOCKER_HOST to where it listens (compose: tcp://docker-proxy:2375)`;
+    return {
+      name: 'docker',
+      status: 'fail',
+      message: `cannot reach the Docker engine at ${where}: ${describeError(err)}`,
+      fix,
+    };
+  }
+
+  // A random name no container or exec instance has, so the probes touch nothing.
+  const ghost = `xares-doctor-probe-${randomBytes(8).toString('hex')}`;
+  const probes: Array<[string, () => Promise<unknown>]> = [
+    ['containers', () => docker.listContainers({ limit: 1 })],
+    ['archive', () => docker.getContainer(ghost).getArchive({ path: '/' })],
+    ['exec', () => docker.getExec(ghost).inspect()],
+    ['POST', () => docker.getContainer(ghost).exec({ Cmd: ['true'] })],
+    ['events', () => probeEvents(docker)],
+  ];
+  const blocked: string[] = [];
+  try {
+    for (const [section, probe] of probes) {
+      if (!(await sectionAllowed(probe, `Docker ${section} API`))) blocked.push(section);
+    }
+  } catch (err) {
+    return {
+      name: 'docker',
+      status: 'fail',
+      message: `Docker at ${where} answered, but probing its API failed: ${describeError(err)}`,
+      fix: 'check the engine and any proxy in front of it',
+    };
+  }
+  const engine = `Docker ${version.Version} (API ${version.ApiVersion}) at ${where}`;
+  if (blocked.length) {
+    return {
+      name: 'docker',
+      status: 'fail',
+      message: `${engine} refuses ${blocked.join(', ')}, which injection needs`,
+      fix: 'allow CONTAINERS=1, EXEC=1, EVENTS=1 and POST=1 in the socket proxy',
+    };
+  }
+  return {
+    name: 'docker',
+    status: 'ok',
+    message: `${engine}; containers, archive, exec and events allowed`,
+  };
+}
