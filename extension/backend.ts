@@ -1,0 +1,311 @@
+// Host-side operations on the user's credentials, shared by the palette commands and the view:
+// each call runs with the stored session, maps errors once (client.ts), and returns the
+// protocol's view models, copying fields one by one so a secret can never ride along.
+import type {
+  AuditEntryView,
+  SecuritySettings,
+  SshKeyView,
+  TestResultView,
+  TokenView,
+  ViewState,
+} from '../protocol/model';
+import type { SaveTokenParams } from '../protocol/messages';
+import { createServiceClient, ServiceError, toServiceError } from './client';
+import type { ServiceClient } from './client';
+import { Disposable, Emitter } from './disposable';
+import type { AuthService, SessionStore, StoredSession } from './session';
+
+export interface BackendOptions {
+  serviceUrl: () => Promise<string>;
+  workspaceId: () => string;
+  /** Told when the service rejected the session (expired or revoked). */
+  onUnauthorized: () => void;
+}
+
+type Iso = string | Date | null | undefined;
+const iso = (v: Iso): string | null =>
+  v == null ? null : v instanceof Date ? v.toISOString() : String(v);
+
+export const NOT_SIGNED_IN = 'You are not signed in to XaresAICoder Credentials. Sign in first.';
+
+export class CredentialsBackend extends Disposable {
+  private readonly tokensChanged = this._register(new Emitter<TokenView[] | undefined>());
+  /** The user's tokens after every load, save or test; undefined when signed out. */
+  readonly onDidChangeTokens = this.tokensChanged.event;
+
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly options: BackendOptions,
+  ) {
+    super();
+  }
+
+  private async call<T>(
+    work: (client: ServiceClient, session: StoredSession) => Promise<T>,
+  ): Promise<T> {
+    const url = await this.options.serviceUrl();
+    const session = await this.sessions.get(url);
+    if (!session) throw new ServiceError(NOT_SIGNED_IN, 'signed_out');
+    try {
+      return await work(createServiceClient(url, session.token), session);
+    } catch (err) {
+      const mapped = toServiceError(err, url);
+      if (mapped.kind === 'unauthorized') this.options.onUnauthorized();
+      throw mapped;
+    }
+  }
+
+  /** Runs `work`, turning FORBIDDEN into null: parts a workspace session may not see. */
+  private async optional<T>(work: Promise<T>): Promise<T | null> {
+    try {
+      return await work;
+    } catch (err) {
+      if (err instanceof ServiceError && err.kind === 'forbidden') return null;
+      throw err;
+    }
+  }
+
+  async loadState(message: string | null = null): Promise<ViewState> {
+    const serviceUrl = await this.options.serviceUrl();
+    const session = await this.sessions.get(serviceUrl);
+    if (!session) {
+      this.tokensChanged.fire(undefined);
+      return { signedIn: false, serviceUrl, message };
+    }
+    const [me, keys, tokens, settings, audit] = await Promise.all([
+      this.call((c) => c.auth.me.query()),
+      this.listSshKeys(),
+      this.listTokens(),
+      this.optional(this.call((c) => c.settings.get.query())),
+      this.optional(this.listAudit()),
+    ]);
+    return {
+      signedIn: true,
+      serviceUrl,
+      username: me.username,
+      sessionKind: me.sessionKind,
+      workspaceId: this.options.workspaceId(),
+      sshKey: keys.find((k) => k.name === 'default') ?? keys[0] ?? null,
+      tokens,
+      settings: settings && toSettings(settings),
+      audit,
+    };
+  }
+
+  async listSshKeys(): Promise<SshKeyView[]> {
+    const keys = await this.call((c) => c.sshKeys.list.query());
+    return keys.map(toSshKey);
+  }
+
+  async defaultSshKey(): Promise<SshKeyView | null> {
+    const keys = await this.listSshKeys();
+    return keys.find((k) => k.name === 'default') ?? null;
+  }
+
+  async generateSshKey(replace: boolean): Promise<SshKeyView> {
+    const key = await this.call((c) => c.sshKeys.generate.mutate({ name: 'default', replace }));
+    return toSshKey(key);
+  }
+
+  async registerSshKey(id: string, provider: 'github' | 'gitlab' | 'forgejo') {
+    const r = await this.call((c) => c.sshKeys.register.mutate({ id, provider }));
+    return { status: String(r.status), detail: String(r.detail ?? '') };
+  }
+
+  async listTokens(): Promise<TokenView[]> {
+    const tokens = (await this.call((c) => c.tokens.list.query({}))).map(toTokenView);
+    this.tokensChanged.fire(tokens);
+    return tokens;
+  }
+
+  /** Creates the provider's `default` token (a custom key: named after its variable), or
+   * replaces its value when it exists. */
+  async saveToken(p: SaveTokenParams): Promise<TokenView> {
+    // Custom AI keys are told apart by their variable, so each gets a name of its own.
+    const name = p.provider === 'custom' && p.envVar ? p.envVar : 'default';
+    const existing = (await this.listTokens()).find(
+      (t) => t.type === p.type && t.provider === p.provider && t.name === name,
+    );
+    const saved = await this.call((c) =>
+      existing
+        ? c.tokens.update.mutate({
+            id: existing.id,
+            token: p.token,
+            ...(p.url !== undefined ? { url: p.url } : {}),
+            ...(p.username !== undefined ? { username: p.username } : {}),
+          })
+        : c.tokens.create.mutate({
+            type: p.type,
+            provider: p.provider,
+            name,
+            token: p.token,
+            ...(p.url ? { url: p.url } : {}),
+            ...(p.username ? { username: p.username } : {}),
+            ...(p.envVar ? { envVar: p.envVar } : {}),
+          } as Parameters<ServiceClient['tokens']['create']['mutate']>[0]),
+    );
+    await this.listTokens();
+    return toTokenView(saved);
+  }
+
+  async testToken(id: string): Promise<TestResultView> {
+    const r = await this.call((c) => c.tokens.test.mutate({ id }));
+    await this.listTokens();
+    return {
+      success: Boolean(r.success),
+      status: r.status,
+      detail: String(r.detail ?? ''),
+      ...(r.account ? { account: String(r.account) } : {}),
+    };
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.call((c) => c.tokens.delete.mutate({ id }));
+    await this.listTokens();
+  }
+
+  async updateSettings(patch: Partial<SecuritySettings>): Promise<SecuritySettings> {
+    return toSettings(await this.call((c) => c.settings.update.mutate(patch)));
+  }
+
+  async clearAll(): Promise<{ deleted: number; workspacesCleared: number }> {
+    const r = await this.call((c) => c.credentials.clearAll.mutate({}));
+    await this.listTokens().catch(() => undefined);
+    return { deleted: Number(r.deleted), workspacesCleared: Number(r.workspacesCleared) };
+  }
+
+  async listAudit(action?: string): Promise<AuditEntryView[]> {
+    const r = await this.call((c) =>
+      c.audit.list.query({ limit: 100, ...(action ? { action } : {}) } as Parameters<
+        ServiceClient['audit']['list']['query']
+      >[0]),
+    );
+    return r.entries.map(toAuditEntry);
+  }
+
+  async exportAudit(format: 'json' | 'csv'): Promise<string> {
+    const r = await this.call((c) => c.audit.export.query({ format }));
+    return String(r.content);
+  }
+
+  async inject(workspaceId: string): Promise<{ workspaceId: string; files: string[] }> {
+    const r = await this.call((c) => c.workspaces.inject.mutate({ workspaceId }));
+    return { workspaceId: String(r.workspaceId), files: r.files.map(String) };
+  }
+
+  // --- for session.ts: calls made with an explicit token rather than the stored one ---
+  readonly auth: AuthService = {
+    login: async (serviceUrl, username, password) => {
+      try {
+        const r = await createServiceClient(serviceUrl).auth.login.mutate({ username, password });
+        return { token: r.token, expiresAt: iso(r.expiresAt), username: r.user.username };
+      } catch (err) {
+        throw toServiceError(err, serviceUrl);
+      }
+    },
+    me: async (serviceUrl, token) => {
+      try {
+        const r = await createServiceClient(serviceUrl, token).auth.me.query();
+        return { username: r.username, sessionKind: r.sessionKind };
+      } catch (err) {
+        throw toServiceError(err, serviceUrl);
+      }
+    },
+    logout: async (serviceUrl, token) => {
+      try {
+        await createServiceClient(serviceUrl, token).auth.logout.mutate({});
+      } catch (err) {
+        throw toServiceError(err, serviceUrl);
+      }
+    },
+  };
+}
+
+// --- mapping service outputs to view models, field by field ---
+
+interface SshKeyOut {
+  id: string | number;
+  name: string;
+  publicKey: string;
+  fingerprint: string;
+  createdAt: Iso;
+  registrations?: { provider: string; status: string; checkedAt: Iso }[];
+}
+function toSshKey(k: SshKeyOut): SshKeyView {
+  return {
+    id: String(k.id),
+    name: k.name,
+    publicKey: k.publicKey,
+    fingerprint: k.fingerprint,
+    createdAt: iso(k.createdAt) ?? '',
+    registrations: (k.registrations ?? []).map((r) => ({
+      provider: r.provider,
+      status: r.status,
+      checkedAt: iso(r.checkedAt),
+    })),
+  };
+}
+
+interface TokenOut {
+  id: string | number;
+  type: string;
+  provider: string;
+  name: string;
+  username?: string | null;
+  url?: string | null;
+  envVar?: string | null;
+  hint: string;
+  expiresAt?: Iso;
+  updatedAt?: Iso;
+  lastTest?: { status: string; detail?: string | null; checkedAt: Iso } | null;
+}
+function toTokenView(t: TokenOut): TokenView {
+  const status = t.lastTest?.status;
+  return {
+    id: String(t.id),
+    type: t.type === 'ai_token' ? 'ai_token' : 'git_token',
+    provider: t.provider,
+    name: t.name,
+    username: t.username ?? null,
+    url: t.url ?? null,
+    envVar: t.envVar ?? null,
+    hint: t.hint,
+    expiresAt: iso(t.expiresAt),
+    updatedAt: iso(t.updatedAt) ?? '',
+    lastTest:
+      t.lastTest && (status === 'valid' || status === 'invalid' || status === 'unreachable')
+        ? { status, detail: t.lastTest.detail ?? '', checkedAt: iso(t.lastTest.checkedAt) ?? '' }
+        : null,
+  };
+}
+
+function toSettings(s: Partial<Record<keyof SecuritySettings, unknown>>): SecuritySettings {
+  return {
+    autoInject: Boolean(s.autoInject),
+    auditLogging: Boolean(s.auditLogging),
+    clearOnSessionTimeout: Boolean(s.clearOnSessionTimeout),
+  };
+}
+
+interface AuditOut {
+  id: string | number;
+  action: string;
+  outcome: string;
+  credentialType?: string | null;
+  provider?: string | null;
+  name?: string | null;
+  workspaceId?: string | null;
+  timestamp: Iso;
+}
+function toAuditEntry(e: AuditOut): AuditEntryView {
+  return {
+    id: String(e.id),
+    action: e.action,
+    outcome: e.outcome === 'failure' || e.outcome === 'denied' ? e.outcome : 'success',
+    credentialType: e.credentialType ?? null,
+    provider: e.provider ?? null,
+    name: e.name ?? null,
+    workspaceId: e.workspaceId ?? null,
+    timestamp: iso(e.timestamp) ?? '',
+  };
+}

@@ -1,0 +1,149 @@
+// The status-bar item: signed-out state, then one glyph per configured provider with its last
+// test result; a warning look when a token expires within 7 days or failed its last test.
+import type { TokenView } from '../protocol/model';
+import { Disposable } from './disposable';
+
+export const EXPIRY_WARNING_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const PROVIDER_LABELS: Record<string, string> = {
+  github: 'GitHub',
+  gitlab: 'GitLab',
+  forgejo: 'Forgejo',
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  google: 'Google',
+  custom: 'Custom',
+};
+
+export function providerLabel(t: Pick<TokenView, 'provider' | 'envVar'>): string {
+  const label = PROVIDER_LABELS[t.provider] ?? t.provider;
+  return t.provider === 'custom' && t.envVar ? `${label} (${t.envVar})` : label;
+}
+
+export type StatusState =
+  { signedIn: false } | { signedIn: true; username: string; tokens: TokenView[] };
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  warning: boolean;
+}
+
+function glyph(t: TokenView): string {
+  switch (t.lastTest?.status) {
+    case 'valid':
+      return '$(check)';
+    case 'invalid':
+      return '$(error)';
+    case 'unreachable':
+      return '$(debug-disconnect)';
+    default:
+      return '$(question)';
+  }
+}
+
+/** Whole days until `expiresAt` (negative when past), or null when it does not expire. */
+export function daysLeft(expiresAt: string | null, now: Date): number | null {
+  if (!expiresAt) return null;
+  const at = Date.parse(expiresAt);
+  if (Number.isNaN(at)) return null;
+  return Math.floor((at - now.getTime()) / DAY_MS);
+}
+
+function expiresSoon(t: TokenView, now: Date): boolean {
+  const days = daysLeft(t.expiresAt, now);
+  return days !== null && days < EXPIRY_WARNING_DAYS;
+}
+
+function describe(t: TokenView, now: Date): string {
+  const test = t.lastTest
+    ? `${t.lastTest.status}${t.lastTest.detail ? ` (${t.lastTest.detail})` : ''}`
+    : 'not tested yet';
+  const days = daysLeft(t.expiresAt, now);
+  const expiry =
+    days === null
+      ? ''
+      : days < 0
+        ? '; EXPIRED'
+        : days < EXPIRY_WARNING_DAYS
+          ? `; expires in ${days} day${days === 1 ? '' : 's'}`
+          : `; expires ${t.expiresAt!.slice(0, 10)}`;
+  return `${providerLabel(t)} ${t.hint}: ${test}${expiry}`;
+}
+
+export function renderStatus(state: StatusState, now = new Date()): StatusView {
+  if (!state.signedIn) {
+    return {
+      text: '$(key) Credentials: signed out',
+      tooltip: 'XaresAICoder Credentials: not signed in. Click to open the Credentials view.',
+      warning: false,
+    };
+  }
+  // One glyph per provider: its default token, else the first one of that provider.
+  const byProvider = new Map<string, TokenView>();
+  for (const t of state.tokens) {
+    const key = `${t.type}:${t.provider}:${t.envVar ?? ''}`;
+    const seen = byProvider.get(key);
+    if (!seen || (t.name === 'default' && seen.name !== 'default')) byProvider.set(key, t);
+  }
+  const shown = [...byProvider.values()];
+  const failing = shown.filter((t) => t.lastTest?.status === 'invalid');
+  const expiring = shown.filter((t) => expiresSoon(t, now));
+  const warning = failing.length > 0 || expiring.length > 0;
+  const parts = shown.map((t) => `${providerLabel(t)} ${glyph(t)}`);
+  const text = `${warning ? '$(warning)' : '$(key)'} ${parts.length ? parts.join(' ') : 'Credentials'}`;
+  const lines = [`XaresAICoder Credentials: signed in as ${state.username}`];
+  if (!shown.length) lines.push('No tokens saved yet.');
+  for (const t of shown) lines.push(describe(t, now));
+  if (failing.length) lines.push(`Failed last test: ${failing.map(providerLabel).join(', ')}`);
+  if (expiring.length) {
+    lines.push(
+      `Expiring within ${EXPIRY_WARNING_DAYS} days: ${expiring.map(providerLabel).join(', ')}`,
+    );
+  }
+  lines.push('Click to open the Credentials view.');
+  return { text, tooltip: lines.join('\n'), warning };
+}
+
+/** The part of vscode.StatusBarItem used here. */
+export interface StatusBarItemLike<Color> {
+  text: string;
+  tooltip: unknown;
+  command: unknown;
+  backgroundColor: Color | undefined;
+  name: string | undefined;
+  accessibilityInformation?: { label: string };
+  show(): void;
+  dispose(): void;
+}
+
+export class StatusBar<Color> extends Disposable {
+  private current: StatusView | undefined;
+
+  constructor(
+    private readonly item: StatusBarItemLike<Color>,
+    private readonly warningColor: Color,
+    openCommand: string,
+  ) {
+    super();
+    this._register(item);
+    item.name = 'XaresAICoder Credentials';
+    item.command = openCommand;
+    this.update({ signedIn: false });
+    item.show();
+  }
+
+  get view(): StatusView | undefined {
+    return this.current;
+  }
+
+  update(state: StatusState, now = new Date()): void {
+    const view = renderStatus(state, now);
+    this.current = view;
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.warning ? this.warningColor : undefined;
+    this.item.accessibilityInformation = { label: view.tooltip.replace(/\n/g, '. ') };
+  }
+}

@@ -1,0 +1,106 @@
+// What the Credentials view shows, as plain JSON the host sends to the webview. Mirrors the
+// contract's SshKey/TokenInfo/AuditEntry shapes minus anything secret: a token appears only as
+// its hint, and a private key never appears at all.
+
+export type GitProvider = 'github' | 'gitlab' | 'forgejo';
+export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+export type TokenKind = 'git_token' | 'ai_token';
+export type TestStatus = 'valid' | 'invalid' | 'unreachable';
+
+export interface Registration {
+  provider: string;
+  status: string;
+  checkedAt: string | null;
+}
+
+export interface SshKeyView {
+  id: string;
+  name: string;
+  publicKey: string;
+  fingerprint: string;
+  createdAt: string;
+  registrations: Registration[];
+}
+
+export interface LastTest {
+  status: TestStatus;
+  detail: string;
+  checkedAt: string;
+}
+
+export interface TokenView {
+  id: string;
+  type: TokenKind;
+  provider: string;
+  name: string;
+  username: string | null;
+  url: string | null;
+  envVar: string | null;
+  /** '…' + the last four characters: all the view ever learns of a saved token. */
+  hint: string;
+  expiresAt: string | null;
+  updatedAt: string;
+  lastTest: LastTest | null;
+}
+
+export interface SecuritySettings {
+  autoInject: boolean;
+  auditLogging: boolean;
+  clearOnSessionTimeout: boolean;
+}
+
+export interface AuditEntryView {
+  id: string;
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+  credentialType: string | null;
+  provider: string | null;
+  name: string | null;
+  workspaceId: string | null;
+  timestamp: string;
+}
+
+export interface TestResultView {
+  success: boolean;
+  status: TestStatus;
+  detail: string;
+  account?: string;
+}
+
+export type ViewState =
+  | { signedIn: false; serviceUrl: string; message: string | null }
+  | {
+      signedIn: true;
+      serviceUrl: string;
+      username: string;
+      /** A workspace session (the injected token) may only read and inject. */
+      sessionKind: 'user' | 'workspace';
+      workspaceId: string;
+      sshKey: SshKeyView | null;
+      tokens: TokenView[];
+      /** null when this session may not read them. */
+      settings: SecuritySettings | null;
+      audit: AuditEntryView[] | null;
+    };
+
+/** The tools of the original design that read each AI provider's key. */
+export const AI_TOOLS: Record<AiProvider, readonly string[]> = {
+  openai: ['Aider', 'Continue'],
+  anthropic: ['Cline', 'Claude Code', 'Aider'],
+  google: ['Gemini CLI'],
+  custom: ['any tool reading the variable'],
+};
+
+export const AUDIT_ACTIONS = [
+  'create',
+  'read',
+  'update',
+  'delete',
+  'inject',
+  'test',
+  'register',
+  'login',
+  'logout',
+  'export',
+  'clear',
+] as const;

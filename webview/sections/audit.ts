@@ -1,0 +1,93 @@
+// Audit log: recent entries (action, outcome, credential, workspace, time) in a real table for
+// screen readers, a filter by action, and export as JSON or CSV through the host's save dialog.
+import { ExportAudit, ListAudit } from '../../protocol/messages';
+import { AUDIT_ACTIONS } from '../../protocol/model';
+import type { AuditEntryView } from '../../protocol/model';
+import { button, formatTime, h, section } from '../dom';
+import type { Ctx } from '../dom';
+
+function rows(entries: AuditEntryView[]): HTMLElement {
+  if (!entries.length) {
+    return h('tbody', {}, h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'No entries.')));
+  }
+  return h(
+    'tbody',
+    {},
+    ...entries.map((e) =>
+      h(
+        'tr',
+        { class: `audit-row outcome-${e.outcome}` },
+        h('td', {}, formatTime(e.timestamp)),
+        h('td', { class: 'audit-action' }, e.action),
+        h('td', {}, e.outcome),
+        h('td', {}, [e.provider, e.name].filter(Boolean).join(' / ') || e.credentialType || '—'),
+        h('td', {}, e.workspaceId ?? '—'),
+      ),
+    ),
+  );
+}
+
+export function auditSection(ctx: Ctx): HTMLElement {
+  const entries = ctx.state.audit;
+  if (!entries) {
+    return section(
+      'audit',
+      'Audit Log',
+      h('p', { class: 'muted' }, 'Not available to a workspace session.'),
+    );
+  }
+  const table = h(
+    'table',
+    { id: 'audit-table', class: 'audit' },
+    h('caption', { class: 'sr-only' }, 'Recent credential activity'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Time', 'Action', 'Outcome', 'Credential', 'Workspace'].map((c) =>
+          h('th', { scope: 'col' }, c),
+        ),
+      ),
+    ),
+    rows(entries),
+  );
+  const filter = h(
+    'vscode-single-select',
+    { id: 'audit-filter', 'aria-label': 'Filter by action' },
+    h('vscode-option', { value: '' }, 'All actions'),
+    ...AUDIT_ACTIONS.map((a) => h('vscode-option', { value: a }, a)),
+  );
+  filter.addEventListener('change', () => {
+    const action = (filter as HTMLElement & { value: string }).value;
+    void ctx.run(filter, 'Loading audit entries…', async () => {
+      const list = await ctx.host.request(ListAudit, action ? { action } : {});
+      table.querySelector('tbody')?.replaceWith(rows(list));
+      ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
+    });
+  });
+  const exportAs = (format: 'json' | 'csv') =>
+    button(
+      `Export ${format.toUpperCase()}`,
+      { id: `audit-export-${format}`, secondary: true },
+      (b) =>
+        ctx.run(b, 'Exporting audit log…', async () => {
+          const where = await ctx.host.request(ExportAudit, { format });
+          if (where) ctx.announce(`Audit log saved to ${where}`);
+        }),
+    );
+  return section(
+    'audit',
+    'Audit Log',
+    h(
+      'div',
+      { class: 'actions' },
+      h('vscode-label', { for: 'audit-filter' }, 'Action'),
+      filter,
+      exportAs('json'),
+      exportAs('csv'),
+    ),
+    h('div', { class: 'table-wrap' }, table),
+  );
+}

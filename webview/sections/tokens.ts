@@ -1,0 +1,169 @@
+// Git and AI provider sections: one row per provider with the saved token's hint (never the
+// token), its last test, an input for a new value, and Test / Save.
+import { SaveToken, TestToken } from '../../protocol/messages';
+import type { SaveTokenParams } from '../../protocol/messages';
+import { AI_TOOLS } from '../../protocol/model';
+import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
+import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
+import type { Ctx } from '../dom';
+
+interface RowSpec {
+  type: SaveTokenParams['type'];
+  provider: GitProvider | AiProvider;
+  label: string;
+  placeholder: string;
+  note?: string;
+  url?: 'required' | 'optional';
+  envVar?: boolean;
+}
+
+const GIT_ROWS: RowSpec[] = [
+  {
+    type: 'git_token',
+    provider: 'github',
+    label: 'GitHub Personal Access Token',
+    placeholder: 'ghp_xxxxxxxxxxxx',
+    note: 'Permissions: repo, user, delete_repo (admin:public_key to register the SSH key)',
+  },
+  {
+    type: 'git_token',
+    provider: 'forgejo',
+    label: 'Forgejo Access Token',
+    placeholder: 'xxxxxxxxxxxxxxxx',
+    note: 'Also for Gitea.',
+    url: 'required',
+  },
+  {
+    type: 'git_token',
+    provider: 'gitlab',
+    label: 'GitLab Access Token',
+    placeholder: 'glpat-xxxxxxxxxxxx',
+    url: 'optional',
+  },
+];
+
+const AI_ROWS: RowSpec[] = [
+  { type: 'ai_token', provider: 'openai', label: 'OpenAI API Key', placeholder: 'sk-xxxxxxxxxxxx' },
+  {
+    type: 'ai_token',
+    provider: 'anthropic',
+    label: 'Anthropic API Key',
+    placeholder: 'sk-ant-xxxxxxxxxxxx',
+  },
+  {
+    type: 'ai_token',
+    provider: 'google',
+    label: 'Google AI API Key',
+    placeholder: 'AIxxxxxxxxxxxxxxxx',
+  },
+];
+
+export function gitSection(ctx: Ctx): HTMLElement {
+  return section('git', 'Git Providers', ...GIT_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))));
+}
+
+export function aiSection(ctx: Ctx): HTMLElement {
+  const customs = ctx.state.tokens.filter((t) => t.type === 'ai_token' && t.provider === 'custom');
+  const customSpec = (envVar?: string): RowSpec => ({
+    type: 'ai_token',
+    provider: 'custom',
+    label: envVar ? `Custom key ${envVar}` : 'Custom key (any environment variable)',
+    placeholder: 'the key',
+    envVar: true,
+  });
+  return section(
+    'ai',
+    'AI Providers',
+    ...AI_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))),
+    ...customs.map((t, i) => tokenRow(ctx, customSpec(t.envVar ?? undefined), t, `custom-${i}`)),
+    tokenRow(ctx, customSpec(), undefined, 'custom-new'),
+  );
+}
+
+function saved(ctx: Ctx, r: RowSpec): TokenView | undefined {
+  const mine = ctx.state.tokens.filter((t) => t.type === r.type && t.provider === r.provider);
+  return mine.find((t) => t.name === 'default') ?? mine[0];
+}
+
+function testLine(t: TokenView | undefined): HTMLElement {
+  if (!t) return h('p', { class: 'muted token-state' }, 'Not saved yet.');
+  const test = t.lastTest;
+  const expiry = t.expiresAt ? ` · expires ${formatTime(t.expiresAt)}` : '';
+  return h(
+    'p',
+    { class: `token-state ${test?.status === 'valid' ? 'ok' : test ? 'bad' : 'muted'}` },
+    `Saved ${t.hint}`,
+    ' · ',
+    test
+      ? `${test.status === 'valid' ? '✓' : '✗'} ${test.status}${test.detail ? `: ${test.detail}` : ''} (${formatTime(test.checkedAt)})`
+      : 'not tested yet',
+    expiry,
+  );
+}
+
+function tokenRow(
+  ctx: Ctx,
+  spec: RowSpec,
+  token: TokenView | undefined,
+  key?: string,
+): HTMLElement {
+  const id = key ?? spec.provider;
+  const readOnly = ctx.state.sessionKind === 'workspace';
+  const secret = textField(`${id}-token`, spec.label, {
+    type: 'password',
+    placeholder: token ? `saved ${token.hint}: enter a new value to replace it` : spec.placeholder,
+  });
+  const url = spec.url
+    ? textField(`${id}-url`, spec.url === 'required' ? 'Server URL' : 'GitLab URL (optional)', {
+        type: 'url',
+        placeholder: spec.url === 'required' ? 'https://git.company.com' : 'https://gitlab.com',
+        value: token?.url ?? '',
+      })
+    : undefined;
+  const envVar =
+    spec.envVar && !token
+      ? textField(`${id}-envvar`, 'Environment variable', { placeholder: 'MISTRAL_API_KEY' })
+      : undefined;
+  const tools = spec.type === 'ai_token' ? AI_TOOLS[spec.provider as AiProvider] : undefined;
+
+  const save = button('Save', { id: `${id}-save` }, (b) =>
+    ctx.run(b, `Saving ${spec.label}…`, async () => {
+      const value = valueOf(secret.field);
+      if (!value.trim()) throw new Error(`Enter the ${spec.label} first.`);
+      const params: SaveTokenParams = { type: spec.type, provider: spec.provider, token: value };
+      const u = url && valueOf(url.field).trim();
+      if (u) params.url = u;
+      const ev = token?.envVar ?? (envVar && valueOf(envVar.field).trim());
+      if (ev) params.envVar = ev;
+      const result = await ctx.host.request(SaveToken, params);
+      setValue(secret.field, ''); // the value is the host's now; do not keep it in the page
+      ctx.announce(`${spec.label} saved (${result.hint}).`);
+      await ctx.reload();
+    }),
+  );
+  const test = button('Test', { id: `${id}-test`, secondary: true }, (b) =>
+    ctx.run(b, `Testing ${spec.label}…`, async () => {
+      if (!token) throw new Error('Save the token first.');
+      const r = await ctx.host.request(TestToken, { id: token.id });
+      ctx.announce(
+        `${spec.label}: ${r.status}${r.account ? ` (${r.account})` : ''}${r.detail ? `: ${r.detail}` : ''}`,
+        r.success ? 'info' : 'error',
+      );
+      await ctx.reload();
+    }),
+  );
+  if (!token || readOnly) test.toggleAttribute('disabled', !token);
+  if (readOnly) save.setAttribute('disabled', '');
+
+  return h(
+    'div',
+    { class: 'token-item', id: `row-${id}`, role: 'group', 'aria-label': spec.label },
+    secret.wrap,
+    url?.wrap,
+    envVar?.wrap,
+    spec.note ? h('p', { class: 'muted' }, spec.note) : null,
+    tools ? h('p', { class: 'muted' }, `Used by: ${tools.join(', ')}`) : null,
+    testLine(token),
+    h('div', { class: 'actions' }, test, save),
+  );
+}
