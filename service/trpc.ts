@@ -49,11 +49,12 @@ export function describeIssues(issues: IssueLike[]): string {
 export function publicMessage(error: TRPCError): string {
   const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : null;
   if (issues) return describeIssues(issues);
+  // JSON.parse messages quote the input, which may be a secret.
+  if (error.cause instanceof SyntaxError) return 'the request is not valid JSON';
   switch (error.code) {
     case 'INTERNAL_SERVER_ERROR':
       return 'internal error';
     case 'PARSE_ERROR':
-      // JSON.parse messages quote the input, which may be a secret.
       return 'the request body is not valid JSON';
     case 'PAYLOAD_TOO_LARGE':
       return 'the request body is larger than 64 KiB';

@@ -25,9 +25,23 @@ export interface RequestOrigin {
   userAgent: string | null;
 }
 
+/** Docker as /readyz reports it: injection works only when it is 'available'. */
+export interface DockerState {
+  state: 'available' | 'unavailable';
+  detail: string;
+}
+
+/** What /readyz asks; both bounded in time by their implementations. */
+export interface HealthChecks {
+  /** Resolves when a trivial query succeeded; rejects otherwise. */
+  database(): Promise<void>;
+  docker(): Promise<DockerState>;
+}
+
 export interface ServiceDeps {
   config: Config;
   logger: Logger;
+  health: HealthChecks;
 }
 
 /** What every domain function receives for an authenticated call. */

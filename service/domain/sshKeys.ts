@@ -39,3 +39,12 @@ export async function registerSshKey(
 ): Promise<RegisterResult> {
   throw notYet();
 }
+
+/** The REST mirror's PUT /ssh-keys/:id: new key material under the same name (import or generate). */
+export async function replaceSshKey(
+  _ctx: DomainContext,
+  _id: string,
+  _input: { comment?: string; privateKey?: string; passphrase?: string },
+): Promise<SshKey> {
+  throw notYet();
+}

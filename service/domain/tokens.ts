@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import type {
   CreateTokenInputT,
   TokenInfo,
+  TokenProvider,
   TokenTestResult,
   TokenType,
   UpdateTokenInputT,
@@ -30,5 +31,14 @@ export async function deleteToken(_ctx: DomainContext, _id: string): Promise<{ o
   throw notYet();
 }
 export async function testToken(_ctx: DomainContext, _id: string): Promise<TokenTestResult> {
+  throw notYet();
+}
+
+/** The REST mirror's POST /test/:provider: tests the caller's token of that provider (default name). */
+export async function testProviderToken(
+  _ctx: DomainContext,
+  _provider: TokenProvider,
+  _name?: string,
+): Promise<TokenTestResult> {
   throw notYet();
 }

@@ -23,3 +23,8 @@ export async function clearWorkspace(
 export async function clearAllCredentials(_ctx: DomainContext): Promise<ClearAllResult> {
   throw notYet();
 }
+
+/** One of the caller's workspaces (REST GET /workspace/:id); NOT_FOUND for anyone else's. */
+export async function getWorkspace(_ctx: DomainContext, _workspaceId: string): Promise<Workspace> {
+  throw notYet();
+}

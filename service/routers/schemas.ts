@@ -287,42 +287,72 @@ export const SshKeyByNameInput = z.object({ name: NameSchema });
 export const ByIdInput = z.object({ id: IdSchema });
 export const RegisterSshKeyInput = z.object({ id: IdSchema, provider: GitProviderSchema });
 
-const ExpiresAtInput = IsoDateSchema.nullable().optional();
+/** Rules across fields of a new token: the provider fits the type; envVar only for custom. */
+function checkTokenShape(
+  v: { type: TokenType; provider: TokenProvider; envVar?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (tokenTypeOf(v.provider) !== v.type) {
+    const kind = v.type === 'git_token' ? 'a git provider' : 'an AI provider';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['provider'],
+      message: `provider ${v.provider} is not ${kind}`,
+    });
+  }
+  if (v.provider === 'custom' && !v.envVar) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['envVar'],
+      message: 'a custom AI key needs envVar, the variable it is exported as',
+    });
+  }
+  if (v.provider !== 'custom' && v.envVar !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['envVar'],
+      message: 'envVar is only for custom AI keys',
+    });
+  }
+}
+
+const tokenFields = {
+  provider: TokenProviderSchema,
+  name: NameSchema.optional(),
+  token: TokenSecretSchema,
+  username: AccountNameSchema.optional(),
+  url: ProviderUrlSchema.optional(),
+  envVar: EnvVarSchema.optional(),
+  expiresAt: IsoDateSchema.nullable().optional(),
+};
 
 export const CreateTokenInput = z
+  .object({ type: TokenTypeSchema, ...tokenFields })
+  .superRefine(checkTokenShape);
+
+/**
+ * The REST mirror's POST /tokens body (the original design's shape): the type is inferred from
+ * the provider; its frontend sent `type: 'ai_provider'` for AI keys, which is accepted.
+ */
+export const RestCreateTokenInput = z
   .object({
-    type: TokenTypeSchema,
-    provider: TokenProviderSchema,
-    name: NameSchema.optional(),
-    token: TokenSecretSchema,
-    username: AccountNameSchema.optional(),
-    url: ProviderUrlSchema.optional(),
-    envVar: EnvVarSchema.optional(),
-    expiresAt: ExpiresAtInput,
+    ...tokenFields,
+    type: z
+      .enum(['git_token', 'ai_token', 'git_provider', 'ai_provider'], {
+        error: "type must be 'git_token' or 'ai_token'",
+      })
+      .optional(),
   })
   .superRefine((v, ctx) => {
-    if (tokenTypeOf(v.provider) !== v.type) {
-      const kind = v.type === 'git_token' ? 'a git provider' : 'an AI provider';
-      ctx.addIssue({
-        code: 'custom',
-        path: ['provider'],
-        message: `provider ${v.provider} is not ${kind}`,
-      });
-    }
-    if (v.provider === 'custom' && !v.envVar) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['envVar'],
-        message: 'a custom AI key needs envVar, the variable it is exported as',
-      });
-    }
-    if (v.provider !== 'custom' && v.envVar !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['envVar'],
-        message: 'envVar is only for custom AI keys',
-      });
-    }
+    const type =
+      v.type === undefined
+        ? tokenTypeOf(v.provider)
+        : v.type === 'ai_provider'
+          ? 'ai_token'
+          : v.type === 'git_provider'
+            ? 'git_token'
+            : v.type;
+    checkTokenShape({ ...v, type }, ctx);
   });
 
 export const ListTokensInput = z.object({ type: TokenTypeSchema.optional() }).optional();
@@ -334,7 +364,7 @@ export const UpdateTokenInput = z.object({
   url: ProviderUrlSchema.nullable().optional(),
   name: NameSchema.optional(),
   envVar: EnvVarSchema.optional(),
-  expiresAt: ExpiresAtInput,
+  expiresAt: IsoDateSchema.nullable().optional(),
 });
 
 export const SettingsUpdateInput = z.object({
@@ -391,3 +421,34 @@ export type SettingsUpdateInputT = z.infer<typeof SettingsUpdateInput>;
 export type AuditListInputT = NonNullable<z.infer<typeof AuditListInput>>;
 export type AuditExportInputT = z.infer<typeof AuditExportInput>;
 export type GitCredentialInputT = z.infer<typeof GitCredentialInput>;
+
+// ---------------------------------------------------------------------------------------------
+// REST mirror only (the original design's bodies)
+// ---------------------------------------------------------------------------------------------
+
+export const RestCreateSshKeyInput = z
+  .object({
+    name: NameSchema.optional(),
+    comment: plainText('comment', 200).optional(),
+    replace: z.boolean({ error: 'replace must be true or false' }).optional(),
+    type: z.literal('ed25519', { error: 'only ed25519 keys are generated' }).optional(),
+    privateKey: ImportSshKeyInput.shape.privateKey.optional(),
+    passphrase: ImportSshKeyInput.shape.passphrase,
+  })
+  .optional();
+
+export const RestReplaceSshKeyInput = z.object({
+  id: IdSchema,
+  comment: plainText('comment', 200).optional(),
+  privateKey: ImportSshKeyInput.shape.privateKey.optional(),
+  passphrase: ImportSshKeyInput.shape.passphrase,
+});
+
+export const RestTestProviderInput = z.object({
+  provider: TokenProviderSchema,
+  name: NameSchema.optional(),
+});
+
+export const RestTestResultSchema = TokenTestResultSchema.extend({ error: z.string().optional() });
+
+export type RestTestResult = z.infer<typeof RestTestResultSchema>;

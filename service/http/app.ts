@@ -1,0 +1,107 @@
+// The Koa application: access log, security headers, health checks, the OpenAPI document, the
+// REST mirror at /api/credentials and tRPC at /trpc. Listening and shutdown are in listen.ts.
+import Koa from 'koa';
+import { createKoaMiddleware } from 'trpc-koa-adapter';
+import { createInnerContext, type RequestLike, requestInfoFrom } from '../context';
+import type { ServiceDeps } from '../domain/deps';
+import { AppError } from '../errors';
+import { appRouter } from '../routers/_app';
+import { isUnexpected } from '../trpc';
+import { BODY_LIMIT_BYTES } from './body';
+import { healthz, readyz } from './health';
+import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
+import { createRestMiddleware } from './rest';
+
+export function createHttpApp(deps: ServiceDeps): Koa {
+  const { logger } = deps;
+  const app = new Koa({ proxy: false });
+  // Errors are answered and logged by the guard below; Koa's own printer would print stacks.
+  app.silent = true;
+
+  // One access-log line per request, with the path only: query strings can hold input.
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          ip: ctx.req.socket.remoteAddress,
+        },
+        'request',
+      );
+    }
+  });
+
+  app.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    try {
+      await next();
+    } catch (err) {
+      logger.error({ err, path: ctx.path }, 'request failed');
+      if (!ctx.res.headersSent) {
+        ctx.status = 500;
+        ctx.body = { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' };
+      }
+    }
+  });
+
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      return healthz(ctx);
+    }
+    if (ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      return readyz(ctx, deps.health, logger);
+    }
+    if (ctx.path === '/api/openapi.json' && ctx.method === 'GET') {
+      ctx.body = openApiDocument();
+      return;
+    }
+    return next();
+  });
+
+  const contextFor = (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
+
+  app.use(
+    createRestMiddleware({
+      router: openApiRouter,
+      prefix: REST_PREFIX,
+      createContext: (ctx) => contextFor(ctx.req),
+      logger,
+    }),
+  );
+
+  app.use(
+    createKoaMiddleware({
+      router: appRouter,
+      prefix: '/trpc',
+      maxBodySize: BODY_LIMIT_BYTES,
+      createContext: ({ req }) => contextFor(req),
+      responseMeta({ errors }) {
+        for (const error of errors) {
+          const cause = error.cause;
+          if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
+            return { headers: { 'Retry-After': String(cause.retryAfterSeconds) } };
+          }
+        }
+        return {};
+      },
+      onError({ error, path }) {
+        if (isUnexpected(error))
+          logger.error({ err: error.cause ?? error, procedure: path }, 'procedure failed');
+      },
+    }),
+  );
+
+  app.use((ctx) => {
+    ctx.status = 404;
+    ctx.body = { code: 'NOT_FOUND', message: `nothing at ${ctx.path}` };
+  });
+  return app;
+}
