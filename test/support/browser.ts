@@ -1,0 +1,113 @@
+// Debian's Chromium driven by playwright-core, with helpers for the parts of the code-server
+// workbench the e2e tier touches: palette, input boxes, notifications, dialogs, status bar and
+// the Credentials webview (which sits in nested iframes).
+import { chromium } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
+
+const CHROMIUM = process.env.XARES_CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 60_000 });
+}
+
+export async function openWorkbench(browser: Browser, url: string, folder: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`, { timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar').waitFor();
+  return page;
+}
+
+/** Runs a palette command by its full title ("Credentials: Sign In"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  await row.waitFor();
+  await input.press('Enter');
+}
+
+/** Answers the open input box (after checking its prompt mentions `promptPart`). */
+export async function answerInput(page: Page, promptPart: string, value: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.filter({ hasText: promptPart }).waitFor();
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+/** Waits for a notification toast containing `text` and returns its full text. */
+export async function notification(page: Page, text: string | RegExp): Promise<string> {
+  const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+  await toast.first().waitFor();
+  return (await toast.first().innerText()).trim();
+}
+
+export async function clearNotifications(page: Page): Promise<void> {
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  const n = await toasts.count();
+  for (let i = 0; i < n; i++) {
+    await toasts
+      .nth(0)
+      .locator('.codicon-notifications-clear, .codicon-close')
+      .first()
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
+  }
+}
+
+/** Clicks `label` in the open modal dialog. */
+export async function answerDialog(page: Page, label: string): Promise<void> {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: label }).click();
+}
+
+export const STATUS_ITEM = '[id="xaresaicoder.xaresaicoder-credentials.xaresCredentials.status"]';
+
+export async function statusBarText(page: Page): Promise<string> {
+  return (await page.locator(STATUS_ITEM).innerText()).trim();
+}
+
+/** Opens the Credentials container from the activity bar (if not already open). */
+export async function openCredentials(page: Page): Promise<Frame> {
+  const item = page.locator('.activitybar [aria-label*="Credentials"]').first();
+  await item.waitFor();
+  const selected =
+    (await item.getAttribute('aria-selected')) === 'true' ||
+    (await item.locator('..').getAttribute('class'))?.includes('checked');
+  if (!selected) await item.click();
+  return credentialsFrame(page);
+}
+
+/** The frame holding the Credentials webview's document (found by its `#app` root). */
+export async function credentialsFrame(page: Page, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame.isDetached()) continue;
+      const found = await frame
+        .locator('main#app')
+        .count()
+        .catch(() => 0);
+      if (found > 0) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the Credentials webview did not appear');
+}
