@@ -145,6 +145,14 @@ export interface ServiceMetaTable {
   updated_at: number;
 }
 
+/** Failed sign-ins, counted per username and per address by the login limiter (all replicas). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  username: string; // as typed (may not exist)
+  ip_address: string | null;
+  failed_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -155,6 +163,7 @@ export interface Database {
   audit_log: AuditLogTable;
   workspace_injections: WorkspaceInjectionsTable;
   service_meta: ServiceMetaTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

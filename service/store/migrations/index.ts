@@ -3,9 +3,11 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { Database } from '../schema';
 import * as m0001 from './0001_initial';
+import * as m0002 from './0002_login_failures';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_login_failures': m0002,
 };
 
 export class MigrationError extends Error {

@@ -1,0 +1,215 @@
+// Sessions: 256-bit random bearer tokens, stored only as their SHA-256; user sessions slide
+// (expire after CREDENTIAL_SESSION_TIMEOUT seconds unused), workspace sessions live with their
+// container until revoked.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Executor } from '../store/database';
+import type { Role, SessionKind, SessionRow } from '../store/schema';
+
+/**
+ * Workspace tokens are used by git in the background, not by a person, so the user timeout
+ * would cut them off mid-work; they slide over a longer window and are revoked with the container.
+ */
+export const WORKSPACE_SESSION_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Writing last_used_at on every request would turn reads into writes; once a second is enough. */
+const TOUCH_INTERVAL_MS = 1000;
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface NewSession {
+  userId: string;
+  kind: SessionKind;
+  /** The container a workspace session is bound to (required for kind 'workspace'). */
+  workspaceId?: string | null;
+  /** CREDENTIAL_SESSION_TIMEOUT; ignored for workspace sessions. */
+  timeoutSeconds: number;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  now?: number;
+}
+
+/** Creates a session; the token is returned once and never stored. */
+export async function createSession(
+  db: Executor,
+  input: NewSession,
+): Promise<{ token: string; session: SessionRow }> {
+  if (input.kind === 'workspace' && !input.workspaceId) {
+    throw new Error('a workspace session needs the workspace id it is bound to');
+  }
+  const token = randomBytes(32).toString('base64url');
+  const now = input.now ?? Date.now();
+  const session: SessionRow = {
+    id: randomUUID(),
+    user_id: input.userId,
+    token_hash: hashToken(token),
+    kind: input.kind,
+    workspace_id: input.kind === 'workspace' ? (input.workspaceId ?? null) : null,
+    created_at: now,
+    last_used_at: now,
+    expires_at: now + ttlSeconds(input.kind, input.timeoutSeconds) * 1000,
+    revoked_at: null,
+    ip_address: input.ipAddress?.slice(0, 64) ?? null,
+    user_agent: input.userAgent?.slice(0, 512) ?? null,
+  };
+  await db.insertInto('sessions').values(session).execute();
+  return { token, session };
+}
+
+function ttlSeconds(kind: SessionKind, timeoutSeconds: number): number {
+  return kind === 'workspace' ? WORKSPACE_SESSION_TTL_SECONDS : timeoutSeconds;
+}
+
+export interface ResolvedSession {
+  session: SessionRow;
+  user: { id: string; username: string; role: Role };
+}
+
+/**
+ * The live session of a token, with its user, sliding its expiry; undefined when the token is
+ * unknown, revoked, expired, or its user is disabled.
+ */
+export async function resolveSession(
+  db: Executor,
+  token: string,
+  timeoutSeconds: number,
+  now: number = Date.now(),
+): Promise<ResolvedSession | undefined> {
+  if (!TOKEN_PATTERN.test(token)) return undefined;
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select(['users.username', 'users.role', 'users.disabled'])
+    .where('sessions.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at !== null || row.expires_at <= now || row.disabled !== 0) {
+    return undefined;
+  }
+  const { username, role, disabled: _disabled, ...session } = row;
+  if (now - session.last_used_at >= TOUCH_INTERVAL_MS) {
+    const expiresAt = now + ttlSeconds(session.kind, timeoutSeconds) * 1000;
+    // Guarded by revoked_at and expiry so a concurrent revoke or expiry is not undone.
+    await db
+      .updateTable('sessions')
+      .set({ last_used_at: now, expires_at: expiresAt })
+      .where('id', '=', session.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+    session.last_used_at = now;
+    session.expires_at = expiresAt;
+  }
+  return { session, user: { id: session.user_id, username, role } };
+}
+
+/** Revokes one session of a user; true if it was live. */
+export async function revokeSession(
+  db: Executor,
+  userId: string,
+  sessionId: string,
+  now: number = Date.now(),
+): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Revokes every session of a user (disable, clear-all). Returns how many were live. */
+export async function revokeUserSessions(
+  db: Executor,
+  userId: string,
+  now: number = Date.now(),
+): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Revokes the sessions bound to a container (removed or cleared). Returns how many were live. */
+export async function revokeWorkspaceSessions(
+  db: Executor,
+  workspaceId: string,
+  now: number = Date.now(),
+): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('kind', '=', 'workspace')
+    .where('workspace_id', '=', workspaceId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * User sessions that ran out unused and were not revoked: the clear-on-timeout worker clears
+ * their workspaces, then calls markSessionExpiredHandled so each is handled once.
+ */
+export async function listExpiredUserSessions(
+  db: Executor,
+  now: number = Date.now(),
+  limit = 100,
+): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('kind', '=', 'user')
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(Math.min(Math.max(limit, 1), 1000))
+    .execute();
+}
+
+/** Marks an expired session as handled (revoked at its expiry time). */
+export async function markSessionExpiredHandled(db: Executor, sessionId: string): Promise<void> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('expires_at')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  if (!row) return;
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: row.expires_at })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Deletes sessions revoked or expired before `before`, in one bounded batch; returns the count. */
+export async function purgeSessions(
+  db: Executor,
+  before: number,
+  batchSize = 1000,
+): Promise<number> {
+  const ids = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+    .limit(batchSize)
+    .execute();
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('sessions')
+    .where(
+      'id',
+      'in',
+      ids.map((r) => r.id),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

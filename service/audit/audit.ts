@@ -1,0 +1,292 @@
+// The audit trail: one row per security-relevant event with its outcome. Writing throws on
+// failure (callers hand out nothing then); listing pages by id and flags suspicious bursts;
+// export is JSON or CSV; purge removes old rows in bounded batches.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { AppError } from '../errors';
+import type { Executor } from '../store/database';
+import type {
+  AuditAction,
+  AuditOutcome,
+  AuditRow,
+  CredentialType,
+  NewAuditRow,
+} from '../store/schema';
+
+export interface AuditEntryInput {
+  /** The acting user; null for a sign-in attempt on an unknown username. */
+  userId: string | null;
+  username?: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  credentialId?: string | null;
+  credentialType?: CredentialType | null;
+  provider?: string | null;
+  name?: string | null;
+  workspaceId?: string | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  /** Words for a person; never a secret. */
+  detail?: string | null;
+  timestamp?: number;
+}
+
+/** The original design's threshold: more than 50 of one action from one address in an hour. */
+export const SUSPICIOUS_THRESHOLD = 50;
+export const SUSPICIOUS_WINDOW_MS = 3600_000;
+
+export interface AuditEntry {
+  id: number;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  credentialId: string | null;
+  credentialType: CredentialType | null;
+  provider: string | null;
+  name: string | null;
+  workspaceId: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  detail: string | null;
+  /** ISO-8601. */
+  timestamp: string;
+  /** Part of a burst above SUSPICIOUS_THRESHOLD within the last hour. */
+  suspicious: boolean;
+}
+
+export interface SuspiciousActivity {
+  action: AuditAction;
+  ipAddress: string | null;
+  count: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Pass as `before` for the next (older) page; null at the end. */
+  nextCursor: number | null;
+  /** Bursts in the last hour; empty when nothing looks unusual. */
+  suspicious: SuspiciousActivity[];
+}
+
+const cut = (value: string | null | undefined, max: number): string | null =>
+  value === undefined || value === null ? null : value.slice(0, max);
+
+/** Writes one audit row and returns its id; throws AppError SERVICE_UNAVAILABLE if it could not. */
+export async function recordAudit(db: Executor, entry: AuditEntryInput): Promise<number> {
+  const row: NewAuditRow = {
+    user_id: entry.userId,
+    username: cut(entry.username, 64),
+    action: entry.action,
+    outcome: entry.outcome,
+    credential_id: entry.credentialId ?? null,
+    credential_type: entry.credentialType ?? null,
+    provider: cut(entry.provider, 64),
+    name: cut(entry.name, 255),
+    workspace_id: cut(entry.workspaceId, 128),
+    ip_address: cut(entry.ipAddress, 64),
+    user_agent: cut(entry.userAgent, 512),
+    detail: cut(entry.detail, 1000),
+    timestamp: entry.timestamp ?? Date.now(),
+  };
+  try {
+    const result = await db.insertInto('audit_log').values(row).executeTakeFirstOrThrow();
+    return Number(result.insertId ?? 0);
+  } catch (err) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'the audit log could not be written', { cause: err });
+  }
+}
+
+function toEntry(row: AuditRow, suspicious: boolean): AuditEntry {
+  return {
+    id: Number(row.id),
+    action: row.action,
+    outcome: row.outcome,
+    credentialId: row.credential_id,
+    credentialType: row.credential_type,
+    provider: row.provider,
+    name: row.name,
+    workspaceId: row.workspace_id,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    detail: row.detail,
+    timestamp: new Date(Number(row.timestamp)).toISOString(),
+    suspicious,
+  };
+}
+
+/** Bursts of one action from one address above the threshold within the last hour. */
+export async function findSuspiciousActivity(
+  db: Executor,
+  userId: string,
+  now: number = Date.now(),
+): Promise<SuspiciousActivity[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['action', 'ip_address'])
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('user_id', '=', userId)
+    .where('timestamp', '>', now - SUSPICIOUS_WINDOW_MS)
+    .groupBy(['action', 'ip_address'])
+    .having((eb) => eb.fn.countAll(), '>', SUSPICIOUS_THRESHOLD)
+    .execute();
+  return rows.map((r) => ({ action: r.action, ipAddress: r.ip_address, count: Number(r.count) }));
+}
+
+/** One page of the user's audit log, newest first. */
+export async function listAudit(
+  db: Executor,
+  userId: string,
+  options: { limit?: number; before?: number | null; action?: AuditAction } = {},
+  now: number = Date.now(),
+): Promise<AuditPage> {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
+  let query = db.selectFrom('audit_log').selectAll().where('user_id', '=', userId);
+  if (options.before !== undefined && options.before !== null) {
+    query = query.where('id', '<', options.before);
+  }
+  if (options.action) query = query.where('action', '=', options.action);
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const suspicious = await findSuspiciousActivity(db, userId, now);
+  const bursts = new Set(suspicious.map((s) => `${s.action}\u0000${s.ipAddress ?? ''}`));
+  const entries = page.map((row) =>
+    toEntry(
+      row,
+      Number(row.timestamp) > now - SUSPICIOUS_WINDOW_MS &&
+        bursts.has(`${row.action}\u0000${row.ip_address ?? ''}`),
+    ),
+  );
+  const last = page[page.length - 1];
+  return { entries, nextCursor: rows.length > limit && last ? Number(last.id) : null, suspicious };
+}
+
+// --- export ----------------------------------------------------------------------------------
+
+export interface AuditExportOptions {
+  /** Only this user's rows; all users when undefined (the operator's `audit export`). */
+  userId?: string;
+  format: 'json' | 'csv';
+  /** Epoch ms: rows at or after this time. */
+  since?: number;
+  /** Bound on exported rows (default 1,000,000). */
+  maxRows?: number;
+}
+
+export interface ExportedAuditEntry extends Omit<AuditEntry, 'suspicious'> {
+  userId: string | null;
+  username: string | null;
+}
+
+const CSV_COLUMNS: (keyof ExportedAuditEntry)[] = [
+  'id',
+  'timestamp',
+  'userId',
+  'username',
+  'action',
+  'outcome',
+  'credentialId',
+  'credentialType',
+  'provider',
+  'name',
+  'workspaceId',
+  'ipAddress',
+  'userAgent',
+  'detail',
+];
+
+/** RFC 4180 quoting; a leading = + - @ gets a quote mark so spreadsheets do not run it. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The export as chunks of text, read from the database in batches (for stdout). */
+export async function* auditExportChunks(
+  db: Executor,
+  options: AuditExportOptions,
+): AsyncGenerator<string> {
+  const maxRows = options.maxRows ?? 1_000_000;
+  const batch = 1000;
+  let after = 0;
+  let count = 0;
+  yield options.format === 'json' ? '[' : CSV_COLUMNS.join(',') + '\r\n';
+  for (;;) {
+    let query = db.selectFrom('audit_log').selectAll().where('id', '>', after);
+    if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
+    if (options.since !== undefined) query = query.where('timestamp', '>=', options.since);
+    const rows = await query
+      .orderBy('id')
+      .limit(Math.min(batch, maxRows - count))
+      .execute();
+    const lines: string[] = [];
+    for (const row of rows) {
+      const { suspicious: _s, ...entry } = toEntry(row, false);
+      const exported: ExportedAuditEntry = {
+        ...entry,
+        userId: row.user_id,
+        username: row.username,
+      };
+      lines.push(
+        options.format === 'json'
+          ? (count === 0 ? '\n' : ',\n') + JSON.stringify(exported)
+          : CSV_COLUMNS.map((c) => csvField(exported[c])).join(',') + '\r\n',
+      );
+      count++;
+    }
+    if (lines.length) yield lines.join('');
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < batch || count >= maxRows) break;
+    after = Number(last.id);
+  }
+  if (options.format === 'json') yield count === 0 ? ']\n' : '\n]\n';
+}
+
+/** The whole export as one string (the API's audit.export). */
+export async function exportAudit(db: Executor, options: AuditExportOptions): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of auditExportChunks(db, { maxRows: 100_000, ...options }))
+    parts.push(chunk);
+  return parts.join('');
+}
+
+// --- retention -------------------------------------------------------------------------------
+
+/**
+ * Deletes rows older than `retentionDays`, `batchSize` at a time (short transactions, so the
+ * service keeps writing meanwhile), at most `maxBatches` batches. Returns how many were deleted.
+ */
+export async function purgeAudit(
+  db: Executor,
+  retentionDays: number,
+  batchSize = 1000,
+  options: { now?: number; maxBatches?: number } = {},
+): Promise<number> {
+  const cutoff = (options.now ?? Date.now()) - retentionDays * 86_400_000;
+  const maxBatches = options.maxBatches ?? 10_000;
+  let deleted = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const ids = await db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('timestamp', '<', cutoff)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    if (ids.length === 0) break;
+    const result = await db
+      .deleteFrom('audit_log')
+      .where(
+        'id',
+        'in',
+        ids.map((r) => r.id),
+      )
+      .executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+    if (ids.length < batchSize) break;
+    await yieldToLoop();
+  }
+  return deleted;
+}

@@ -1,0 +1,295 @@
+// The credentials table: every query is scoped by the owner's user id. Secrets are encrypted by
+// the KeyRing before they reach a row; list and find return rows WITHOUT the secret columns.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors';
+import type { KeyRing } from '../crypto/keyring';
+import type { Executor } from './database';
+import { isUniqueViolation } from './dialect';
+import type {
+  CredentialProvider,
+  CredentialRow,
+  CredentialType,
+  NewCredentialRow,
+  TestStatus,
+} from './schema';
+
+type SecretColumn = 'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version';
+
+/** A credential without its encrypted secret: what every listing works with. */
+export type CredentialInfo = Omit<CredentialRow, SecretColumn>;
+
+const INFO_COLUMNS = [
+  'id',
+  'user_id',
+  'type',
+  'provider',
+  'name',
+  'username',
+  'url',
+  'env_var',
+  'hint',
+  'public_key',
+  'fingerprint',
+  'expires_at',
+  'created_at',
+  'updated_at',
+  'last_used_at',
+  'last_test_status',
+  'last_test_detail',
+  'last_test_at',
+] as const satisfies readonly (keyof CredentialInfo)[];
+
+/** '…' + the last 4 characters: enough to tell tokens apart, too little to guess one. */
+export function secretHint(secret: string): string {
+  return secret.length <= 8 ? '…' : `…${secret.slice(-4)}`;
+}
+
+function conflict(err: unknown, c: { type: string; provider: string; name: string }): unknown {
+  if (!isUniqueViolation(err)) return err;
+  return new AppError(
+    'CONFLICT',
+    `a ${c.type.replace('_', ' ')} named '${c.name}' for ${c.provider} already exists`,
+    { cause: err },
+  );
+}
+
+export interface NewCredential {
+  userId: string;
+  type: CredentialType;
+  provider: CredentialProvider;
+  name: string;
+  /** The secret in plain text: encrypted here, never stored as given. */
+  secret: string;
+  username?: string | null;
+  url?: string | null;
+  envVar?: string | null;
+  /** Defaults to secretHint(secret); SSH keys pass their key type. */
+  hint?: string;
+  publicKey?: string | null;
+  fingerprint?: string | null;
+  expiresAt?: number | null;
+}
+
+/**
+ * Encrypts and inserts a credential; CONFLICT if the user already has one of this type,
+ * provider and name. Pass a transaction as `db` to make it part of a larger change.
+ */
+export async function createCredential(
+  db: Executor,
+  keyring: KeyRing,
+  input: NewCredential,
+): Promise<CredentialInfo> {
+  const id = randomUUID();
+  const now = Date.now();
+  const encrypted = await keyring.encryptSecret(input.userId, id, input.secret, db);
+  const row: NewCredentialRow = {
+    id,
+    user_id: input.userId,
+    type: input.type,
+    provider: input.provider,
+    name: input.name,
+    username: input.username ?? null,
+    url: input.url ?? null,
+    env_var: input.envVar ?? null,
+    hint: input.hint ?? secretHint(input.secret),
+    public_key: input.publicKey ?? null,
+    fingerprint: input.fingerprint ?? null,
+    ...encrypted,
+    expires_at: input.expiresAt ?? null,
+    created_at: now,
+    updated_at: now,
+    last_used_at: null,
+    last_test_status: null,
+    last_test_detail: null,
+    last_test_at: null,
+  };
+  await insertCredential(db, row);
+  return toInfo(row);
+}
+
+/** Inserts a row whose secret is already encrypted (restore, tests); CONFLICT on duplicates. */
+export async function insertCredential(db: Executor, row: NewCredentialRow): Promise<void> {
+  try {
+    await db.insertInto('credentials').values(row).execute();
+  } catch (err) {
+    throw conflict(err, row);
+  }
+}
+
+function toInfo(row: NewCredentialRow): CredentialInfo {
+  const {
+    secret_ciphertext: _c,
+    secret_iv: _i,
+    secret_tag: _t,
+    data_key_version: _v,
+    ...info
+  } = row as CredentialRow;
+  return info;
+}
+
+export interface CredentialChanges {
+  name?: string;
+  username?: string | null;
+  url?: string | null;
+  envVar?: string | null;
+  expiresAt?: number | null;
+  publicKey?: string | null;
+  fingerprint?: string | null;
+  hint?: string;
+  /** A new secret: re-encrypted with a fresh IV, and the hint follows unless given. */
+  secret?: string;
+}
+
+/** Updates the user's credential `id`; NOT_FOUND if it is not theirs, CONFLICT on a taken name. */
+export async function updateCredential(
+  db: Executor,
+  keyring: KeyRing,
+  userId: string,
+  id: string,
+  changes: CredentialChanges,
+): Promise<CredentialInfo> {
+  const current = await findCredentialInfo(db, userId, id);
+  if (!current) throw new AppError('NOT_FOUND', 'no such credential');
+  const encrypted =
+    changes.secret === undefined ? {} : await keyring.encryptSecret(userId, id, changes.secret, db);
+  const set = {
+    ...(changes.name !== undefined && { name: changes.name }),
+    ...(changes.username !== undefined && { username: changes.username }),
+    ...(changes.url !== undefined && { url: changes.url }),
+    ...(changes.envVar !== undefined && { env_var: changes.envVar }),
+    ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt }),
+    ...(changes.publicKey !== undefined && { public_key: changes.publicKey }),
+    ...(changes.fingerprint !== undefined && { fingerprint: changes.fingerprint }),
+    ...(changes.hint !== undefined
+      ? { hint: changes.hint }
+      : changes.secret !== undefined && { hint: secretHint(changes.secret) }),
+    ...encrypted,
+    // A new secret has not been tested yet.
+    ...(changes.secret !== undefined && {
+      last_test_status: null,
+      last_test_detail: null,
+      last_test_at: null,
+    }),
+    updated_at: Date.now(),
+  };
+  try {
+    await db
+      .updateTable('credentials')
+      .set(set)
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .execute();
+  } catch (err) {
+    throw conflict(err, { ...current, name: changes.name ?? current.name });
+  }
+  const updated = await findCredentialInfo(db, userId, id);
+  if (!updated) throw new AppError('NOT_FOUND', 'no such credential');
+  return updated;
+}
+
+/** The full row with the encrypted secret, for revealSecret; undefined if not the user's. */
+export async function findCredentialForUser(
+  db: Executor,
+  userId: string,
+  id: string,
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The full row by its natural key (type, provider, name) for the user. */
+export async function findCredentialByName(
+  db: Executor,
+  userId: string,
+  key: { type: CredentialType; provider: CredentialProvider; name: string },
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('type', '=', key.type)
+    .where('provider', '=', key.provider)
+    .where('name', '=', key.name)
+    .executeTakeFirst();
+}
+
+export async function findCredentialInfo(
+  db: Executor,
+  userId: string,
+  id: string,
+): Promise<CredentialInfo | undefined> {
+  return db
+    .selectFrom('credentials')
+    .select(INFO_COLUMNS)
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The user's credentials (no secrets), optionally of one type and/or provider, by name. */
+export async function listCredentials(
+  db: Executor,
+  userId: string,
+  filter: { type?: CredentialType; provider?: CredentialProvider } = {},
+): Promise<CredentialInfo[]> {
+  let query = db.selectFrom('credentials').select(INFO_COLUMNS).where('user_id', '=', userId);
+  if (filter.type) query = query.where('type', '=', filter.type);
+  if (filter.provider) query = query.where('provider', '=', filter.provider);
+  return query.orderBy('type').orderBy('provider').orderBy('name').execute();
+}
+
+/** Deletes the user's credential; false if it was not theirs (or already gone). */
+export async function deleteCredential(db: Executor, userId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('credentials')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Deletes all of a user's credentials (clearAll); returns how many. */
+export async function deleteAllCredentials(db: Executor, userId: string): Promise<number> {
+  const result = await db
+    .deleteFrom('credentials')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function recordTestResult(
+  db: Executor,
+  userId: string,
+  id: string,
+  result: { status: TestStatus; detail: string | null; at?: number; expiresAt?: number | null },
+): Promise<void> {
+  await db
+    .updateTable('credentials')
+    .set({
+      last_test_status: result.status,
+      last_test_detail: result.detail?.slice(0, 1000) ?? null,
+      last_test_at: result.at ?? Date.now(),
+      ...(result.expiresAt !== undefined && { expires_at: result.expiresAt }),
+    })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+export async function markCredentialUsed(
+  db: Executor,
+  userId: string,
+  id: string,
+  at: number = Date.now(),
+): Promise<void> {
+  await db
+    .updateTable('credentials')
+    .set({ last_used_at: at })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .execute();
+}

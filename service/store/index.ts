@@ -1,0 +1,62 @@
+// The store's public API, for the routers, workspaces and commands. Import from here.
+//
+// Opening and schema
+//   openStore(databaseUrl): Promise<Store>          Store = {db, dialect, sqliteFile, close()}
+//   type Executor = Kysely<Database> | Transaction<Database>   (every repository takes one)
+//   migrateToLatest(db): Promise<string[]>; pendingMigrations(db)
+//   isUniqueViolation(err), isUnavailable(err)      (dialect helper)
+// Keys (service/crypto)
+//   resolveMasterKey(config): {key: MasterKey, source, createdFile, file}  (throws MasterKeyError)
+//   verifyMasterKey(db, key): 'created' | 'verified'        (throws KeyMismatchError)
+//   KeyRing.forStore(store, key); keyring.encryptSecret(userId, rowId, plain, executor?);
+//   keyring.decryptSecret(row, executor?)   -- inside a transaction pass it as `executor`
+// Accounts (service/accounts)
+//   createUser(db, {username, password, role?}), findUserByName, findUserById, findUserForLogin,
+//   listUsers, disableUser(db, username); hashPassword, verifyPassword, verifyAgainstDummy
+//   createSession(db, {userId, kind, workspaceId?, timeoutSeconds, ipAddress?, userAgent?})
+//     -> {token, session}; resolveSession(db, token, timeoutSeconds) -> {session, user} | undefined
+//   revokeSession(db, userId, sessionId), revokeUserSessions, revokeWorkspaceSessions(db, wsId),
+//   listExpiredUserSessions(db, now?, limit?), markSessionExpiredHandled(db, sessionId)
+//   assertLoginAllowed(db, {username, ipAddress}) (TOO_MANY_REQUESTS + retryAfterSeconds),
+//   loginRetryAfter, recordLoginFailure, clearLoginFailures
+// Credentials (no secret columns unless the name says so)
+//   createCredential(db, keyring, NewCredential) -> CredentialInfo   (CONFLICT on duplicates)
+//   updateCredential(db, keyring, userId, id, changes) -> CredentialInfo
+//   findCredentialForUser(db, userId, id) / findCredentialByName(db, userId, {type, provider,
+//   name}) -> CredentialRow (with encrypted secret); findCredentialInfo, listCredentials(db,
+//   userId, {type?, provider?}); deleteCredential(db, userId, id); deleteAllCredentials;
+//   recordTestResult(db, userId, id, {status, detail, at?, expiresAt?}); secretHint(secret)
+//   revealSecret(db, keyring, credentialRow, {userId, username?, action, workspaceId?,
+//     ipAddress?, userAgent?, detail?}) -> plain secret, ONLY after its audit row was written
+// SSH key registrations: upsertRegistration(db, userId, reg), listRegistrations(db, userId,
+//   credentialIds?), deleteRegistrations(db, userId, credentialId)
+// Settings: getSettings(db, userId), updateSettings(db, userId, partial), DEFAULT_SETTINGS
+// Injections: recordInjection, findActiveInjection, listActiveInjections,
+//   listActiveInjectionsForWorkspace, markInjectionsCleared
+// Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
+//   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
+//   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
+//   retentionDays, batchSize)
+export { openStore, StoreOpenError, type Executor, type Store } from './database';
+export { isUnavailable, isUniqueViolation, parseDatabaseUrl, type DialectName } from './dialect';
+export { migrateToLatest, MigrationError, pendingMigrations } from './migrations';
+export * from './schema';
+export * from './credentials';
+export * from './registrations';
+export * from './settings';
+export * from './injections';
+export * from './secrets';
+export {
+  KeyMismatchError,
+  MasterKey,
+  MasterKeyError,
+  resolveMasterKey,
+  verifyMasterKey,
+  type ResolvedMasterKey,
+} from '../crypto/masterKey';
+export { KeyRing, ROTATED_MESSAGE, type EncryptedSecret, type SecretRow } from '../crypto/keyring';
+export * from '../accounts/passwords';
+export * from '../accounts/users';
+export * from '../accounts/sessions';
+export * from '../accounts/loginLimiter';
+export * from '../audit/audit';

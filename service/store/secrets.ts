@@ -1,0 +1,59 @@
+// The one way a secret leaves the store: its audit row is written first, and only if that
+// succeeded is the secret decrypted and returned (fail closed).
+import { recordAudit, type AuditEntryInput } from '../audit/audit';
+import type { KeyRing, SecretRow } from '../crypto/keyring';
+import { AppError } from '../errors';
+import type { Executor } from './database';
+import { markCredentialUsed } from './credentials';
+import type { CredentialRow } from './schema';
+
+/** The credential row to reveal: the secret columns plus what the audit row names. */
+export type RevealableCredential = SecretRow & Pick<CredentialRow, 'type' | 'provider' | 'name'>;
+
+/** Who reveals, why and from where; the credential fields and outcome are filled in here. */
+export type RevealAudit = Omit<
+  AuditEntryInput,
+  'credentialId' | 'credentialType' | 'provider' | 'name' | 'outcome' | 'userId'
+> & { userId: string };
+
+/**
+ * Returns the plain secret of `credential` for its owner. Throws (and returns nothing) if the
+ * audit row cannot be written, if the caller is not the owner (audited as denied), or if the
+ * ciphertext does not decrypt.
+ */
+export async function revealSecret(
+  db: Executor,
+  keyring: KeyRing,
+  credential: RevealableCredential,
+  audit: RevealAudit,
+): Promise<string> {
+  const entry: AuditEntryInput = {
+    ...audit,
+    outcome: 'success',
+    credentialId: credential.id,
+    credentialType: credential.type,
+    provider: credential.provider,
+    name: credential.name,
+  };
+  if (audit.userId !== credential.user_id) {
+    // Nobody reads another user's secret, whatever the caller passed in.
+    await recordAudit(db, { ...entry, outcome: 'denied', detail: 'not the owner' });
+    throw new AppError('NOT_FOUND', 'no such credential');
+  }
+  await recordAudit(db, entry);
+  let secret: string;
+  try {
+    secret = await keyring.decryptSecret(credential, db);
+  } catch (err) {
+    // The success row above is already written; add the failure so the trail tells the truth.
+    // If even that write fails, the decryption error is still what the caller gets.
+    await recordAudit(db, {
+      ...entry,
+      outcome: 'failure',
+      detail: 'the secret could not be decrypted',
+    }).catch(() => undefined);
+    throw err;
+  }
+  await markCredentialUsed(db, credential.user_id, credential.id);
+  return secret;
+}

@@ -1,0 +1,72 @@
+// Per-user settings with the original design's defaults; a user without a row has the defaults.
+import type { Executor } from './database';
+import { isUniqueViolation } from './dialect';
+
+export interface UserSettings {
+  autoInject: boolean;
+  auditLogging: boolean;
+  clearOnSessionTimeout: boolean;
+}
+
+export const DEFAULT_SETTINGS: UserSettings = {
+  autoInject: true,
+  auditLogging: true,
+  clearOnSessionTimeout: false,
+};
+
+export async function getSettings(db: Executor, userId: string): Promise<UserSettings> {
+  const row = await db
+    .selectFrom('user_settings')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) return { ...DEFAULT_SETTINGS };
+  return {
+    autoInject: row.auto_inject === 1,
+    auditLogging: row.audit_logging === 1,
+    clearOnSessionTimeout: row.clear_on_session_timeout === 1,
+  };
+}
+
+/** Changes the given settings, keeps the others; returns the result. */
+export async function updateSettings(
+  db: Executor,
+  userId: string,
+  changes: Partial<UserSettings>,
+): Promise<UserSettings> {
+  const next = { ...(await getSettings(db, userId)), ...dropUndefined(changes) };
+  const values = {
+    auto_inject: next.autoInject ? 1 : 0,
+    audit_logging: next.auditLogging ? 1 : 0,
+    clear_on_session_timeout: next.clearOnSessionTimeout ? 1 : 0,
+    updated_at: Date.now(),
+  };
+  const update = () =>
+    db.updateTable('user_settings').set(values).where('user_id', '=', userId).executeTakeFirst();
+  if (Number((await update()).numUpdatedRows) === 0) {
+    try {
+      await db
+        .insertInto('user_settings')
+        .values({ user_id: userId, ...values })
+        .execute();
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await update();
+    }
+  }
+  return next;
+}
+
+/** Users who turned auto-injection off (a user without a row has the default, on). */
+export async function usersWithAutoInjectOff(db: Executor): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_settings')
+    .select('user_id')
+    .where('auto_inject', '=', 0)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
