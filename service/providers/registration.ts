@@ -1,0 +1,43 @@
+// Helpers for adding a public key to a git provider account: keys are compared by type and
+// base64 blob (providers drop or change the comment), and "already there" is confirmed by
+// finding the key in the account's own list, so a key held by another account is an error.
+import type { ProviderResponse } from './http';
+
+/** `ssh-ed25519 AAAA…` without the comment; undefined for anything that is not a key line. */
+export function publicKeyIdentity(line: string): string | undefined {
+  const parts = line.trim().split(/\s+/);
+  if (parts.length < 2) return undefined;
+  const [type, blob] = parts as [string, string];
+  if (!/^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+)$/.test(type)) return undefined;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return undefined;
+  return `${type} ${blob}`;
+}
+
+export const MAX_KEY_PAGES = 10;
+
+export type KeyListing =
+  { found: true; remoteId?: string } | { found: false; failure?: ProviderResponse };
+
+/**
+ * Looks for a key in a paged list (`fetchPage(1)`, `fetchPage(2)`, …, at most MAX_KEY_PAGES),
+ * each page an array of `{id, key}`; stops at the first short or empty page.
+ */
+export async function findKeyInPages(
+  identity: string,
+  pageSize: number,
+  fetchPage: (page: number) => Promise<ProviderResponse>,
+): Promise<KeyListing> {
+  for (let page = 1; page <= MAX_KEY_PAGES; page += 1) {
+    const res = await fetchPage(page);
+    if (!res.ok || res.status !== 200 || !Array.isArray(res.json))
+      return { found: false, failure: res };
+    const entries = res.json as Array<{ id?: unknown; key?: unknown }>;
+    for (const e of entries) {
+      if (typeof e?.key === 'string' && publicKeyIdentity(e.key) === identity) {
+        return { found: true, remoteId: e.id === undefined ? undefined : String(e.id) };
+      }
+    }
+    if (entries.length < pageSize) break;
+  }
+  return { found: false };
+}

@@ -1,0 +1,33 @@
+// Shapes shared by the provider clients: what a token test and a key registration answer.
+export type GitProvider = 'github' | 'gitlab' | 'forgejo';
+export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+
+export interface CredentialToTest {
+  type: 'git_token' | 'ai_token';
+  provider: string;
+  token: string;
+  url?: string | null;
+  envVar?: string | null;
+}
+
+export interface TestResult {
+  status: 'valid' | 'invalid' | 'unreachable';
+  /** One or two sentences for the user; never the token. */
+  detail: string;
+  /** The account name the provider reported (git providers). */
+  account?: string;
+  scopes?: string[];
+  /** Epoch ms when the provider said the token expires, null when it said it does not. */
+  expiresAt?: number | null;
+}
+
+export interface RegisterResult {
+  status: 'registered' | 'already_registered' | 'error';
+  detail: string;
+  /** The provider's id of the key, when known. */
+  remoteId?: string;
+}
+
+export interface ClientOptions {
+  timeoutMs?: number;
+}
