@@ -93,8 +93,9 @@ export function toServiceError(err: unknown, serviceUrl: string): ServiceError {
   const kind = KIND_BY_CODE[code] ?? 'other';
   const serverMessage = err instanceof Error ? err.message.trim() : '';
   if (kind === 'other' || !serverMessage) {
+    // An internal failure's text is for the operator's log, not for the user's screen.
     return new ServiceError(
-      `The credential service failed${serverMessage ? `: ${firstLine(serverMessage)}` : '.'}`,
+      'The credential service could not complete the request. Try again; if it keeps failing, ask its operator to check the service log.',
       'other',
     );
   }
