@@ -1,0 +1,87 @@
+// Builds the one tar archive an injection uploads: every entry carries its owner and mode in
+// its header, so Docker extracts the files as the workspace user and no chown/chmod is needed.
+import * as tar from 'tar-stream';
+
+export interface ArchiveEntry {
+  /** Relative to the directory the archive is extracted in; no leading slash, no '..'. */
+  path: string;
+  type: 'file' | 'directory';
+  mode: number;
+  content?: string;
+}
+
+export interface ArchiveOwner {
+  uid: number;
+  gid: number;
+}
+
+/** Checks that a path stays inside the extraction directory. */
+export function assertRelativePath(path: string): void {
+  if (path === '' || path.startsWith('/') || path.split('/').some((p) => p === '..' || p === '')) {
+    throw new Error(`not a relative path inside the home directory: ${path}`);
+  }
+}
+
+/** Packs entries (directories must come before their contents) into a tar buffer. */
+export async function packArchive(
+  entries: ArchiveEntry[],
+  owner: ArchiveOwner,
+  mtime: Date,
+): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+  for (const e of entries) {
+    assertRelativePath(e.path);
+    const header = {
+      name: e.type === 'directory' ? `${e.path}/` : e.path,
+      type: e.type,
+      mode: e.mode,
+      uid: owner.uid,
+      gid: owner.gid,
+      mtime,
+    } as const;
+    if (e.type === 'directory') pack.entry(header);
+    else pack.entry(header, Buffer.from(e.content ?? '', 'utf8'));
+  }
+  pack.finalize();
+  return done;
+}
+
+/** Reads the first regular file of a tar stream (Docker's getArchive of one file). */
+export async function firstFileOf(
+  stream: NodeJS.ReadableStream,
+  maxBytes: number,
+): Promise<Buffer | null> {
+  const extract = tar.extract();
+  let found: Buffer | null = null;
+  let tooBig = false;
+  const finished = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, body, next) => {
+      const parts: Buffer[] = [];
+      let size = 0;
+      body.on('data', (chunk: unknown) => {
+        const c = chunk as Buffer;
+        size += c.length;
+        if (size > maxBytes) tooBig = true;
+        else if (found === null && header.type === 'file') parts.push(c);
+      });
+      body.on('end', () => {
+        if (found === null && header.type === 'file' && !tooBig) found = Buffer.concat(parts);
+        next();
+      });
+      body.on('error', reject);
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  stream.on('error', (e: Error) => extract.destroy(e));
+  stream.pipe(extract);
+  await finished;
+  if (tooBig) throw new Error(`file larger than ${maxBytes} bytes`);
+  return found;
+}

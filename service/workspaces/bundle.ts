@@ -1,0 +1,92 @@
+// Gathers what an injection needs from the store: the SSH key and AI keys (each revealed through
+// revealSecret, so its audit row is written first) and the non-secret git provider settings.
+// Git tokens stay in the store: the workspace asks for them at run time.
+import type { Config } from '../config';
+import type { KeyRing } from '../crypto/keyring';
+import {
+  findCredentialByName,
+  findCredentialForUser,
+  listCredentials,
+  revealSecret,
+  type CredentialInfo,
+  type Executor,
+} from '../store';
+import type { AiKeys } from './aiConfig';
+import type { GitProviderSettings } from './content';
+
+export interface RevealContext {
+  userId: string;
+  username: string;
+  workspaceId: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+export interface CredentialBundle {
+  sshKey: { privateKey: string; publicKey: string } | null;
+  git: GitProviderSettings;
+  ai: AiKeys;
+}
+
+/** Per provider, the credential named `default`, else the first by name. */
+function pickPerProvider(rows: CredentialInfo[]): Map<string, CredentialInfo> {
+  const chosen = new Map<string, CredentialInfo>();
+  for (const r of rows) {
+    const current = chosen.get(r.provider);
+    if (!current || (r.name === 'default' && current.name !== 'default')) chosen.set(r.provider, r);
+  }
+  return chosen;
+}
+
+export async function gatherBundle(
+  db: Executor,
+  keyring: KeyRing,
+  config: Config,
+  ctx: RevealContext,
+): Promise<CredentialBundle> {
+  const reveal = async (id: string): Promise<string | undefined> => {
+    const row = await findCredentialForUser(db, ctx.userId, id);
+    if (!row) return undefined; // deleted meanwhile
+    return revealSecret(db, keyring, row, {
+      userId: ctx.userId,
+      username: ctx.username,
+      action: 'inject',
+      workspaceId: ctx.workspaceId,
+      ipAddress: ctx.ipAddress,
+      userAgent: ctx.userAgent,
+    });
+  };
+
+  let sshKey: CredentialBundle['sshKey'] = null;
+  const keyRow = await findCredentialByName(db, ctx.userId, {
+    type: 'ssh_key',
+    provider: 'ssh',
+    name: 'default',
+  });
+  if (keyRow?.public_key) {
+    const privateKey = await reveal(keyRow.id);
+    if (privateKey) sshKey = { privateKey, publicKey: keyRow.public_key };
+  }
+
+  const gitTokens = pickPerProvider(await listCredentials(db, ctx.userId, { type: 'git_token' }));
+  const order = ['github', 'gitlab', 'forgejo'] as const;
+  const git: GitProviderSettings = {
+    configured: order.filter((p) => gitTokens.has(p) && (p !== 'forgejo' || gitTokens.get(p)?.url)),
+    githubApiUrl: config.providers.githubApiUrl,
+    gitlabUrl: gitTokens.get('gitlab')?.url || config.providers.gitlabUrl,
+    forgejoUrl: gitTokens.get('forgejo')?.url || null,
+  };
+
+  const aiRows = await listCredentials(db, ctx.userId, { type: 'ai_token' });
+  const perProvider = pickPerProvider(aiRows.filter((r) => r.provider !== 'custom'));
+  const ai: AiKeys = { custom: [] };
+  for (const provider of ['openai', 'anthropic', 'google'] as const) {
+    const row = perProvider.get(provider);
+    if (row) ai[provider] = await reveal(row.id);
+  }
+  for (const row of aiRows.filter((r) => r.provider === 'custom' && r.env_var)) {
+    const value = await reveal(row.id);
+    if (value !== undefined && row.env_var) ai.custom.push({ envVar: row.env_var, value });
+  }
+  return { sshKey, git, ai };
+}

@@ -1,0 +1,145 @@
+// The few Docker Engine calls injection needs, each with a deadline, and the mapping of an
+// unreachable engine to SERVICE_UNAVAILABLE. Paths are absolute inside the container.
+import type { IncomingMessage } from 'node:http';
+import Docker from 'dockerode';
+import { AppError } from '../errors';
+import { firstFileOf } from './archive';
+import type { PathStat } from './manifest';
+
+const CALL_TIMEOUT_MS = 15_000;
+const MAX_READ_BYTES = 1024 * 1024;
+
+/** A dockerode client for DOCKER_HOST (unix://, tcp://, http(s)://) or the local socket. */
+export function createDockerClient(dockerHost: string | undefined): Docker {
+  if (!dockerHost) return new Docker();
+  const url = new URL(dockerHost);
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  const protocol = url.protocol === 'https:' ? 'https' : 'http';
+  const port = url.port || (protocol === 'https' ? '2376' : '2375');
+  return new Docker({ protocol, host: url.hostname, port });
+}
+
+interface HttpishError {
+  statusCode?: number;
+  code?: string;
+}
+
+export function statusOf(e: unknown): number | undefined {
+  return (e as HttpishError | null)?.statusCode;
+}
+
+/** Connection-level failures: the engine is down or unreachable, not a bad request. */
+export function isEngineDown(e: unknown): boolean {
+  const code = (e as HttpishError | null)?.code;
+  if (
+    code &&
+    ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
+  ) {
+    return true;
+  }
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return true;
+  return e instanceof Error && /socket hang up/i.test(e.message);
+}
+
+/** Rethrows an engine failure as the error the API shows; other errors pass through. */
+export function mapDockerError(e: unknown): never {
+  if (e instanceof AppError) throw e;
+  if (isEngineDown(e)) {
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'The Docker engine is not reachable; try again later',
+      {
+        cause: e,
+      },
+    );
+  }
+  throw e;
+}
+
+const deadline = () => AbortSignal.timeout(CALL_TIMEOUT_MS);
+
+/** Parses Docker's RFC 3339 time keeping the sub-millisecond part as a fraction of ms. */
+export function parseDockerTime(value: string): number {
+  const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(value);
+  if (!m) return Number.NaN;
+  const whole = Date.parse(`${m[1]}${m[3]}`);
+  const fraction = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
+  return whole + fraction;
+}
+
+/** Stat of a path (HEAD on the archive endpoint), or null when it does not exist. */
+export async function statPath(c: Docker.Container, path: string): Promise<PathStat | null> {
+  try {
+    const res = (await c.infoArchive({ path, abortSignal: deadline() })) as IncomingMessage;
+    res.resume();
+    const raw = res.headers['x-docker-container-path-stat'];
+    if (typeof raw !== 'string') return null;
+    const st = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as {
+      size: number;
+      mode: number;
+      mtime: string;
+      linkTarget?: string;
+    };
+    // Go's os.FileMode: ModeDir is the top bit, ModeSymlink the fifth from the top.
+    const isDir = (st.mode & 0x80000000) !== 0;
+    return { size: st.size, mode: st.mode & 0o7777, mtime: parseDockerTime(st.mtime), isDir };
+  } catch (e) {
+    if (statusOf(e) === 404) return null;
+    return mapDockerError(e);
+  }
+}
+
+/** The content of a regular file, or null when it does not exist (or is not a regular file). */
+export async function readFile(c: Docker.Container, path: string): Promise<Buffer | null> {
+  try {
+    const stream = (await c.getArchive({ path, abortSignal: deadline() })) as NodeJS.ReadableStream;
+    return await firstFileOf(stream, MAX_READ_BYTES);
+  } catch (e) {
+    if (statusOf(e) === 404) return null;
+    return mapDockerError(e);
+  }
+}
+
+/** Uploads a tar archive, extracted in `dir` (which must exist). */
+export async function putArchive(c: Docker.Container, archive: Buffer, dir: string): Promise<void> {
+  try {
+    await c.putArchive(archive, { path: dir, abortSignal: deadline() });
+  } catch (e) {
+    if (statusOf(e) === 404) {
+      throw new AppError('NOT_FOUND', `The workspace has no directory ${dir}`, { cause: e });
+    }
+    mapDockerError(e);
+  }
+}
+
+/** Runs argv (no shell) as uid:gid, waits for it and returns its exit code. */
+export async function execAs(
+  c: Docker.Container,
+  user: { uid: number; gid: number },
+  argv: string[],
+): Promise<number> {
+  try {
+    const exec = await c.exec({
+      Cmd: argv,
+      User: `${user.uid}:${user.gid}`,
+      AttachStdout: true,
+      AttachStderr: true,
+      abortSignal: deadline(),
+    } as Docker.ExecCreateOptions);
+    const stream = await exec.start({ hijack: true, stdin: false, abortSignal: deadline() });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error('the command in the workspace did not finish in time'));
+      }, CALL_TIMEOUT_MS);
+      stream.on('end', () => (clearTimeout(timer), resolve()));
+      stream.on('close', () => (clearTimeout(timer), resolve()));
+      stream.on('error', (e) => (clearTimeout(timer), reject(e)));
+      stream.resume();
+    });
+    const info = await exec.inspect({ abortSignal: deadline() });
+    return info.ExitCode ?? -1;
+  } catch (e) {
+    return mapDockerError(e);
+  }
+}

@@ -1,0 +1,51 @@
+// The manifest of one injection: what was written where, with content hashes, so clear removes
+// exactly that and a file the user changed since is recognised and left alone.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+const EntrySchema = z.object({
+  path: z.string().min(1),
+  /** `file`: written whole; `edit`: a block added to the user's file; `dir`: a directory. */
+  kind: z.enum(['file', 'edit', 'dir']),
+  sha256: z.string(),
+  mode: z.number().int(),
+  size: z.number().int(),
+  /** The modification time we set (whole seconds, epoch ms): with size, a quick change check. */
+  mtime: z.number().int(),
+  /** edit and dir: the file or directory did not exist before an injection created it. */
+  created: z.boolean().default(false),
+  /** file: replaced only while unchanged by the user (AI tool configuration). */
+  userEditable: z.boolean().default(false),
+});
+
+export type ManifestEntry = z.infer<typeof EntrySchema>;
+export const ManifestSchema = z.array(EntrySchema);
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** Parses a stored manifest; a damaged one counts as empty, so clear removes nothing it cannot prove. */
+export function parseManifest(json: string | null | undefined): ManifestEntry[] {
+  if (!json) return [];
+  try {
+    const parsed = ManifestSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** What Docker's archive stat says about a path. */
+export interface PathStat {
+  size: number;
+  mode: number;
+  /** epoch ms; Docker reports nanoseconds, kept as a fraction so edits within a second differ. */
+  mtime: number;
+  isDir: boolean;
+}
+
+/** True when the path still looks exactly as we left it (size and our whole-second mtime). */
+export function statMatches(entry: ManifestEntry, stat: PathStat | null): boolean {
+  return stat !== null && !stat.isDir && stat.size === entry.size && stat.mtime === entry.mtime;
+}
