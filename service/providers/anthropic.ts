@@ -17,12 +17,13 @@ export async function testAnthropicKey(
     headers: { 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION },
     timeoutMs: opts.timeoutMs,
   });
-  if (!res.ok) return unreachableResult(NAME, origin, res);
-  if (res.status === 401 || res.status === 403) return rejectedResult(NAME, res.status);
+  if (!res.ok) return unreachableResult(NAME, origin, res, 'key');
+  if (res.status === 401 || res.status === 403)
+    return rejectedResult(NAME, res.status, undefined, 'key');
   // 529 is Anthropic's "overloaded"; like any 5xx it settles nothing about the key.
-  if (res.status !== 200) return inconclusiveResult(NAME, origin, res);
+  if (res.status !== 200) return inconclusiveResult(NAME, origin, res, 'key');
   const data = (res.json as { data?: unknown } | undefined)?.data;
-  if (!Array.isArray(data)) return notTheApiResult(NAME, origin);
+  if (!Array.isArray(data)) return notTheApiResult(NAME, origin, 'key');
   return {
     status: 'valid',
     detail: `The ${NAME} key is valid; ${data.length} models are available to it.`,

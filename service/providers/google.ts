@@ -16,8 +16,9 @@ export async function testGoogleKey(
     headers: { 'x-goog-api-key': key },
     timeoutMs: opts.timeoutMs,
   });
-  if (!res.ok) return unreachableResult(NAME, origin, res);
-  if (res.status === 401 || res.status === 403) return rejectedResult(NAME, res.status);
+  if (!res.ok) return unreachableResult(NAME, origin, res, 'key');
+  if (res.status === 401 || res.status === 403)
+    return rejectedResult(NAME, res.status, undefined, 'key');
   // Google answers a wrong key with 400 INVALID_ARGUMENT and the reason API_KEY_INVALID.
   if (res.status === 400 && /API_KEY_INVALID|API key not valid/.test(res.text)) {
     return {
@@ -25,9 +26,9 @@ export async function testGoogleKey(
       detail: `${NAME} rejected the key (HTTP 400, API_KEY_INVALID): it is wrong or was deleted.`,
     };
   }
-  if (res.status !== 200) return inconclusiveResult(NAME, origin, res);
+  if (res.status !== 200) return inconclusiveResult(NAME, origin, res, 'key');
   const models = (res.json as { models?: unknown } | undefined)?.models;
-  if (!Array.isArray(models)) return notTheApiResult(NAME, origin);
+  if (!Array.isArray(models)) return notTheApiResult(NAME, origin, 'key');
   return {
     status: 'valid',
     detail: `The ${NAME} key is valid; ${models.length} models are available to it.`,

@@ -15,11 +15,12 @@ export async function testOpenaiCompatibleKey(
     headers: { Authorization: `Bearer ${key}` },
     timeoutMs: opts.timeoutMs,
   });
-  if (!res.ok) return unreachableResult(name, origin, res);
-  if (res.status === 401 || res.status === 403) return rejectedResult(name, res.status);
-  if (res.status !== 200) return inconclusiveResult(name, origin, res);
+  if (!res.ok) return unreachableResult(name, origin, res, 'key');
+  if (res.status === 401 || res.status === 403)
+    return rejectedResult(name, res.status, undefined, 'key');
+  if (res.status !== 200) return inconclusiveResult(name, origin, res, 'key');
   const data = (res.json as { data?: unknown } | undefined)?.data;
-  if (!Array.isArray(data)) return notTheApiResult(name, origin);
+  if (!Array.isArray(data)) return notTheApiResult(name, origin, 'key');
   return {
     status: 'valid',
     detail: `The ${name} key is valid; ${data.length} models are available to it.`,

@@ -6,10 +6,15 @@ import type { RegisterResult, TestResult } from './types';
 type Failed = Extract<ProviderResponse, { ok: false }>;
 type Answered = Extract<ProviderResponse, { ok: true }>;
 
-export function unreachableResult(name: string, origin: string, failure: Failed): TestResult {
+export function unreachableResult(
+  name: string,
+  origin: string,
+  failure: Failed,
+  noun = 'token',
+): TestResult {
   return {
     status: 'unreachable',
-    detail: `Could not check the ${name} token: ${name} at ${origin} ${failureWords(failure)}.`,
+    detail: `Could not check the ${name} ${noun}: ${name} at ${origin} ${failureWords(failure)}.`,
   };
 }
 
@@ -18,19 +23,29 @@ function failureWords(failure: Failed): string {
 }
 
 /** 401/403: the provider looked at the token and said no. */
-export function rejectedResult(name: string, status: number, why?: string): TestResult {
+export function rejectedResult(
+  name: string,
+  status: number,
+  why?: string,
+  noun = 'token',
+): TestResult {
   const base =
     status === 401
-      ? `${name} rejected the token (HTTP 401): it is wrong, expired or revoked.`
-      : `${name} refused the token (HTTP ${status}).`;
+      ? `${name} rejected the ${noun} (HTTP 401): it is wrong, expired or revoked.`
+      : `${name} refused the ${noun} (HTTP ${status}).`;
   return { status: 'invalid', detail: why ? `${base} ${why}` : base };
 }
 
 /** Any other answer that settles nothing: server errors, rate limits, redirects, wrong URLs. */
-export function inconclusiveResult(name: string, origin: string, res: Answered): TestResult {
+export function inconclusiveResult(
+  name: string,
+  origin: string,
+  res: Answered,
+  noun = 'token',
+): TestResult {
   return {
     status: 'unreachable',
-    detail: `Could not check the ${name} token: ${describeStatus(name, origin, res.status)}`,
+    detail: `Could not check the ${name} ${noun}: ${describeStatus(name, origin, res.status)}`,
   };
 }
 
@@ -48,10 +63,10 @@ export function describeStatus(name: string, origin: string, status: number): st
 }
 
 /** A 2xx whose body is not what the API sends: probably a web page at a wrong URL. */
-export function notTheApiResult(name: string, origin: string): TestResult {
+export function notTheApiResult(name: string, origin: string, noun = 'token'): TestResult {
   return {
     status: 'unreachable',
-    detail: `Could not check the ${name} token: ${origin} did not answer like the ${name} API; check the URL.`,
+    detail: `Could not check the ${name} ${noun}: ${origin} did not answer like the ${name} API; check the URL.`,
   };
 }
 

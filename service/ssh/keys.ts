@@ -53,7 +53,7 @@ function checkComment(comment: string): string {
   return comment.trim();
 }
 
-function describe(key: sshpk.PrivateKey, comment: string): SshKeyMaterial {
+function toMaterial(key: sshpk.PrivateKey, comment: string): SshKeyMaterial {
   const keyType = key.type;
   if (keyType === 'dsa') {
     throw badRequest('DSA keys are not accepted (OpenSSH disabled them); use an ed25519 key.');
@@ -81,7 +81,7 @@ function describe(key: sshpk.PrivateKey, comment: string): SshKeyMaterial {
 
 /** A fresh ed25519 key pair. */
 export function generateSshKey(comment: string): SshKeyMaterial {
-  return describe(sshpk.generatePrivateKey('ed25519'), checkComment(comment));
+  return toMaterial(sshpk.generatePrivateKey('ed25519'), checkComment(comment));
 }
 
 /**
@@ -104,10 +104,10 @@ export function importSshKey(
   if (/^-----BEGIN OPENSSH PRIVATE KEY-----/m.test(text)) {
     const key = parseOpenSsh(text, passphrase);
     const own = key.comment && key.comment !== '(unnamed)' ? key.comment : '';
-    return describe(key, checkComment(opts.comment ?? own));
+    return toMaterial(key, checkComment(opts.comment ?? own));
   }
   if (/^-----BEGIN (RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----/m.test(text)) {
-    return describe(parsePem(text, passphrase), checkComment(opts.comment ?? ''));
+    return toMaterial(parsePem(text, passphrase), checkComment(opts.comment ?? ''));
   }
   if (/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+/.test(text) || /BEGIN (SSH2 )?PUBLIC KEY/.test(text)) {
     throw badRequest('That is a public key; import needs the private key.');
