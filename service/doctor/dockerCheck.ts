@@ -7,7 +7,11 @@ import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
-/** dockerode options for a DOCKER_HOST value (unix://PATH or tcp://HOST:PORT); throws if unsupported. */
+/**
+ * dockerode options for a DOCKER_HOST value, read as service/workspaces/docker.ts reads it
+ * (unix://PATH, tcp:// or http://HOST:PORT, https://), plus a request timeout so a silent
+ * engine cannot keep doctor waiting.
+ */
 export function dockerOptionsFor(dockerHost: string | undefined): Docker.DockerOptions {
   if (!dockerHost) return { socketPath: DEFAULT_SOCKET, timeout: PROBE_TIMEOUT_MS };
   if (dockerHost.startsWith('unix://')) {
@@ -22,7 +26,17 @@ export function dockerOptionsFor(dockerHost: string | undefined): Docker.DockerO
       timeout: PROBE_TIMEOUT_MS,
     };
   }
-  throw new Error(`DOCKER_HOST scheme '${url.protocol}' is not supported (use unix:// or tcp://)`);
+  if (url.protocol === 'https:') {
+    return {
+      host: url.hostname,
+      port: Number(url.port || 2376),
+      protocol: 'https',
+      timeout: PROBE_TIMEOUT_MS,
+    };
+  }
+  throw new Error(
+    `DOCKER_HOST scheme '${url.protocol}' is not supported (use unix://, tcp:// or https://)`,
+  );
 }
 
 function statusCodeOf(err: unknown): number | undefined {

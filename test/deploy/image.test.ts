@@ -1,0 +1,257 @@
+// The service image recipe checked by doing what it does, without Docker (no registry is
+// reachable for base images): the Dockerfile's deps stage is replayed in a clean folder
+// (`npm ci --omit=dev` with the project's lockfile), its runtime stage's COPY lines assemble the
+// app from that and from the built project, and its CMD and HEALTHCHECK run against MariaDB.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmptyDatabase } from '../support/databases';
+import { tierSuite } from '../support/tiers';
+import { closedPort } from '../service/doctor/cliRunner';
+import { copiesOf, envOf, execForm, readDockerfile, type Stage } from './dockerfile';
+
+const ROOT = path.join(__dirname, '..', '..');
+const WORKDIR = '/app';
+
+function stageNamed(stages: Stage[], name: string | undefined): Stage {
+  const stage = stages.find((s) => s.name === name);
+  if (!stage) throw new Error(`the Dockerfile has no stage named ${name}`);
+  return stage;
+}
+
+/** A path of a stage's filesystem (absolute, under its WORKDIR) as a path relative to WORKDIR. */
+function inWorkdir(p: string): string {
+  if (!p.startsWith(`${WORKDIR}/`)) throw new Error(`${p} is outside ${WORKDIR}`);
+  return p.slice(WORKDIR.length + 1);
+}
+
+/**
+ * Replays the deps stage: its COPY lines from the build context, then its RUN lines. The result
+ * is kept per lockfile, Node version and recipe, because the native modules take minutes to
+ * compile on a small machine; a fresh checkout (CI) always builds it once.
+ * XARES_IMAGE_TEST_FRESH=1 forces a fresh build.
+ */
+function replayDepsStage(deps: Stage): string {
+  const runs = deps.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const hash = createHash('sha256')
+    .update(readFileSync(path.join(ROOT, 'package-lock.json')))
+    .update(readFileSync(path.join(ROOT, 'package.json')))
+    .update(process.version)
+    .update(JSON.stringify(deps))
+    .digest('hex')
+    .slice(0, 16);
+  // Outside the checkout: under it, Node's module lookup would climb into the project's own
+  // node_modules and find dev tools the clean folder must not see.
+  const cacheRoot = path.join(os.tmpdir(), 'xares-image-test-cache');
+  const done = path.join(cacheRoot, hash);
+  if (existsSync(done) && process.env.XARES_IMAGE_TEST_FRESH !== '1') return done;
+  mkdirSync(cacheRoot, { recursive: true });
+  const work = mkdtempSync(path.join(cacheRoot, 'work-'));
+  try {
+    for (const copy of copiesOf(deps)) {
+      assert.equal(copy.from, undefined, 'the deps stage copies only from the build context');
+      for (const source of copy.sources) {
+        const target = copy.dest.endsWith('/')
+          ? path.join(work, copy.dest, path.basename(source))
+          : path.join(work, copy.dest);
+        mkdirSync(path.dirname(target), { recursive: true });
+        cpSync(path.join(ROOT, source), target, { recursive: true });
+      }
+    }
+    for (const run of runs) {
+      // The recipe's own command line, offline-first so the npm cache is reused.
+      const r = spawnSync('sh', ['-c', run], {
+        cwd: work,
+        env: {
+          ...process.env,
+          npm_config_prefer_offline: 'true',
+          npm_config_update_notifier: 'false',
+        },
+        encoding: 'utf8',
+        timeout: 12 * 60_000,
+      });
+      assert.equal(r.status, 0, `RUN ${run} failed:\n${(r.stderr || '').slice(-3000)}`);
+    }
+    rmSync(done, { recursive: true, force: true });
+    renameSync(work, done);
+    return done;
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Replays the runtime stage's COPY lines into `app`. */
+function assembleRuntime(stages: Stage[], runtime: Stage, depsDir: string, app: string): void {
+  for (const copy of copiesOf(runtime)) {
+    for (const source of copy.sources) {
+      let from: string;
+      if (!copy.from) from = path.join(ROOT, source);
+      else if (
+        stageNamed(stages, copy.from).instructions.some((i) => /npm ci\b.*--omit=dev/.test(i.args))
+      ) {
+        from = path.join(depsDir, inWorkdir(source));
+      } else {
+        // The build stage is this checkout after `npm run build`.
+        from = path.join(ROOT, inWorkdir(source));
+      }
+      const dest = copy.dest.endsWith('/')
+        ? path.join(app, copy.dest, path.basename(source))
+        : path.join(app, copy.dest);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      cpSync(from, dest, { recursive: true });
+    }
+  }
+}
+
+function getStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<number | string | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => reject(new Error(`no exit within ${ms} ms`)), ms);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal);
+    });
+  });
+}
+
+tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', function () {
+  const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
+  const runtime = stages[stages.length - 1] as Stage;
+  let tmp: string;
+  let app: string;
+  let db: { databaseUrl: string; drop(): Promise<void> } | undefined;
+  let env: NodeJS.ProcessEnv;
+  let port: number;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    // The build stage: this checkout, bundled.
+    execFileSync(process.execPath, ['scripts/build.mjs'], {
+      cwd: ROOT,
+      timeout: 180_000,
+      stdio: 'pipe',
+    });
+    const nodeModulesCopy = copiesOf(runtime).find((c) =>
+      c.sources.some((s) => s.endsWith('/node_modules')),
+    );
+    const depsDir = replayDepsStage(stageNamed(stages, nodeModulesCopy?.from));
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'xares-image-'));
+    app = path.join(tmp, 'app');
+    mkdirSync(app);
+    assembleRuntime(stages, runtime, depsDir, app);
+
+    db = await createEmptyDatabase('mysql', tmp);
+    port = await closedPort();
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('CREDENTIAL_')),
+    );
+    const noProvider = `http://127.0.0.1:${await closedPort()}`;
+    env = {
+      ...clean,
+      ...envOf(runtime),
+      // Inside the container the service listens on 0.0.0.0; on this machine, loopback only.
+      CREDENTIAL_HOST: '127.0.0.1',
+      CREDENTIAL_PORT: String(port),
+      CREDENTIAL_DATABASE_URL: db.databaseUrl,
+      CREDENTIAL_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      GITHUB_API_URL: noProvider,
+      GITLAB_URL: noProvider,
+      OPENAI_BASE_URL: `${noProvider}/v1`,
+      ANTHROPIC_BASE_URL: noProvider,
+      GOOGLE_AI_BASE_URL: noProvider,
+    };
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await waitForExit(child, 10_000).catch(() => undefined);
+    }
+    await db?.drop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('installs production dependencies only', function () {
+    for (const dev of ['typescript', 'esbuild', 'mocha', 'tsx', 'eslint', 'playwright-core']) {
+      assert.ok(!existsSync(path.join(app, 'node_modules', dev)), `${dev} is a dev dependency`);
+    }
+    for (const dep of ['better-sqlite3', 'mysql2', 'kysely', 'koa', 'dockerode']) {
+      assert.ok(existsSync(path.join(app, 'node_modules', dep, 'package.json')), `${dep} missing`);
+    }
+    assert.ok(existsSync(path.join(app, 'bin', 'xares-credentials.js')));
+    assert.ok(existsSync(path.join(app, 'dist', 'service', 'cli.js')));
+  });
+
+  it('runs its CMD against a fresh MariaDB database until /readyz answers 200', async function () {
+    this.timeout(120_000);
+    // No migrate step: serve brings the schema up to date at start, as in the container.
+    const [cmd, ...args] = execForm(
+      runtime.instructions.find((i) => i.keyword === 'CMD')?.args ?? '',
+    );
+    assert.equal(cmd, 'node');
+    child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 60_000;
+    let status = 0;
+    while (Date.now() < deadline && child.exitCode === null) {
+      status = await getStatus(port, '/readyz').catch(() => 0);
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(status, 200, `/readyz never answered 200 (exit ${child.exitCode}):\n${output}`);
+    assert.ok(!output.includes(env.CREDENTIAL_ENCRYPTION_KEY ?? '?'), 'the key was printed');
+  });
+
+  it('passes its own HEALTHCHECK command', function () {
+    this.timeout(30_000);
+    assert.ok(child && child.exitCode === null, 'the service must be running');
+    const health = runtime.instructions.find((i) => i.keyword === 'HEALTHCHECK');
+    const [cmd, ...args] = execForm(health?.args ?? '');
+    assert.equal(cmd, 'node');
+    const ok = spawnSync(process.execPath, args, { cwd: app, env, timeout: 15_000 });
+    assert.equal(ok.status, 0, `healthcheck failed: ${ok.stderr}`);
+    // And it can fail: against a port nothing listens on, the same probe exits 1.
+    const down = spawnSync(process.execPath, args, {
+      cwd: app,
+      env: { ...env, CREDENTIAL_PORT: '1' },
+      timeout: 15_000,
+    });
+    assert.equal(down.status, 1);
+  });
+
+  it('stops cleanly on SIGTERM', async function () {
+    this.timeout(30_000);
+    assert.ok(child && child.exitCode === null, 'the service must be running');
+    child.kill('SIGTERM');
+    const exit = await waitForExit(child, 20_000);
+    assert.equal(exit, 0, `exit ${exit} after SIGTERM:\n${output}`);
+  });
+});
