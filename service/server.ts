@@ -1,7 +1,7 @@
 // Assembles and runs the service: opens and migrates the database, resolves and verifies the
 // master key, starts the HTTP(S) server, the workspace service (when Docker answers) and the
 // audit retention timer; close() undoes all of it in reverse order.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { sql } from 'kysely';
 import { type Config, loadConfig } from './config';
 import { KeyRing } from './crypto/keyring';
@@ -10,8 +10,8 @@ import type { DockerState, HealthChecks, ServiceDeps } from './domain/deps';
 import { createHttpApp } from './http/app';
 import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
-import { openStore, type Store } from './store/database';
-import { migrateToLatest } from './store/migrations';
+import { openStore, migrateToLatest, purgeAudit, purgeSessions, type Store } from './store';
+import { createDockerClient, WorkspaceService } from './workspaces';
 
 export interface ServiceOptions {
   config?: Config;
@@ -33,6 +33,10 @@ export interface RunningService {
 }
 
 const CHECK_TIMEOUT_MS = 2000;
+const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+const DOCKER_RETRY_MS = 30_000;
+/** Revoked and expired sessions are kept a day for investigation, then deleted. */
+const SESSION_KEEP_MS = 24 * 3600 * 1000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -42,20 +46,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** dockerode options for DOCKER_HOST (unix://PATH or tcp://HOST:PORT; the local socket if unset). */
-export function dockerFor(dockerHost: string | undefined): Docker {
-  if (!dockerHost) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (dockerHost.startsWith('unix://')) {
-    return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  }
-  const url = new URL(dockerHost);
-  return new Docker({
-    host: url.hostname,
-    port: Number(url.port || 2375),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-  });
-}
-
 async function dockerState(docker: Docker): Promise<DockerState> {
   try {
     await withTimeout(docker.ping(), CHECK_TIMEOUT_MS, 'Docker');
@@ -63,6 +53,63 @@ async function dockerState(docker: Docker): Promise<DockerState> {
   } catch {
     return { state: 'unavailable', detail: 'Docker does not answer: injection is unavailable' };
   }
+}
+
+/**
+ * Starts the workspace service's background work (Docker events, sweeps) once Docker answers,
+ * retrying while it does not; API calls meanwhile answer SERVICE_UNAVAILABLE. Returns its stop.
+ */
+function startWorkspacesWhenDockerAnswers(
+  workspaces: WorkspaceService,
+  docker: Docker,
+  logger: Logger,
+): () => Promise<void> {
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = async () => {
+    const state = await dockerState(docker);
+    if (stopped) return;
+    if (state.state === 'available') {
+      workspaces.start();
+      started = true;
+      logger.info('Docker answers: workspace injection is available');
+      return;
+    }
+    logger.warn('Docker does not answer: injection is unavailable until it does');
+    timer = setTimeout(() => void attempt(), DOCKER_RETRY_MS);
+    timer.unref();
+  };
+  const first = attempt();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await first;
+    if (started) await workspaces.stop();
+  };
+}
+
+/** Audit retention (CREDENTIAL_AUDIT_RETENTION_DAYS) and old sessions, now and every hour. */
+function startMaintenance(store: Store, config: Config, logger: Logger): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = (async () => {
+      try {
+        const audit = await purgeAudit(store.db, config.auditRetentionDays);
+        const sessions = await purgeSessions(store.db, Date.now() - SESSION_KEEP_MS);
+        if (audit + sessions > 0) logger.info({ audit, sessions }, 'purged old rows');
+      } catch (err) {
+        logger.error({ err }, 'purging old rows failed');
+      }
+    })();
+  };
+  run();
+  const timer = setInterval(run, MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 export async function createService(options: ServiceOptions = {}): Promise<RunningService> {
@@ -86,22 +133,36 @@ export async function createService(options: ServiceOptions = {}): Promise<Runni
     await verifyMasterKey(store.db, master.key);
     const keyring = KeyRing.forStore(store, master.key);
 
-    const docker = dockerFor(config.dockerHost);
+    const docker = createDockerClient(config.dockerHost);
     const health: HealthChecks = {
       database: async () => {
         await withTimeout(sql`select 1`.execute(store.db), CHECK_TIMEOUT_MS, 'the database');
       },
       docker: () => dockerState(docker),
     };
-    const deps: ServiceDeps = { config, logger, health };
+    let serviceUrl = '';
+    const workspaces = new WorkspaceService({
+      store,
+      keyring,
+      docker,
+      config,
+      logger,
+      serviceUrl: () => serviceUrl,
+    });
+    const deps: ServiceDeps = { config, logger, health, store, keyring, workspaces };
 
     const server = await listen(createHttpApp(deps), {
       host: config.host,
       port: config.port,
       tls: config.tls,
     });
-    cleanups.push(() => server.close(options.shutdownGraceMs));
+    serviceUrl = server.url;
     logger.info({ url: server.url }, 'listening');
+    cleanups.push(startWorkspacesWhenDockerAnswers(workspaces, docker, logger));
+    cleanups.push(startMaintenance(store, config, logger));
+    // Cleanups run last-in first: the server stops first (requests in flight finish), then the
+    // background work, then the database closes.
+    cleanups.push(() => server.close(options.shutdownGraceMs));
 
     let closing: Promise<void> | undefined;
     return {

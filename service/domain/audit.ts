@@ -1,22 +1,34 @@
-// The caller's audit log: pages and exports.
-import { AppError } from '../errors';
+// The caller's own audit log: pages newest first (cursor = id) and exports as JSON or CSV.
 import type {
   AuditExport,
   AuditExportInputT,
   AuditListInputT,
   AuditPage,
 } from '../routers/schemas';
+import { exportAudit, listAudit } from '../store';
+import { audit } from './common';
 import type { DomainContext } from './deps';
 
 export async function listAuditEntries(
-  _ctx: DomainContext,
-  _input: AuditListInputT,
+  ctx: DomainContext,
+  input: AuditListInputT,
 ): Promise<AuditPage> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'the audit log is not available yet');
+  return listAudit(ctx.deps.store.db, ctx.caller.userId, {
+    limit: input.limit,
+    before: input.before,
+    action: input.action,
+  });
 }
+
 export async function exportAuditEntries(
-  _ctx: DomainContext,
-  _input: AuditExportInputT,
+  ctx: DomainContext,
+  input: AuditExportInputT,
 ): Promise<AuditExport> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'the audit log is not available yet');
+  const content = await exportAudit(ctx.deps.store.db, {
+    userId: ctx.caller.userId,
+    format: input.format,
+    since: input.since === undefined ? undefined : Date.parse(input.since),
+  });
+  await audit(ctx, { action: 'export', outcome: 'success', detail: `format ${input.format}` });
+  return { format: input.format, content };
 }

@@ -1,7 +1,10 @@
 // What the domain functions need from the running service, and who is calling: passed in by the
 // routers (from the tRPC context), so the domain code never reads globals.
 import type { Config } from '../config';
+import type { KeyRing } from '../crypto/keyring';
 import type { Logger } from '../logger';
+import type { ClearResult, InjectResult, Workspace } from '../routers/schemas';
+import type { Store } from '../store/database';
 
 export type Role = 'admin' | 'user';
 export type SessionKind = 'user' | 'workspace';
@@ -38,10 +41,22 @@ export interface HealthChecks {
   docker(): Promise<DockerState>;
 }
 
+/** What the routers need of the WorkspaceService (service/workspaces), which throws AppError. */
+export interface WorkspacePort {
+  list(caller: Caller): Promise<Workspace[]>;
+  inject(caller: Caller, workspaceId: string): Promise<InjectResult>;
+  clear(caller: Caller, workspaceId: string): Promise<ClearResult>;
+  clearAllForUser(caller: Caller): Promise<{ workspacesCleared: number }>;
+}
+
 export interface ServiceDeps {
   config: Config;
   logger: Logger;
   health: HealthChecks;
+  store: Store;
+  keyring: KeyRing;
+  /** Null when Docker did not answer at start-up: workspace calls answer SERVICE_UNAVAILABLE. */
+  workspaces: WorkspacePort | null;
 }
 
 /** What every domain function receives for an authenticated call. */

@@ -1,11 +1,35 @@
-// git credential helper answers: a git host to the caller's matching token (CONTRACT.md section 6).
+// git credential helper answers (CONTRACT.md section 6): a git host to the caller's matching
+// token. The token is revealed only through revealSecret, so a failed audit write fails the call.
 import { AppError } from '../errors';
+import { defaultGitUsername, isLoopbackHost, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
+import { findCredentialForUser, listCredentials, revealSecret } from '../store';
+import { auditFields } from './common';
 import type { DomainContext } from './deps';
 
+function hostName(host: string): string {
+  return host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+}
+
 export async function getGitCredential(
-  _ctx: DomainContext,
-  _input: GitCredentialInputT,
+  ctx: DomainContext,
+  input: GitCredentialInputT,
 ): Promise<GitCredential> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'git credentials are not available yet');
+  const protocol = input.protocol.toLowerCase();
+  // A token sent over plain http could be read on the way; only loopback forges are exempt.
+  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
+    throw new AppError('NOT_FOUND', `no token is given for ${protocol}://; use https`);
+  }
+  const { store, keyring, config } = ctx.deps;
+  const tokens = await listCredentials(store.db, ctx.caller.userId, { type: 'git_token' });
+  const match = matchGitCredential(input.host, tokens, config.providers, protocol);
+  if (!match) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  const row = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
+  if (!row) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  const password = await revealSecret(store.db, keyring, row, {
+    ...auditFields(ctx.caller),
+    action: 'read',
+    detail: `git credential for ${input.host.slice(0, 200)}`,
+  });
+  return { username: defaultGitUsername(row.provider, row.username), password };
 }

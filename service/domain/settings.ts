@@ -1,14 +1,22 @@
-// The caller's security settings.
-import { AppError } from '../errors';
+// The caller's security settings (auto-inject, audit logging, clear on session timeout).
 import type { Settings, SettingsUpdateInputT } from '../routers/schemas';
+import { getSettings as readSettings, updateSettings as writeSettings } from '../store';
+import { audit } from './common';
 import type { DomainContext } from './deps';
 
-export async function getSettings(_ctx: DomainContext): Promise<Settings> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'settings are not available yet');
+export async function getSettings(ctx: DomainContext): Promise<Settings> {
+  return readSettings(ctx.deps.store.db, ctx.caller.userId);
 }
+
 export async function updateSettings(
-  _ctx: DomainContext,
-  _input: SettingsUpdateInputT,
+  ctx: DomainContext,
+  input: SettingsUpdateInputT,
 ): Promise<Settings> {
-  throw new AppError('SERVICE_UNAVAILABLE', 'settings are not available yet');
+  const settings = await writeSettings(ctx.deps.store.db, ctx.caller.userId, input);
+  const changed = Object.entries(input)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  await audit(ctx, { action: 'settings', outcome: 'success', detail: changed || 'no change' });
+  return settings;
 }

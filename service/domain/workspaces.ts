@@ -1,30 +1,70 @@
-// Workspaces: the caller's containers, injection and clearing, through the WorkspaceService.
+// Workspaces: the caller's containers, injection and clearing, through the WorkspaceService;
+// credentials.clearAll deletes every credential and clears every workspace of the caller.
 import { AppError } from '../errors';
 import type { ClearAllResult, ClearResult, InjectResult, Workspace } from '../routers/schemas';
-import type { DomainContext } from './deps';
+import { deleteAllCredentials } from '../store';
+import { audit } from './common';
+import type { DomainContext, WorkspacePort } from './deps';
 
-const notYet = () => new AppError('SERVICE_UNAVAILABLE', 'workspaces are not available yet');
-
-export async function listWorkspaces(_ctx: DomainContext): Promise<Workspace[]> {
-  throw notYet();
+function service(ctx: DomainContext): WorkspacePort {
+  const workspaces = ctx.deps.workspaces;
+  if (!workspaces) {
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'Docker is not reachable, so workspaces cannot be listed, injected or cleared',
+    );
+  }
+  return workspaces;
 }
+
+export async function listWorkspaces(ctx: DomainContext): Promise<Workspace[]> {
+  return service(ctx).list(ctx.caller);
+}
+
 export async function injectWorkspace(
-  _ctx: DomainContext,
-  _workspaceId: string,
+  ctx: DomainContext,
+  workspaceId: string,
 ): Promise<InjectResult> {
-  throw notYet();
-}
-export async function clearWorkspace(
-  _ctx: DomainContext,
-  _workspaceId: string,
-): Promise<ClearResult> {
-  throw notYet();
-}
-export async function clearAllCredentials(_ctx: DomainContext): Promise<ClearAllResult> {
-  throw notYet();
+  const caller = ctx.caller;
+  // A workspace session may inject only the container it is bound to.
+  if (caller.sessionKind === 'workspace' && caller.workspaceId !== workspaceId) {
+    await audit(ctx, {
+      action: 'inject',
+      outcome: 'denied',
+      workspaceId,
+      detail: 'a workspace session may inject only its own workspace',
+    });
+    throw new AppError('FORBIDDEN', 'a workspace session may inject only its own workspace');
+  }
+  return service(ctx).inject(caller, workspaceId);
 }
 
 /** One of the caller's workspaces (REST GET /workspace/:id); NOT_FOUND for anyone else's. */
-export async function getWorkspace(_ctx: DomainContext, _workspaceId: string): Promise<Workspace> {
-  throw notYet();
+export async function getWorkspace(ctx: DomainContext, workspaceId: string): Promise<Workspace> {
+  const all = await service(ctx).list(ctx.caller);
+  const found = all.find((w) => w.id === workspaceId || w.name === workspaceId);
+  if (!found) throw new AppError('NOT_FOUND', `no workspace ${workspaceId} of yours`);
+  return found;
+}
+
+export async function clearWorkspace(
+  ctx: DomainContext,
+  workspaceId: string,
+): Promise<ClearResult> {
+  return service(ctx).clear(ctx.caller, workspaceId);
+}
+
+export async function clearAllCredentials(ctx: DomainContext): Promise<ClearAllResult> {
+  // Workspaces first: clearing needs nothing of the credentials, and a failure here leaves the
+  // credentials in place for a retry rather than files nobody can clear.
+  const workspacesCleared = ctx.deps.workspaces
+    ? (await ctx.deps.workspaces.clearAllForUser(ctx.caller)).workspacesCleared
+    : 0;
+  const deleted = await deleteAllCredentials(ctx.deps.store.db, ctx.caller.userId);
+  await audit(ctx, {
+    action: 'clear',
+    outcome: 'success',
+    detail: `${deleted} credentials deleted, ${workspacesCleared} workspaces cleared`,
+  });
+  return { deleted, workspacesCleared };
 }

@@ -29,7 +29,7 @@ export const NameSchema = z
 export const IdSchema = z
   .string({ error: 'id must be text' })
   .min(1, 'id must not be empty')
-  .max(64, 'id must be at most 64 characters')
+  .max(36, 'id must be at most 36 characters')
   .regex(/^[A-Za-z0-9-]+$/, 'id is not a valid id');
 
 export const TokenSecretSchema = plainText('token', 4096).refine(
@@ -194,11 +194,17 @@ export const AuditEntrySchema = z.object({
   userAgent: z.string().nullable(),
   detail: z.string().nullable(),
   timestamp: z.string(),
+  /** Part of a burst of one action from one address (more than 50 within an hour). */
+  suspicious: z.boolean(),
 });
 
 export const AuditPageSchema = z.object({
   entries: z.array(AuditEntrySchema),
   nextCursor: z.number().nullable(),
+  /** Bursts within the last hour; empty when nothing looks unusual. */
+  suspicious: z.array(
+    z.object({ action: AuditActionSchema, ipAddress: z.string().nullable(), count: z.number() }),
+  ),
 });
 
 export const WorkspaceSchema = z.object({
