@@ -1,9 +1,53 @@
-// Placeholder until the owning capability lands: says so and fails, never pretends to work.
+// `xares-credentials backup FILE`: a consistent logical export (JSON lines, mode 0600). Secrets
+// stay encrypted and data keys wrapped: the backup is useless without the master key.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { BackupError, writeBackup } from '../store/backup';
+import { cliGuard, openConfiguredStoreWithKey } from '../store/bootstrap';
 import { CliError, type Command } from './command';
 
+const HELP = `Usage: xares-credentials backup FILE
+
+Writes a consistent copy of the database (CREDENTIAL_DATABASE_URL, SQLite or MySQL) to FILE as
+JSON lines, readable only by you (mode 0600). Secrets stay encrypted, so the backup is useless
+without the master key: keep the key somewhere else. FILE must not exist yet. Restore it with
+'xares-credentials restore FILE' into an empty database of either kind.`;
+
 export const command: Command = {
-  help: 'not implemented yet',
-  async run() {
-    throw new CliError('this command is not implemented yet');
+  help: HELP,
+  async run(args) {
+    let positionals: string[];
+    try {
+      ({ positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
+    }
+    if (positionals.length !== 1) throw new CliError(`backup takes one FILE\n\n${HELP}`, 2);
+    const file = path.resolve(positionals[0] ?? '');
+    const config = loadConfig();
+    return cliGuard(async () => {
+      // The key is checked so a backup is never made with a key that cannot read it back.
+      const { store, createdKeyFile } = await openConfiguredStoreWithKey(config);
+      if (createdKeyFile) {
+        process.stderr.write(
+          `note: generated a new master key in ${createdKeyFile}; back it up separately\n`,
+        );
+      }
+      try {
+        const counts = await writeBackup(store, file);
+        const summary = Object.entries(counts)
+          .filter(([, n]) => n > 0)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ');
+        process.stdout.write(`backup written to ${file} (${summary || 'empty'})\n`);
+        return 0;
+      } catch (err) {
+        if (err instanceof BackupError) throw new CliError(err.message);
+        throw err;
+      } finally {
+        await store.close();
+      }
+    });
   },
 };

@@ -1,9 +1,64 @@
-// Placeholder until the owning capability lands: says so and fails, never pretends to work.
+// `xares-credentials restore FILE`: loads a backup into an EMPTY database of either kind
+// (SQLite or MySQL), after checking the master key is the one the backup was made with.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { recordAudit } from '../audit/audit';
+import { loadConfig } from '../config';
+import { resolveMasterKey, verifyMasterKey } from '../crypto/masterKey';
+import { BackupError, restoreBackup } from '../store/backup';
+import { cliGuard, openConfiguredStore } from '../store/bootstrap';
 import { CliError, type Command } from './command';
 
+const HELP = `Usage: xares-credentials restore FILE
+
+Restores a backup made by 'xares-credentials backup' into the database named by
+CREDENTIAL_DATABASE_URL (SQLite or MySQL, either way round). The database must be empty (it is
+migrated first), and the master key (CREDENTIAL_ENCRYPTION_KEY or CREDENTIAL_ENCRYPTION_KEY_FILE)
+must be the one the backup was made with. Everything is restored in one transaction.`;
+
 export const command: Command = {
-  help: 'not implemented yet',
-  async run() {
-    throw new CliError('this command is not implemented yet');
+  help: HELP,
+  async run(args) {
+    let positionals: string[];
+    try {
+      ({ positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
+    }
+    if (positionals.length !== 1) throw new CliError(`restore takes one FILE\n\n${HELP}`, 2);
+    const file = path.resolve(positionals[0] ?? '');
+    const config = loadConfig();
+    if (!config.encryptionKey && !config.encryptionKeyFile) {
+      // Generating a fresh key file here would never match the backup: ask for the real key.
+      throw new CliError(
+        'restore needs the master key the backup was made with: set CREDENTIAL_ENCRYPTION_KEY or CREDENTIAL_ENCRYPTION_KEY_FILE',
+        2,
+      );
+    }
+    const { key } = resolveMasterKey(config);
+    return cliGuard(async () => {
+      const { store } = await openConfiguredStore(config);
+      try {
+        const counts = await restoreBackup(store, file, key);
+        await verifyMasterKey(store.db, key);
+        await recordAudit(store.db, {
+          userId: null,
+          action: 'restore',
+          outcome: 'success',
+          detail: `restored from ${path.basename(file)}`,
+        });
+        const summary = Object.entries(counts)
+          .filter(([, n]) => n > 0)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ');
+        process.stdout.write(`restored ${summary || 'an empty backup'} from ${file}\n`);
+        return 0;
+      } catch (err) {
+        if (err instanceof BackupError) throw new CliError(err.message);
+        throw err;
+      } finally {
+        await store.close();
+      }
+    });
   },
 };

@@ -1,6 +1,6 @@
 // Everything that differs between SQLite and MySQL/MariaDB, in one place: connecting, column
 // types for migrations, unique-violation detection and row locks. Other modules ask this one.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -62,7 +62,10 @@ export function createKyselyDialect(target: DatabaseTarget): Dialect {
     mkdirSync(path.dirname(target.file), { recursive: true, mode: 0o700 });
     return new SqliteDialect({
       database: async () => {
+        const isNew = !existsSync(target.file);
         const db = new BetterSqlite3(target.file, { timeout: LOCK_WAIT_MS });
+        // The file holds wrapped keys and ciphertexts: nobody else needs to read it.
+        if (isNew) chmodSync(target.file, 0o600);
         // WAL lets readers (a running service) go on while rotate-key or backup work in another
         // process; foreign keys are off by default in SQLite.
         db.pragma('journal_mode = WAL');

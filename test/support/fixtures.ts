@@ -1,5 +1,5 @@
 // Small builders for store tests: users with random names, so suites sharing a database never clash.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createUser, type User } from '../../service/accounts/users';
 import type { Executor } from '../../service/store/database';
 
@@ -16,4 +16,27 @@ export async function addTestUser(
     password: options.password ?? 'correct horse battery',
     role: options.role ?? 'user',
   });
+}
+
+/** Many users at once without hashing a password each (rotation and bulk tests). */
+export async function addRawUsers(db: Executor, count: number): Promise<string[]> {
+  const now = Date.now();
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 200) {
+    const rows = Array.from({ length: Math.min(200, count - start) }, () => {
+      const id = randomUUID();
+      ids.push(id);
+      return {
+        id,
+        username: randomName('bulk'),
+        password_hash: 'scrypt$disabled',
+        role: 'user' as const,
+        disabled: 0,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    await db.insertInto('users').values(rows).execute();
+  }
+  return ids;
 }

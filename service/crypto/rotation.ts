@@ -1,0 +1,164 @@
+// rotate-key: re-wraps every data key under a new master key in bounded batches while services
+// on the old key keep reading (each row keeps a wrap under the old key). Idempotent and
+// resumable: rows already under the new key are skipped, and the key check moves last.
+import type { Kysely } from 'kysely';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { dataKeyAad, ROTATION_META_KEY } from './keyring';
+import {
+  KeyMismatchError,
+  keyCheckMatches,
+  type MasterKey,
+  MasterKeyError,
+  readKeyCheck,
+  writeKeyCheck,
+} from './masterKey';
+import type { Database } from '../store/schema';
+import type { Executor } from '../store/database';
+
+export interface RotationOptions {
+  /** Data keys re-wrapped per transaction (default 500). */
+  batchSize?: number;
+  /** Stop after this many batches, leaving the rotation to be resumed (tests, throttling). */
+  maxBatches?: number;
+  /** Called after each committed batch. */
+  onBatch?: (progress: { batches: number; rotated: number }) => void;
+}
+
+export interface RotationResult {
+  /** 'already_rotated' when the database was under the new key with nothing left to do. */
+  status: 'rotated' | 'already_rotated' | 'interrupted';
+  rotated: number;
+  batches: number;
+}
+
+async function setMeta(db: Executor, key: string, value: string): Promise<void> {
+  const now = Date.now();
+  const updated = await db
+    .updateTable('service_meta')
+    .set({ value, updated_at: now })
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    await db.insertInto('service_meta').values({ key, value, updated_at: now }).execute();
+  }
+}
+
+/** Re-wraps one batch; returns how many rows it changed (0 when none is left). */
+async function rotateBatch(
+  db: Kysely<Database>,
+  current: MasterKey,
+  next: MasterKey,
+  batchSize: number,
+): Promise<{ seen: number; rotated: number }> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('data_keys')
+      .selectAll()
+      .where('master_key_id', '!=', next.id)
+      .orderBy('user_id')
+      .orderBy('version')
+      .limit(batchSize)
+      .execute();
+    let rotated = 0;
+    const now = Date.now();
+    for (const row of rows) {
+      const aad = dataKeyAad(row.user_id, row.version);
+      // The current key may sit in either wrap (an earlier interrupted run to another key).
+      const wrapped =
+        row.master_key_id === current.id
+          ? row.wrapped_key
+          : row.previous_master_key_id === current.id
+            ? row.previous_wrapped_key
+            : null;
+      if (!wrapped) {
+        throw new MasterKeyError(
+          `the data key ${row.user_id}/${row.version} is wrapped by neither the current nor the new key; ` +
+            'was another rotation run with a different key?',
+        );
+      }
+      const dataKey = current.unwrap(wrapped, aad);
+      const result = await trx
+        .updateTable('data_keys')
+        .set({
+          wrapped_key: next.wrap(dataKey, aad),
+          master_key_id: next.id,
+          // A fresh wrap under the old key, for services still running on it.
+          previous_wrapped_key: current.wrap(dataKey, aad),
+          previous_master_key_id: current.id,
+          rotated_at: now,
+        })
+        .where('user_id', '=', row.user_id)
+        .where('version', '=', row.version)
+        .where('master_key_id', '=', row.master_key_id)
+        .executeTakeFirst();
+      rotated += Number(result.numUpdatedRows);
+    }
+    return { seen: rows.length, rotated };
+  });
+}
+
+/**
+ * Moves the database from `current` to `next`. Throws KeyMismatchError when `current` is not the
+ * database's key (and `next` is not either). Returns 'interrupted' if maxBatches stopped it.
+ */
+export async function rotateMasterKey(
+  db: Kysely<Database>,
+  current: MasterKey,
+  next: MasterKey,
+  options: RotationOptions = {},
+): Promise<RotationResult> {
+  const batchSize = Math.min(Math.max(options.batchSize ?? 500, 1), 10_000);
+  const check = await readKeyCheck(db);
+  if (!check) {
+    throw new MasterKeyError('the database has no key check yet: start the service once first');
+  }
+  const underNext = keyCheckMatches(next, check);
+  if (!underNext && !keyCheckMatches(current, check)) throw new KeyMismatchError();
+  const total = Number(
+    (
+      await db
+        .selectFrom('data_keys')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('master_key_id', '!=', next.id)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  if (underNext && total === 0) {
+    await db.deleteFrom('service_meta').where('key', '=', ROTATION_META_KEY).execute();
+    return { status: 'already_rotated', rotated: 0, batches: 0 };
+  }
+  if (current.id === next.id) {
+    throw new MasterKeyError('the new key is the same as the current key');
+  }
+  // From here on, services on the old key refuse to mint new data keys (see KeyRing).
+  await setMeta(
+    db,
+    ROTATION_META_KEY,
+    JSON.stringify({ from: current.id, to: next.id, startedAt: Date.now() }),
+  );
+
+  let batches = 0;
+  let rotated = 0;
+  // Bounded: every batch either rotates rows or ends the loop; the bound covers keys created
+  // concurrently before the marker was seen.
+  const limit = Math.ceil(total / batchSize) + 100;
+  const sweep = async (): Promise<boolean> => {
+    for (let i = 0; i < limit; i++) {
+      if (options.maxBatches !== undefined && batches >= options.maxBatches) return false;
+      const batch = await rotateBatch(db, current, next, batchSize);
+      if (batch.seen === 0) return true;
+      batches++;
+      rotated += batch.rotated;
+      options.onBatch?.({ batches, rotated });
+      await yieldToLoop();
+    }
+    throw new MasterKeyError('rotate-key did not converge; run it again');
+  };
+  if (!(await sweep())) return { status: 'interrupted', rotated, batches };
+  // From now on only the new key passes verifyMasterKey.
+  await writeKeyCheck(db, next);
+  // A key minted by an old-key service just before the check moved is caught here.
+  if (!(await sweep())) return { status: 'interrupted', rotated, batches };
+  await db.deleteFrom('service_meta').where('key', '=', ROTATION_META_KEY).execute();
+  return { status: 'rotated', rotated, batches };
+}
