@@ -1,10 +1,8 @@
 // The status-bar item: signed-out state, then one glyph per configured provider with its last
 // test result; a warning look when a token expires within 7 days or failed its last test.
+import { daysLeft, EXPIRY_WARNING_DAYS } from '../protocol/model';
 import type { TokenView } from '../protocol/model';
 import { Disposable } from './disposable';
-
-export const EXPIRY_WARNING_DAYS = 7;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 const PROVIDER_LABELS: Record<string, string> = {
   github: 'GitHub',
@@ -43,14 +41,6 @@ function glyph(t: TokenView): string {
   }
 }
 
-/** Whole days until `expiresAt` (negative when past), or null when it does not expire. */
-export function daysLeft(expiresAt: string | null, now: Date): number | null {
-  if (!expiresAt) return null;
-  const at = Date.parse(expiresAt);
-  if (Number.isNaN(at)) return null;
-  return Math.floor((at - now.getTime()) / DAY_MS);
-}
-
 function expiresSoon(t: TokenView, now: Date): boolean {
   const days = daysLeft(t.expiresAt, now);
   return days !== null && days < EXPIRY_WARNING_DAYS;
@@ -87,7 +77,13 @@ export function renderStatus(state: StatusState, now = new Date()): StatusView {
     const seen = byProvider.get(key);
     if (!seen || (t.name === 'default' && seen.name !== 'default')) byProvider.set(key, t);
   }
-  const shown = [...byProvider.values()];
+  // A fixed order (git before AI, then as listed here), whatever order the service lists them in.
+  const order = Object.keys(PROVIDER_LABELS);
+  const shown = [...byProvider.values()].sort(
+    (a, b) =>
+      order.indexOf(a.provider) - order.indexOf(b.provider) ||
+      (a.envVar ?? '').localeCompare(b.envVar ?? ''),
+  );
   const failing = shown.filter((t) => t.lastTest?.status === 'invalid');
   const expiring = shown.filter((t) => expiresSoon(t, now));
   const warning = failing.length > 0 || expiring.length > 0;

@@ -104,3 +104,15 @@ export const AUDIT_ACTIONS = [
   'export',
   'clear',
 ] as const;
+
+/** Tokens expiring sooner than this are flagged in the status bar and the view. */
+export const EXPIRY_WARNING_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whole days until `expiresAt` (negative when past), or null when it does not expire. */
+export function daysLeft(expiresAt: string | null, now: Date): number | null {
+  if (!expiresAt) return null;
+  const at = Date.parse(expiresAt);
+  if (Number.isNaN(at)) return null;
+  return Math.floor((at - now.getTime()) / DAY_MS);
+}

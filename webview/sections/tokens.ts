@@ -2,7 +2,7 @@
 // token), its last test, an input for a new value, and Test / Save.
 import { SaveToken, TestToken } from '../../protocol/messages';
 import type { SaveTokenParams } from '../../protocol/messages';
-import { AI_TOOLS } from '../../protocol/model';
+import { AI_TOOLS, daysLeft, EXPIRY_WARNING_DAYS } from '../../protocol/model';
 import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
 import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
@@ -88,7 +88,15 @@ function saved(ctx: Ctx, r: RowSpec): TokenView | undefined {
 function testLine(t: TokenView | undefined): HTMLElement {
   if (!t) return h('p', { class: 'muted token-state' }, 'Not saved yet.');
   const test = t.lastTest;
-  const expiry = t.expiresAt ? ` · expires ${formatTime(t.expiresAt)}` : '';
+  const days = daysLeft(t.expiresAt, new Date());
+  const expiry =
+    days === null
+      ? null
+      : days < 0
+        ? h('span', { class: 'bad' }, ' · ⚠ expired')
+        : days < EXPIRY_WARNING_DAYS
+          ? h('span', { class: 'pending' }, ` · ⚠ expires in ${days} day${days === 1 ? '' : 's'}`)
+          : ` · expires ${formatTime(t.expiresAt)}`;
   return h(
     'p',
     { class: `token-state ${test?.status === 'valid' ? 'ok' : test ? 'bad' : 'muted'}` },

@@ -1,0 +1,324 @@
+// The whole extension, packaged and installed into real code-server, driven in Chromium against
+// the real service on loopback (providers faked on loopback, a real Docker container to inject
+// into): palette sign-in, every section, tokens saved and tested, SSH key, injection, audit,
+// sign-out; screenshots of the view in light and dark themes land in test-artifacts/.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, Frame, Page } from 'playwright-core';
+import {
+  answerDialog,
+  answerInput,
+  credentialsFrame,
+  launchBrowser,
+  notification,
+  openCredentials,
+  openWorkbench,
+  runCommand,
+  STATUS_ITEM,
+  statusBarText,
+} from '../support/browser';
+import { packageExtension, startCodeServer } from '../support/codeServer';
+import type { CodeServer } from '../support/codeServer';
+import { ARTIFACTS_DIR, tierSuite } from '../support/tiers';
+import { startLiveService } from './liveService';
+import type { LiveService } from './liveService';
+
+const run = promisify(execFile);
+const IMAGE = process.env.XARES_TEST_IMAGE || 'xares-workspace-test:1';
+const USER = 'alice';
+const PASSWORD = 'e2e-password-for-alice';
+const GITHUB_TOKEN = `ghp_e2e${randomBytes(12).toString('hex')}`;
+const OPENAI_BAD = `sk-bad${randomBytes(12).toString('hex')}`;
+const OPENAI_KEY = `sk-e2e${randomBytes(12).toString('hex')}`;
+
+/** The `value` property of a vscode-textarea/textfield (runs in the page). */
+const valueOf = (el: unknown) => (el as { value: string }).value;
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { timeout: 60_000 });
+  return stdout.trim();
+}
+
+tierSuite('e2e', 'Credentials extension in code-server', function () {
+  let service: LiveService;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let view: Frame;
+  const container = `xares-e2e-${randomBytes(4).toString('hex')}`;
+
+  before(async function () {
+    this.timeout(300_000);
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const [vsix, live] = await Promise.all([packageExtension(), startLiveService()]);
+    service = live;
+    await service.addUser(USER, PASSWORD);
+    service.fake.github.addToken(GITHUB_TOKEN, {
+      login: USER,
+      scopes: ['repo', 'user', 'admin:public_key'],
+      // Expires in 3 days: the status bar must warn.
+      expiresAt: Date.now() + 3 * 86_400_000,
+    });
+    service.fake.openai.addToken(OPENAI_KEY);
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      container,
+      '--network',
+      'host',
+      '--label',
+      `xaresaicoder.owner=${USER}`,
+      IMAGE,
+      'sleep',
+      'infinity',
+    );
+    server = await startCodeServer({
+      vsix,
+      settings: {
+        'xaresCredentials.serviceUrl': service.url,
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+      env: { XARES_WORKSPACE_ID: container },
+    });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server.url, server.folder);
+    view = await openCredentials(page);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
+      await page
+        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
+        .catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await service?.close().catch(() => undefined);
+    await docker('rm', '-f', container).catch(() => undefined);
+  });
+
+  /** Everything the webview document holds as text and attribute values. */
+  async function viewSource(): Promise<string> {
+    // A string, because this file is type-checked without the DOM library.
+    return view.evaluate<string>(`(() => {
+      const parts = [document.documentElement.outerHTML];
+      for (const el of document.querySelectorAll('vscode-textfield, vscode-textarea')) {
+        parts.push(String(el.value ?? ''));
+      }
+      return parts.join('\\n');
+    })()`);
+  }
+
+  async function statusIcons(): Promise<string> {
+    return page.locator(STATUS_ITEM).innerHTML();
+  }
+
+  it('signs in through the palette (username, then a hidden password box)', async () => {
+    await view.locator('#signed-out').waitFor();
+    assert.match(await statusBarText(page), /signed out/);
+    await runCommand(page, 'Credentials: Sign In');
+    await answerInput(page, 'Username', USER);
+    const pw = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-widget').filter({ hasText: 'Password' }).waitFor();
+    assert.equal(await pw.getAttribute('type'), 'password');
+    await answerInput(page, 'Password', PASSWORD);
+    await notification(page, `as ${USER}`);
+    await view.locator('#signed-in-as').waitFor();
+    assert.match(
+      await view.locator('#signed-in-as').innerText(),
+      new RegExp(`Signed in as ${USER}`),
+    );
+    await page.waitForFunction(
+      `!document.querySelector('${STATUS_ITEM}')?.textContent?.includes('signed out')`,
+    );
+  });
+
+  it('shows every section of the Credentials tab', async () => {
+    for (const [id, title] of [
+      ['ssh', 'SSH Key'],
+      ['git', 'Git Providers'],
+      ['ai', 'AI Providers'],
+      ['security', 'Security Settings'],
+      ['audit', 'Audit Log'],
+    ]) {
+      const heading = view.locator(`#heading-${id}`);
+      assert.equal((await heading.textContent())?.trim(), title);
+    }
+    for (const id of [
+      'github',
+      'forgejo',
+      'gitlab',
+      'openai',
+      'anthropic',
+      'google',
+      'custom-new',
+    ]) {
+      await view.locator(`#row-${id}`).waitFor();
+    }
+    assert.match(await view.locator('#row-anthropic').innerText(), /Used by: Cline, Claude Code/);
+    assert.equal(await view.locator('#setting-autoInject').count(), 1);
+    assert.equal(await view.locator('#clear-all').count(), 1);
+  });
+
+  async function saveToken(row: string, secret: string) {
+    await view.locator(`#${row}-token input`).fill(secret);
+    await view.locator(`#${row}-save`).click();
+    await view
+      .locator(`#row-${row} .token-state`)
+      .filter({ hasText: `Saved …${secret.slice(-4)}` })
+      .waitFor();
+  }
+
+  async function testToken(row: string, expect: RegExp) {
+    await view.locator(`#${row}-test`).click();
+    await view
+      .locator(`#row-${row} .token-state`)
+      .filter({ hasText: expect })
+      .waitFor({ timeout: 30_000 });
+  }
+
+  it('saves a GitHub token and an OpenAI key, shown only as hints, and tests them', async () => {
+    await saveToken('github', GITHUB_TOKEN);
+    await saveToken('openai', OPENAI_BAD);
+    const source = await viewSource();
+    for (const secret of [GITHUB_TOKEN, OPENAI_BAD]) {
+      assert.ok(!source.includes(secret), 'a saved secret must not stay in the webview');
+    }
+    await testToken('github', /✓ valid/);
+    assert.match(await view.locator('#row-github').innerText(), /expires in [23] days/);
+    await testToken('openai', /✗ invalid/);
+    // A failed test and a token expiring within 7 days: the status bar warns.
+    await page.waitForFunction(
+      `document.querySelector('${STATUS_ITEM}')?.innerHTML.includes('codicon-error')`,
+    );
+    const icons = await statusIcons();
+    assert.match(icons, /codicon-warning/);
+    assert.match(await statusBarText(page), /GitHub.*OpenAI/s);
+    const tooltip = await page.locator(STATUS_ITEM).getAttribute('aria-label');
+    assert.match(tooltip ?? '', /Failed last test: OpenAI/);
+    assert.match(tooltip ?? '', /Expiring within 7 days: GitHub/);
+
+    await saveToken('openai', OPENAI_KEY);
+    await testToken('openai', /✓ valid/);
+    await page.waitForFunction(
+      `!document.querySelector('${STATUS_ITEM}')?.innerHTML.includes('codicon-error')`,
+    );
+    assert.doesNotMatch(await statusIcons(), /codicon-error/);
+  });
+
+  it('generates an SSH key, copies it, and asks before replacing it', async () => {
+    await view.locator('#ssh-generate').click();
+    await notification(page, 'New SSH key generated');
+    const textarea = view.locator('#ssh-public-key');
+    await textarea.waitFor();
+    const publicKey = await textarea.evaluate(valueOf);
+    assert.match(publicKey, /^ssh-ed25519 AAAA[0-9A-Za-z+/=]+/);
+
+    await view.locator('#ssh-copy').click();
+    await notification(page, 'Public key copied');
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.equal(copied.trim(), publicKey.trim());
+
+    await view.locator('#ssh-generate').click();
+    await answerDialog(page, 'Cancel');
+    await page.waitForTimeout(500);
+    const after = await view.locator('#ssh-public-key').evaluate(valueOf);
+    assert.equal(after, publicKey, 'cancelling keeps the key');
+  });
+
+  it('injects into the running workspace container', async () => {
+    await runCommand(page, 'Credentials: Inject Credentials into This Workspace');
+    await notification(page, `into workspace`);
+    const listing = await docker(
+      'exec',
+      container,
+      'sh',
+      '-c',
+      'cd /home/coder && stat -c "%a %U %n" .ssh/id_ed25519 .ssh/id_ed25519.pub .config/xares/workspace-token .env && grep -c OPENAI_API_KEY .env',
+    );
+    assert.match(listing, /600 coder \.ssh\/id_ed25519\n/);
+    assert.match(listing, /644 coder \.ssh\/id_ed25519\.pub/);
+    assert.match(listing, /600 coder \.config\/xares\/workspace-token/);
+    assert.match(listing, /600 coder \.env\n1$/);
+    const pub = await docker('exec', container, 'cat', '/home/coder/.ssh/id_ed25519.pub');
+    const shown = await view.locator('#ssh-public-key').evaluate(valueOf);
+    assert.equal(pub.trim(), shown.trim());
+  });
+
+  it('the audit log shows those actions, and filters by action', async () => {
+    await runCommand(page, 'Credentials: Show Audit Log');
+    view = await credentialsFrame(page);
+    await view.locator('#audit-table').waitFor();
+    const text = await view.locator('#audit-table').innerText();
+    for (const action of ['login', 'create', 'test', 'inject']) {
+      assert.match(text, new RegExp(`\\b${action}\\b`), `audit shows ${action}`);
+    }
+    await view.locator('#audit-filter').evaluate((el) => {
+      const select = el as unknown as { value: string; dispatchEvent(e: unknown): void };
+      select.value = 'inject';
+      select.dispatchEvent(new Event('change'));
+    });
+    await view.locator('#live').filter({ hasText: 'for inject' }).waitFor();
+    const actions = await view.locator('#audit-table .audit-action').allInnerTexts();
+    assert.ok(actions.length > 0);
+    assert.deepEqual([...new Set(actions)], ['inject']);
+  });
+
+  it('reads well in light and dark themes (screenshots)', async () => {
+    const sidebar = page.locator('.part.sidebar');
+    for (const [name, theme] of [
+      ['light', 'Light Modern'],
+      ['dark', 'Dark Modern'],
+    ] as const) {
+      await runCommand(page, 'Preferences: Color Theme');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.fill(theme);
+      await page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: theme })
+        .first()
+        .waitFor();
+      await input.press('Enter');
+      await page.waitForFunction(
+        `document.querySelector('.monaco-workbench')?.classList.contains('${name === 'light' ? 'vs' : 'vs-dark'}')`,
+        undefined,
+        { timeout: 20_000 },
+      );
+      await page.waitForTimeout(800); // the webview picks up the new theme variables
+      await view.locator('#heading-ssh').scrollIntoViewIfNeeded();
+      await sidebar.screenshot({ path: path.join(ARTIFACTS_DIR, `credentials-view-${name}.png`) });
+      // The webview's own body carries the theme kind VS Code gives it.
+      const kind = await view.evaluate<string>('document.body.dataset.vscodeThemeKind ?? ""');
+      assert.equal(kind, name === 'light' ? 'vscode-light' : 'vscode-dark');
+    }
+  });
+
+  it('sign-out clears the secret: signed out even after a reload', async () => {
+    // Still signed in after a reload first: the session really is kept in SecretStorage.
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    view = await openCredentials(page);
+    await view.locator('#signed-in-as').waitFor({ timeout: 30_000 });
+
+    await view.locator('#sign-out').click();
+    await view.locator('#signed-out').waitFor();
+    assert.match(await statusBarText(page), /signed out/);
+
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    view = await openCredentials(page);
+    await view.locator('#signed-out').waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1_500); // give a stored session time to show up, if there were one
+    assert.equal(await view.locator('#signed-in-as').count(), 0);
+  });
+});
