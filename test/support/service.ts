@@ -18,7 +18,8 @@ import type { AppRouter } from '../../service/routers/_app';
 import { createService, type RunningService } from '../../service/server';
 import { createUser as addUser } from '../../service/store';
 import type { DialectName } from '../../service/store/dialect';
-import { createEmptyDatabase } from './databases';
+import { createEmptyDatabase, forEachDialect, type TestStore } from './databases';
+import { type FakeProviders, startFakeProviders } from './fakeProviders';
 
 export interface TestResponse {
   status: number;
@@ -56,14 +57,24 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(options: {
+export interface TestServiceOptions {
   dialect: DialectName;
+  /** Extra environment (provider URLs of the fakes, CREDENTIAL_SESSION_TIMEOUT, ...). */
   env?: Record<string, string>;
+  /**
+   * An existing database and its key (a forEachDialect TestStore): the service runs on it and
+   * leaves it in place on close. Without it a fresh database is made and dropped on close.
+   */
+  database?: { databaseUrl: string; masterKeyHex: string };
   shutdownGraceMs?: number;
-}): Promise<TestService> {
+}
+
+export async function startTestService(options: TestServiceOptions): Promise<TestService> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xares-service-'));
-  const database = await createEmptyDatabase(options.dialect, dir);
-  const masterKeyHex = MasterKey.generate().exportHex();
+  const database = options.database
+    ? { databaseUrl: options.database.databaseUrl, drop: async () => undefined }
+    : await createEmptyDatabase(options.dialect, dir);
+  const masterKeyHex = options.database?.masterKeyHex ?? MasterKey.generate().exportHex();
   const logLines: string[] = [];
   const logger = createLogger({
     level: 'debug',
@@ -155,4 +166,49 @@ export async function startTestService(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ServiceSuite {
+  svc: TestService;
+  fake: FakeProviders;
+  store: TestStore;
+}
+
+/**
+ * Declares a suite for the sqlite and the mysql tier (forEachDialect), each with the service
+ * running on that tier's fresh database and provider APIs faked on loopback. `ctx()` gives them.
+ */
+export function forEachServiceDialect(
+  title: string,
+  body: (ctx: () => ServiceSuite) => void,
+  options: { env?: Record<string, string> } = {},
+): void {
+  forEachDialect(title, (store) => {
+    let suite: ServiceSuite | undefined;
+    before(async function () {
+      this.timeout(30_000);
+      const fake = await startFakeProviders();
+      try {
+        const svc = await startTestService({
+          dialect: store().dialect,
+          database: store(),
+          env: { ...fake.env, ...options.env },
+        });
+        suite = { svc, fake, store: store() };
+      } catch (err) {
+        await fake.close();
+        throw err;
+      }
+    });
+    after(async function () {
+      this.timeout(30_000);
+      await suite?.svc.close();
+      await suite?.fake.close();
+      suite = undefined;
+    });
+    body(() => {
+      if (!suite) throw new Error('the service is not running (used outside a test?)');
+      return suite;
+    });
+  });
 }
