@@ -38,12 +38,47 @@ function inWorkdir(p: string): string {
 }
 
 /**
+ * Runs a shell command line in its own process group and kills the whole group (npm and the
+ * compilers it started) if it outlives `ms`.
+ */
+function runBounded(
+  commandLine: string,
+  cwd: string,
+  ms: number,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', commandLine], {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        npm_config_prefer_offline: 'true',
+        npm_config_update_notifier: 'false',
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      output += `\n(killed after ${ms / 60_000} min)`;
+    }, ms);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/**
  * Replays the deps stage: its COPY lines from the build context, then its RUN lines. The result
  * is kept per lockfile, Node version and recipe, because the native modules take minutes to
  * compile on a small machine; a fresh checkout (CI) always builds it once.
  * XARES_IMAGE_TEST_FRESH=1 forces a fresh build.
  */
-function replayDepsStage(deps: Stage): string {
+async function replayDepsStage(deps: Stage): Promise<string> {
   const runs = deps.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   const hash = createHash('sha256')
     .update(readFileSync(path.join(ROOT, 'package-lock.json')))
@@ -72,17 +107,8 @@ function replayDepsStage(deps: Stage): string {
     }
     for (const run of runs) {
       // The recipe's own command line, offline-first so the npm cache is reused.
-      const r = spawnSync('sh', ['-c', run], {
-        cwd: work,
-        env: {
-          ...process.env,
-          npm_config_prefer_offline: 'true',
-          npm_config_update_notifier: 'false',
-        },
-        encoding: 'utf8',
-        timeout: 12 * 60_000,
-      });
-      assert.equal(r.status, 0, `RUN ${run} failed:\n${(r.stderr || '').slice(-3000)}`);
+      const result = await runBounded(run, work, 15 * 60_000);
+      assert.equal(result.code, 0, `RUN ${run} failed:\n${result.output.slice(-3000)}`);
     }
     rmSync(done, { recursive: true, force: true });
     renameSync(work, done);
@@ -150,7 +176,7 @@ tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', 
   let output = '';
 
   before(async function () {
-    this.timeout(15 * 60_000);
+    this.timeout(20 * 60_000);
     // The build stage: this checkout, bundled.
     execFileSync(process.execPath, ['scripts/build.mjs'], {
       cwd: ROOT,
@@ -160,7 +186,7 @@ tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', 
     const nodeModulesCopy = copiesOf(runtime).find((c) =>
       c.sources.some((s) => s.endsWith('/node_modules')),
     );
-    const depsDir = replayDepsStage(stageNamed(stages, nodeModulesCopy?.from));
+    const depsDir = await replayDepsStage(stageNamed(stages, nodeModulesCopy?.from));
     tmp = mkdtempSync(path.join(os.tmpdir(), 'xares-image-'));
     app = path.join(tmp, 'app');
     mkdirSync(app);
