@@ -12,11 +12,13 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import {
   answerDialog,
   answerInput,
+  clearNotifications,
   credentialsFrame,
   launchBrowser,
   notification,
   openCredentials,
   openWorkbench,
+  pickRow,
   runCommand,
   STATUS_ITEM,
   statusBarText,
@@ -88,6 +90,11 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     browser = await launchBrowser();
     page = await openWorkbench(browser, server.url, server.folder);
     view = await openCredentials(page);
+  });
+
+  beforeEach(async () => {
+    // Toasts never time out in an unfocused headless window, and only a few show at once.
+    if (page) await clearNotifications(page);
   });
 
   afterEach(async function () {
@@ -276,21 +283,15 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
 
   it('reads well in light and dark themes (screenshots)', async () => {
     const sidebar = page.locator('.part.sidebar');
-    for (const [name, theme] of [
-      ['light', 'Light Modern'],
-      ['dark', 'Dark Modern'],
+    for (const [name, theme, workbenchClass, webviewKind] of [
+      ['light', 'Light Modern', 'vs', 'vscode-light'],
+      ['high-contrast', 'Dark High Contrast', 'hc-black', 'vscode-high-contrast'],
+      ['dark', 'Dark Modern', 'vs-dark', 'vscode-dark'],
     ] as const) {
       await runCommand(page, 'Preferences: Color Theme');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.fill(theme);
-      await page
-        .locator('.quick-input-list .monaco-list-row')
-        .filter({ hasText: theme })
-        .first()
-        .waitFor();
-      await input.press('Enter');
+      await pickRow(page, theme);
       await page.waitForFunction(
-        `document.querySelector('.monaco-workbench')?.classList.contains('${name === 'light' ? 'vs' : 'vs-dark'}')`,
+        `document.querySelector('.monaco-workbench')?.classList.contains('${workbenchClass}')`,
         undefined,
         { timeout: 20_000 },
       );
@@ -299,7 +300,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       await sidebar.screenshot({ path: path.join(ARTIFACTS_DIR, `credentials-view-${name}.png`) });
       // The webview's own body carries the theme kind VS Code gives it.
       const kind = await view.evaluate<string>('document.body.dataset.vscodeThemeKind ?? ""');
-      assert.equal(kind, name === 'light' ? 'vscode-light' : 'vscode-dark');
+      assert.equal(kind, webviewKind);
     }
   });
 

@@ -30,6 +30,20 @@ export async function openWorkbench(browser: Browser, url: string, folder: strin
   return page;
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Clicks the quick-input row whose label is exactly `label` (not merely the first match). */
+export async function pickRow(page: Page, label: string): Promise<void> {
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({
+      has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
+    })
+    .first();
+  await row.waitFor();
+  await row.click();
+}
+
 /** Runs a palette command by its full title ("Credentials: Sign In"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Escape');
@@ -37,9 +51,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
-  await row.waitFor();
-  await input.press('Enter');
+  await pickRow(page, title);
 }
 
 /** Answers the open input box (after checking its prompt mentions `promptPart`). */
@@ -59,16 +71,12 @@ export async function notification(page: Page, text: string | RegExp): Promise<s
 }
 
 export async function clearNotifications(page: Page): Promise<void> {
-  const toasts = page.locator('.notifications-toasts .notification-toast');
-  const n = await toasts.count();
-  for (let i = 0; i < n; i++) {
-    await toasts
-      .nth(0)
-      .locator('.codicon-notifications-clear, .codicon-close')
-      .first()
-      .click({ timeout: 2_000 })
-      .catch(() => undefined);
-  }
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page
+    .locator('.notifications-toasts .notification-toast')
+    .first()
+    .waitFor({ state: 'detached', timeout: 5_000 })
+    .catch(() => undefined);
 }
 
 /** Clicks `label` in the open modal dialog. */

@@ -89,6 +89,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     ...process.env,
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
+    // The extension gallery (Open VSX) is the only off-machine address the workbench calls
+    // (theme and extension searches): point it at a closed loopback port instead.
+    EXTENSIONS_GALLERY: JSON.stringify({
+      serviceUrl: 'http://127.0.0.1:9/gallery',
+      itemUrl: 'http://127.0.0.1:9/item',
+      resourceUrlTemplate: 'http://127.0.0.1:9/{publisher}/{name}/{version}/{path}',
+    }),
     ...opts.env,
   };
   await run(

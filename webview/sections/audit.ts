@@ -6,6 +6,16 @@ import type { AuditEntryView } from '../../protocol/model';
 import { button, formatTime, h, section } from '../dom';
 import type { Ctx } from '../dom';
 
+/** Time of day for today's entries, else the date: the full time is in the cell's title. */
+function shortTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return sameDay
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
 function rows(entries: AuditEntryView[]): HTMLElement {
   if (!entries.length) {
     return h('tbody', {}, h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'No entries.')));
@@ -17,11 +27,18 @@ function rows(entries: AuditEntryView[]): HTMLElement {
       h(
         'tr',
         { class: `audit-row outcome-${e.outcome}` },
-        h('td', {}, formatTime(e.timestamp)),
+        h('td', { title: formatTime(e.timestamp) }, shortTime(e.timestamp)),
         h('td', { class: 'audit-action' }, e.action),
         h('td', {}, e.outcome),
         h('td', {}, [e.provider, e.name].filter(Boolean).join(' / ') || e.credentialType || '—'),
-        h('td', {}, e.workspaceId ?? '—'),
+        // Container ids are 64 hex digits; 12 is what `docker ps` shows.
+        h(
+          'td',
+          { title: e.workspaceId ?? '' },
+          e.workspaceId && /^[0-9a-f]{64}$/.test(e.workspaceId)
+            ? e.workspaceId.slice(0, 12)
+            : (e.workspaceId ?? '—'),
+        ),
       ),
     ),
   );
