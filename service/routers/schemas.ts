@@ -10,10 +10,16 @@ import { z } from 'zod';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point here
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
+/** The message for a missing or mistyped field: "token is required" / "token must be text". */
+function typeError(field: string, kind = 'text') {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? `${field} is required` : `${field} must be ${kind}`;
+}
+
 /** A string without control characters, with a limit and messages that name the field. */
 function plainText(field: string, max: number) {
   return z
-    .string({ error: `${field} must be text` })
+    .string({ error: typeError(field) })
     .max(max, `${field} must be at most ${max} characters`)
     .refine((v) => !CONTROL_CHARACTERS.test(v), `${field} must not contain control characters`);
 }
@@ -21,13 +27,13 @@ function plainText(field: string, max: number) {
 export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export const NameSchema = z
-  .string({ error: 'name must be text' })
+  .string({ error: typeError('name') })
   .min(1, 'name must not be empty')
   .max(100, 'name must be at most 100 characters')
   .regex(NAME_PATTERN, "name may contain only letters, digits, '.', '_' and '-'");
 
 export const IdSchema = z
-  .string({ error: 'id must be text' })
+  .string({ error: typeError('id') })
   .min(1, 'id must not be empty')
   .max(36, 'id must be at most 36 characters')
   .regex(/^[A-Za-z0-9-]+$/, 'id is not a valid id');
@@ -60,7 +66,7 @@ export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx)
 });
 
 export const EnvVarSchema = z
-  .string({ error: 'envVar must be text' })
+  .string({ error: typeError('envVar') })
   .max(100, 'envVar must be at most 100 characters')
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'envVar must be an environment variable name like MY_API_KEY');
 
@@ -265,7 +271,7 @@ export type Me = z.infer<typeof MeSchema>;
 export const LoginInput = z.object({
   username: plainText('username', 100).refine((v) => v.length > 0, 'username must not be empty'),
   password: z
-    .string({ error: 'password must be text' })
+    .string({ error: typeError('password') })
     .min(1, 'password must not be empty')
     .max(1024, 'password must be at most 1024 characters'),
 });
@@ -281,11 +287,11 @@ export const GenerateSshKeyInput = z
 export const ImportSshKeyInput = z.object({
   name: NameSchema.optional(),
   privateKey: z
-    .string({ error: 'privateKey must be text' })
+    .string({ error: typeError('privateKey') })
     .min(1, 'privateKey must not be empty')
     .max(16384, 'privateKey must be at most 16384 characters'),
   passphrase: z
-    .string({ error: 'passphrase must be text' })
+    .string({ error: typeError('passphrase') })
     .max(1024, 'passphrase must be at most 1024 characters')
     .optional(),
 });
@@ -384,13 +390,13 @@ export const SettingsUpdateInput = z.object({
 export const AuditListInput = z
   .object({
     limit: z
-      .number({ error: 'limit must be a number' })
+      .number({ error: typeError('limit', 'a number') })
       .int('limit must be a whole number')
       .min(1, 'limit must be at least 1')
       .max(1000, 'limit must be at most 1000')
       .optional(),
     before: z
-      .number({ error: 'before must be a number' })
+      .number({ error: typeError('before', 'a number') })
       .int('before must be a whole number')
       .positive()
       .optional(),
@@ -407,7 +413,7 @@ export type AuditExport = z.infer<typeof AuditExportSchema>;
 
 /** Docker container ids or names, as the user sees them. */
 export const WorkspaceIdSchema = z
-  .string({ error: 'workspaceId must be text' })
+  .string({ error: typeError('workspaceId') })
   .min(1, 'workspaceId must not be empty')
   .max(128, 'workspaceId must be at most 128 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'workspaceId is not a valid container id or name');
