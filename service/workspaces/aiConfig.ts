@@ -91,14 +91,21 @@ function openCode(keys: AiKeys): string {
   return `${JSON.stringify({ $schema: 'https://opencode.ai/config.json', provider }, null, 2)}\n`;
 }
 
+/** Where the tool configuration files go (relative to home). */
+export const AI_TOOL_PATHS = [
+  '.aider.conf.yml',
+  '.continue/config.yaml',
+  '.config/opencode/opencode.json',
+] as const;
+
 /** The tool configuration files (paths relative to home); none when no provider has a key. */
 export function aiToolFiles(keys: AiKeys): AiFile[] {
   if (keys.openai === undefined && keys.anthropic === undefined && keys.google === undefined) {
     return [];
   }
   return [
-    { path: '.aider.conf.yml', content: aider(keys) },
-    { path: '.continue/config.yaml', content: continueConfig(keys) },
-    { path: '.config/opencode/opencode.json', content: openCode(keys) },
+    { path: AI_TOOL_PATHS[0], content: aider(keys) },
+    { path: AI_TOOL_PATHS[1], content: continueConfig(keys) },
+    { path: AI_TOOL_PATHS[2], content: openCode(keys) },
   ];
 }

@@ -67,6 +67,9 @@ const DIR_MODES: Record<string, number> = {
   bin: 0o755,
 };
 
+/** Every directory a plan may create. */
+export const PLAN_DIRS = Object.keys(DIR_MODES);
+
 function xaresGitConfig(input: InjectionInput, user: WorkspaceUser): string {
   const helper = `!${shQuote(`${user.home}/bin/git-credential-xares`)}`;
   return [

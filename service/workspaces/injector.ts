@@ -4,7 +4,8 @@
 import type Docker from 'dockerode';
 import { AppError } from '../errors';
 import { packArchive, type ArchiveEntry } from './archive';
-import { pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
+import { AI_TOOL_PATHS } from './aiConfig';
+import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
 import { execAs, putArchive, readFile, statPath } from './docker';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry, type PathStat } from './manifest';
@@ -79,34 +80,41 @@ export interface InjectResult {
  * Writes the plan made by `makePlan` (given the login profile the container uses), keeping the
  * user's own lines and changes; `previous` is the manifest of the last injection, if any.
  */
-export async function applyInjection(
+export async function applyInjection<I>(
   t: Target,
-  makePlan: (loginFile: string) => InjectionPlan,
+  input: Promise<I>,
+  makePlan: (input: I, loginFile: string) => InjectionPlan,
   previous: ManifestEntry[],
   now: Date,
 ): Promise<InjectResult> {
   const prev = new Map(previous.map((e) => [e.path, e]));
   const knownLogin = previous.find((e) => e.kind === 'edit' && LOGIN_FILES.includes(e.path));
-  let plan = makePlan(knownLogin?.path ?? '.profile');
-
+  // Directories we created (and our forced ones once seen) are ours: written without a look.
+  const ownDir = (d: string) =>
+    prev.get(d)?.kind === 'dir' && (FORCED_DIRS.has(d) || prev.get(d)?.created === true);
+  const planDirs = PLAN_DIRS.filter((d) => !ownDir(d));
+  // The stat calls do not depend on the content, so they run while the keys are fetched (and
+  // the session minted): all paths a plan can hold, whatever keys the user has today.
+  const statPaths = [
+    ...(knownLogin ? [knownLogin.path] : LOGIN_FILES),
+    '.gitconfig',
+    '.bashrc',
+    ...AI_TOOL_PATHS,
+    ...planDirs,
+    ...previous.filter((e) => e.kind === 'file' && e.userEditable).map((e) => e.path),
+  ];
+  const [statsResult, inputResult] = await Promise.allSettled([statAll(t, statPaths), input]);
+  // Both settled first, so a failure on one side never leaves the other running unobserved.
+  if (inputResult.status === 'rejected') throw inputResult.reason;
+  if (statsResult.status === 'rejected') throw statsResult.reason;
+  const stats = statsResult.value;
+  const login = knownLogin?.path ?? pickLoginFile(new Set(LOGIN_FILES.filter((f) => stats.get(f))));
+  const plan = makePlan(inputResult.value, login);
   const planned = new Set(plan.files.map((f) => f.path));
   const stale = previous.filter((e) => e.kind === 'file' && !planned.has(e.path));
-  // Forced directories are only looked at the first time, to know whether we created them.
-  const dirsToStat = plan.dirs
-    .map((d) => d.path)
-    .filter((d) => !FORCED_DIRS.has(d) || !prev.has(d));
-  const stats = await statAll(t, [
-    ...(knownLogin ? [] : LOGIN_FILES),
-    ...plan.edits.map((e) => e.path),
-    ...plan.files.filter((f) => f.policy === 'userEditable').map((f) => f.path),
-    ...dirsToStat,
-    ...stale.map((e) => e.path),
-  ]);
-  if (!knownLogin) {
-    // With no history, the login profile is the one bash would read.
-    const login = pickLoginFile(new Set(LOGIN_FILES.filter((f) => stats.get(f))));
-    if (login !== '.profile') plan = makePlan(login);
-  }
+  // Rare (a key was deleted since): look at stale files not looked at yet.
+  const unseen = stale.map((e) => e.path).filter((p) => !stats.has(p));
+  if (unseen.length > 0) for (const [p, st] of await statAll(t, unseen)) stats.set(p, st);
 
   const mtime = archiveTime(now);
   const entries: ArchiveEntry[] = [];
@@ -124,9 +132,10 @@ export async function applyInjection(
   });
 
   for (const d of plan.dirs) {
-    const forced = FORCED_DIRS.has(d.path);
-    const existsNow = forced && prev.has(d.path) ? true : Boolean(stats.get(d.path));
-    if (forced || !existsNow) entries.push({ path: d.path, type: 'directory', mode: d.mode });
+    const existsNow = ownDir(d.path) || Boolean(stats.get(d.path));
+    if (ownDir(d.path) || FORCED_DIRS.has(d.path) || !existsNow) {
+      entries.push({ path: d.path, type: 'directory', mode: d.mode });
+    }
     const created = prev.get(d.path)?.created ?? !existsNow;
     manifest.push({
       path: d.path,

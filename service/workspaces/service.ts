@@ -434,43 +434,51 @@ export class WorkspaceService {
     try {
       if (!ws.running)
         throw new AppError('CONFLICT', 'The workspace is not running; start it first');
-      const user = await this.workspaceUser(ws);
-      const previous = await this.activeInjection(actor.userId, ws.id);
-      const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
-        userId: actor.userId,
-        username: actor.username,
-        workspaceId: ws.id,
-        ipAddress: actor.ipAddress,
-        userAgent: actor.userAgent,
-      });
-      const { token, session } = await createSession(db, {
-        userId: actor.userId,
-        kind: 'workspace',
-        workspaceId: ws.id,
-        timeoutSeconds: this.deps.config.sessionTimeoutSeconds,
-        ipAddress: actor.ipAddress,
-        userAgent: actor.userAgent,
-      });
-      newSessionId = session.id;
-      const input = {
-        username: actor.username,
-        ...bundle,
-        serviceUrl: this.serviceUrl(),
-        workspaceToken: token,
-      };
+      const [user, previous] = await Promise.all([
+        this.workspaceUser(ws),
+        this.activeInjection(actor.userId, ws.id),
+      ]);
+      // Keys and the new session are prepared while the container is looked at.
+      const input = (async () => {
+        const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
+          userId: actor.userId,
+          username: actor.username,
+          workspaceId: ws.id,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+        });
+        const { token, session } = await createSession(db, {
+          userId: actor.userId,
+          kind: 'workspace',
+          workspaceId: ws.id,
+          timeoutSeconds: this.deps.config.sessionTimeoutSeconds,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+        });
+        newSessionId = session.id;
+        return {
+          username: actor.username,
+          ...bundle,
+          serviceUrl: this.serviceUrl(),
+          workspaceToken: token,
+        };
+      })();
       const result = await applyInjection(
         { container: ws.container, user },
-        (login) => buildPlan(input, user, login),
+        input,
+        (content, login) => buildPlan(content, user, login),
         previous.manifest,
         new Date(),
       );
+      const sessionId = newSessionId as string | null;
+      if (!sessionId) throw new Error('no workspace session was minted');
       await db.transaction().execute(async (tx) => {
         await markInjectionsCleared(tx, actor.userId, ws.id);
         await recordInjection(tx, {
           userId: actor.userId,
           workspaceId: ws.id,
           workspaceName: ws.name,
-          sessionId: session.id,
+          sessionId,
           manifest: result.manifest,
         });
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
