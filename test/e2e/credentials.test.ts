@@ -26,8 +26,10 @@ import {
 import { packageExtension, startCodeServer } from '../support/codeServer';
 import type { CodeServer } from '../support/codeServer';
 import { ARTIFACTS_DIR, tierSuite } from '../support/tiers';
-import { startLiveService } from './liveService';
-import type { LiveService } from './liveService';
+import { startFakeProviders } from '../support/fakeProviders';
+import type { FakeProviders } from '../support/fakeProviders';
+import { startTestService } from '../support/service';
+import type { TestService } from '../support/service';
 
 const run = promisify(execFile);
 const IMAGE = process.env.XARES_TEST_IMAGE || 'xares-workspace-test:1';
@@ -46,7 +48,8 @@ async function docker(...args: string[]): Promise<string> {
 }
 
 tierSuite('e2e', 'Credentials extension in code-server', function () {
-  let service: LiveService;
+  let service: TestService;
+  let fake: FakeProviders;
   let server: CodeServer;
   let browser: Browser;
   let page: Page;
@@ -56,16 +59,20 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
   before(async function () {
     this.timeout(300_000);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    const [vsix, live] = await Promise.all([packageExtension(), startLiveService()]);
-    service = live;
-    await service.addUser(USER, PASSWORD);
-    service.fake.github.addToken(GITHUB_TOKEN, {
+    fake = await startFakeProviders();
+    const [vsix, svc] = await Promise.all([
+      packageExtension(),
+      startTestService({ dialect: 'sqlite', env: fake.env }),
+    ]);
+    service = svc;
+    await service.createUser(USER, PASSWORD);
+    fake.github.addToken(GITHUB_TOKEN, {
       login: USER,
       scopes: ['repo', 'user', 'admin:public_key'],
       // Expires in 3 days: the status bar must warn.
       expiresAt: Date.now() + 3 * 86_400_000,
     });
-    service.fake.openai.addToken(OPENAI_KEY);
+    fake.openai.addToken(OPENAI_KEY);
     await docker(
       'run',
       '-d',
@@ -111,6 +118,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await service?.close().catch(() => undefined);
+    await fake?.close().catch(() => undefined);
     await docker('rm', '-f', container).catch(() => undefined);
   });
 
@@ -200,6 +208,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     const source = await viewSource();
     for (const secret of [GITHUB_TOKEN, OPENAI_BAD]) {
       assert.ok(!source.includes(secret), 'a saved secret must not stay in the webview');
+      assert.ok(!service.logs().includes(secret), 'nor appear in the service log');
     }
     await testToken('github', /✓ valid/);
     assert.match(await view.locator('#row-github').innerText(), /expires in [23] days/);
@@ -281,6 +290,39 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     assert.deepEqual([...new Set(actions)], ['inject']);
   });
 
+  /** Live (unexpired, unrevoked) user sessions of USER on the service. */
+  async function liveUserSessions(): Promise<number> {
+    const rows = await service.service.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('kind', '=', 'user')
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', Date.now())
+      .execute();
+    return rows.length;
+  }
+
+  it('an expired session leads back to sign-in with a clear message', async () => {
+    // The service forgets the session (as after CREDENTIAL_SESSION_TIMEOUT unused).
+    await service.service.store.db
+      .updateTable('sessions')
+      .set({ expires_at: 1 })
+      .where('kind', '=', 'user')
+      .execute();
+    await view.locator('#github-test').click();
+    const toast = page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: 'Your session has expired. Sign in again.' });
+    await toast.waitFor();
+    await view.locator('#signed-out').waitFor();
+    assert.doesNotMatch(await toast.innerText(), /\bat\b.*:\d+:\d+/, 'no stack trace');
+    await toast.getByRole('button', { name: 'Sign In' }).click();
+    await answerInput(page, 'Username', USER);
+    await answerInput(page, 'Password', PASSWORD);
+    await view.locator('#signed-in-as').waitFor();
+    assert.equal(await liveUserSessions(), 1);
+  });
+
   it('reads well in light and dark themes (screenshots)', async () => {
     const sidebar = page.locator('.part.sidebar');
     for (const [name, theme, workbenchClass, webviewKind] of [
@@ -311,9 +353,11 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     view = await openCredentials(page);
     await view.locator('#signed-in-as').waitFor({ timeout: 30_000 });
 
+    assert.equal(await liveUserSessions(), 1);
     await view.locator('#sign-out').click();
     await view.locator('#signed-out').waitFor();
     assert.match(await statusBarText(page), /signed out/);
+    assert.equal(await liveUserSessions(), 0, 'sign-out also ended the session on the service');
 
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
