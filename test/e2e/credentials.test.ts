@@ -54,6 +54,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
   let browser: Browser;
   let page: Page;
   let view: Frame;
+  let vsixPath: string;
   const container = `xares-e2e-${randomBytes(4).toString('hex')}`;
 
   before(async function () {
@@ -65,6 +66,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       startTestService({ dialect: 'sqlite', env: fake.env }),
     ]);
     service = svc;
+    vsixPath = vsix;
     await service.createUser(USER, PASSWORD);
     fake.github.addToken(GITHUB_TOKEN, {
       login: USER,
@@ -269,6 +271,46 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     const pub = await docker('exec', container, 'cat', '/home/coder/.ssh/id_ed25519.pub');
     const shown = await view.locator('#ssh-public-key').evaluate(valueOf);
     assert.equal(pub.trim(), shown.trim());
+  });
+
+  it('inside the workspace, signs itself in with the injected workspace token', async () => {
+    const home = '/home/coder/.config/xares';
+    const token = await docker('exec', container, 'cat', `${home}/workspace-token`);
+    const serviceUrl = await docker('exec', container, 'cat', `${home}/service-url`);
+    // A second editor with the container's home files and the service URL setting left at its
+    // default: what code-server running inside the workspace sees.
+    const inside = await startCodeServer({
+      vsix: vsixPath,
+      env: { XARES_WORKSPACE_ID: container },
+      homeFiles: {
+        '.config/xares/workspace-token': `${token}\n`,
+        '.config/xares/service-url': `${serviceUrl}\n`,
+      },
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
+    try {
+      const page2 = await context.newPage();
+      await page2.goto(`${inside.url}/?folder=${encodeURIComponent(inside.folder)}`);
+      await page2.locator('.activitybar').waitFor({ timeout: 60_000 });
+      const view2 = await openCredentials(page2);
+      await view2.locator('#signed-in-as').waitFor({ timeout: 30_000 });
+      assert.match(
+        await view2.locator('#signed-in-as').innerText(),
+        new RegExp(`Signed in as ${USER} \\(workspace token`),
+      );
+      // A workspace session lists tokens (hints only) but may not change settings.
+      await view2.locator('#row-github .token-state').filter({ hasText: 'Saved' }).waitFor();
+      assert.match(
+        await view2.locator('#section-security').innerText(),
+        /Sign in with your account/,
+      );
+      await page2.waitForFunction(
+        `document.querySelector('${STATUS_ITEM}')?.textContent?.includes('GitHub')`,
+      );
+    } finally {
+      await context.close();
+      await inside.close();
+    }
   });
 
   it('the audit log shows those actions, and filters by action', async () => {

@@ -58,6 +58,8 @@ export interface CodeServerOptions {
   /** Merged into User/settings.json after the defaults for an unattended workbench. */
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** Files to place in the process's HOME first (path relative to HOME → content). */
+  homeFiles?: Record<string, string>;
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
@@ -68,6 +70,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const folder = path.join(dir, 'project');
   for (const d of [path.join(userDataDir, 'User'), extensionsDir, home, folder]) {
     mkdirSync(d, { recursive: true });
+  }
+  for (const [rel, content] of Object.entries(opts.homeFiles ?? {})) {
+    mkdirSync(path.dirname(path.join(home, rel)), { recursive: true });
+    writeFileSync(path.join(home, rel), content, { mode: 0o600 });
   }
   writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
