@@ -10,9 +10,11 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -24,6 +26,30 @@ import { copiesOf, envOf, execForm, readDockerfile, type Stage } from './dockerf
 
 const ROOT = path.join(__dirname, '..', '..');
 const WORKDIR = '/app';
+
+/** Newest modification time of the files under a folder (bounded: the source tree is small). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile())
+      newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * True when dist/service/cli.js is newer than every service source: then the build stage's
+ * result is already here, and rebuilding would only rewrite dist/ under other test runs' feet.
+ */
+function serviceBundleIsCurrent(): boolean {
+  const bundle = path.join(ROOT, 'dist', 'service', 'cli.js');
+  if (!existsSync(bundle)) return false;
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, 'service')),
+    statSync(path.join(ROOT, 'package.json')).mtimeMs,
+  );
+  return statSync(bundle).mtimeMs > sources;
+}
 
 function stageNamed(stages: Stage[], name: string | undefined): Stage {
   const stage = stages.find((s) => s.name === name);
@@ -178,11 +204,13 @@ tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', 
   before(async function () {
     this.timeout(20 * 60_000);
     // The build stage: this checkout, bundled.
-    execFileSync(process.execPath, ['scripts/build.mjs'], {
-      cwd: ROOT,
-      timeout: 180_000,
-      stdio: 'pipe',
-    });
+    if (!serviceBundleIsCurrent()) {
+      execFileSync(process.execPath, ['scripts/build.mjs'], {
+        cwd: ROOT,
+        timeout: 180_000,
+        stdio: 'pipe',
+      });
+    }
     const nodeModulesCopy = copiesOf(runtime).find((c) =>
       c.sources.some((s) => s.endsWith('/node_modules')),
     );
