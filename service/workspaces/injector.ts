@@ -149,13 +149,29 @@ export async function applyInjection<I>(
     });
   }
 
-  const userEditableWrites = await Promise.all(
-    plan.files.map((f) =>
-      f.policy === 'userEditable'
-        ? unchangedSince(t, prev.get(f.path), stats.get(f.path) ?? null)
-        : true,
+  // The reads this injection needs (user-editable files whose stat changed, dotfiles to edit)
+  // all go out together.
+  const [userEditableWrites, editReads] = await Promise.all([
+    Promise.all(
+      plan.files.map((f) =>
+        f.policy === 'userEditable'
+          ? unchangedSince(t, prev.get(f.path), stats.get(f.path) ?? null)
+          : true,
+      ),
     ),
-  );
+    Promise.all(
+      plan.edits.map(async (e) => {
+        const stat = stats.get(e.path) ?? null;
+        const before = prev.get(e.path);
+        if (before && before.kind === 'edit' && statMatches(before, stat))
+          return { kind: 'unchanged' as const, entry: before };
+        // A directory where a dotfile should be is left alone rather than replaced.
+        if (stat?.isDir) return { kind: 'skip' as const };
+        const current = stat ? await readFile(t.container, abs(t, e.path)) : null;
+        return { kind: 'read' as const, text: current?.toString('utf8') ?? null };
+      }),
+    ),
+  ]);
   plan.files.forEach((f, i) => {
     if (!userEditableWrites[i]) {
       keptUserChanges.push(f.path);
@@ -170,15 +186,16 @@ export async function applyInjection<I>(
     written.push(f.path);
   });
 
-  for (const e of plan.edits) {
+  plan.edits.forEach((e, i) => {
+    const read = editReads[i]!;
+    if (read.kind === 'skip') return;
+    if (read.kind === 'unchanged') {
+      manifest.push(read.entry); // still exactly as we left it, block included
+      return;
+    }
     const stat = stats.get(e.path) ?? null;
     const before = prev.get(e.path);
-    if (before && before.kind === 'edit' && statMatches(before, stat)) {
-      manifest.push(before); // still exactly as we left it, block included
-      continue;
-    }
-    const current = stat ? await readFile(t.container, abs(t, e.path)) : null;
-    const text = current?.toString('utf8') ?? null;
+    const text = read.text;
     const next = ensureBlock(text, e.body, e.where);
     const created = text === null || (before?.created ?? false);
     if (text !== null && next === text && stat) {
@@ -192,13 +209,13 @@ export async function applyInjection<I>(
         created,
         userEditable: false,
       });
-      continue;
+      return;
     }
     const mode = stat?.mode ?? e.mode;
     entries.push({ path: e.path, type: 'file', mode, content: next });
     manifest.push({ ...fileEntry(e.path, 'edit', mode, next), created });
     written.push(e.path);
-  }
+  });
 
   // Files of an earlier injection this one no longer writes (a key was deleted): removed while
   // still as we wrote them, so a deleted key does not linger in the workspace.
