@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { MasterKey, MasterKeyError, resolveMasterKey } from '../crypto/masterKey';
-import { rotateMasterKey } from '../crypto/rotation';
+import { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
 import { CliError, type Command } from './command';
 
 const HELP = `Usage: xares-credentials rotate-key [--new-key-file FILE] [--batch-size N]
+       xares-credentials rotate-key --forget-old-key
 
 Re-wraps every per-user data key under a new master key. The current key is the service's
 (CREDENTIAL_ENCRYPTION_KEY, CREDENTIAL_ENCRYPTION_KEY_FILE, or the generated key file next to
@@ -22,7 +23,9 @@ key came from the generated key file, that file is replaced with the new key. If
 run the same command again: it resumes where it stopped.
 
   --new-key-file FILE   file holding the new key (64 hex characters)
-  --batch-size N        data keys per transaction (default 500)`;
+  --batch-size N        data keys per transaction (default 500)
+  --forget-old-key      once every service runs on the new key (given as the current key),
+                        drop the copies wrapped under the old one, so it opens nothing anymore`;
 
 function newKeyFrom(file: string | undefined): MasterKey {
   const fromEnv = process.env.CREDENTIAL_NEW_ENCRYPTION_KEY;
@@ -53,11 +56,15 @@ function newKeyFrom(file: string | undefined): MasterKey {
 export const command: Command = {
   help: HELP,
   async run(args) {
-    let values: { 'new-key-file'?: string; 'batch-size'?: string };
+    let values: { 'new-key-file'?: string; 'batch-size'?: string; 'forget-old-key'?: boolean };
     try {
       ({ values } = parseArgs({
         args,
-        options: { 'new-key-file': { type: 'string' }, 'batch-size': { type: 'string' } },
+        options: {
+          'new-key-file': { type: 'string' },
+          'batch-size': { type: 'string' },
+          'forget-old-key': { type: 'boolean' },
+        },
         allowPositionals: false,
         strict: true,
       }));
@@ -69,6 +76,25 @@ export const command: Command = {
       throw new CliError('--batch-size must be a whole number from 1 to 10000', 2);
     }
     const config = loadConfig();
+    if (values['forget-old-key']) {
+      if (values['new-key-file'] || process.env.CREDENTIAL_NEW_ENCRYPTION_KEY) {
+        throw new CliError(
+          '--forget-old-key takes no new key: run it after the rotation, with the new key as the current one',
+          2,
+        );
+      }
+      const { key } = resolveMasterKey(config);
+      return cliGuard(async () => {
+        const { store } = await openConfiguredStore(config);
+        try {
+          const changed = await forgetPreviousWraps(store.db, key, batchSize);
+          process.stdout.write(`dropped the old-key copies of ${changed} data keys\n`);
+          return 0;
+        } finally {
+          await store.close();
+        }
+      });
+    }
     const next = newKeyFrom(values['new-key-file']);
     const current = resolveMasterKey(config);
     if (current.createdFile) {

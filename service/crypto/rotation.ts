@@ -162,3 +162,47 @@ export async function rotateMasterKey(
   await db.deleteFrom('service_meta').where('key', '=', ROTATION_META_KEY).execute();
   return { status: 'rotated', rotated, batches };
 }
+
+/**
+ * After every service runs on the new key: drops the wraps under the old key, so the old key
+ * (perhaps rotated away because it leaked) no longer opens anything. `current` must be the
+ * database's key. Returns how many data keys were changed.
+ */
+export async function forgetPreviousWraps(
+  db: Kysely<Database>,
+  current: MasterKey,
+  batchSize = 1000,
+): Promise<number> {
+  const check = await readKeyCheck(db);
+  if (!check || !keyCheckMatches(current, check)) throw new KeyMismatchError();
+  const pending = await db
+    .selectFrom('service_meta')
+    .select('key')
+    .where('key', '=', ROTATION_META_KEY)
+    .executeTakeFirst();
+  if (pending) throw new MasterKeyError('a rotation is still in progress: finish it first');
+  let changed = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    const rows = await db
+      .selectFrom('data_keys')
+      .select(['user_id', 'version'])
+      .where('previous_wrapped_key', 'is not', null)
+      .where('master_key_id', '=', current.id)
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) break;
+    await db.transaction().execute(async (trx) => {
+      for (const row of rows) {
+        const result = await trx
+          .updateTable('data_keys')
+          .set({ previous_wrapped_key: null, previous_master_key_id: null })
+          .where('user_id', '=', row.user_id)
+          .where('version', '=', row.version)
+          .executeTakeFirst();
+        changed += Number(result.numUpdatedRows);
+      }
+    });
+    await yieldToLoop();
+  }
+  return changed;
+}

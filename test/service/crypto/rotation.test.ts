@@ -3,7 +3,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { AppError } from '../../../service/errors';
 import { KeyRing } from '../../../service/crypto/keyring';
 import { KeyMismatchError, MasterKey, verifyMasterKey } from '../../../service/crypto/masterKey';
-import { rotateMasterKey } from '../../../service/crypto/rotation';
+import { forgetPreviousWraps, rotateMasterKey } from '../../../service/crypto/rotation';
 import { createCredential, findCredentialForUser } from '../../../service/store/credentials';
 import type { CredentialRow } from '../../../service/store/schema';
 import { forEachDialect, openTestStore, type TestStore } from '../../support/databases';
@@ -135,6 +135,11 @@ forEachDialect('crypto/rotation', (ctx) => {
     await assertAllDecrypt(uncached(store, newKey), seeded);
     const third = await rotateMasterKey(store.db, oldKey, newKey, { batchSize: 10 });
     assert.equal(third.status, 'already_rotated');
+    // Once every service runs on the new key, the old key can be made useless.
+    await assert.rejects(forgetPreviousWraps(store.db, oldKey), KeyMismatchError);
+    assert.equal(await forgetPreviousWraps(store.db, newKey, 7), 30);
+    await assert.rejects(uncached(store, oldKey).decryptSecret(seeded[0]!.row), AppError);
+    await assertAllDecrypt(uncached(store, newKey), seeded);
     await assert.rejects(
       rotateMasterKey(store.db, MasterKey.generate(), MasterKey.generate()),
       KeyMismatchError,
