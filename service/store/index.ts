@@ -36,7 +36,12 @@
 // Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
-//   retentionDays, batchSize)
+//   retentionDays, batchSize), scheduleAuditPurge(db, days, {onError, intervalMs?}) -> stop()
+// Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
+//   + key check), writeBackup(store, file), restoreBackup(store, file, key),
+//   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
+// Errors: AppError (CONFLICT, NOT_FOUND, BAD_REQUEST, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE)
+//   from repositories; MasterKeyError / KeyMismatchError are ConfigErrors (stop start-up).
 export { openStore, StoreOpenError, type Executor, type Store } from './database';
 export { isUnavailable, isUniqueViolation, parseDatabaseUrl, type DialectName } from './dialect';
 export { migrateToLatest, MigrationError, pendingMigrations } from './migrations';
@@ -60,3 +65,6 @@ export * from '../accounts/users';
 export * from '../accounts/sessions';
 export * from '../accounts/loginLimiter';
 export * from '../audit/audit';
+export { openConfiguredStore, openConfiguredStoreWithKey } from './bootstrap';
+export { BackupError, BackupKeyMismatchError, restoreBackup, writeBackup } from './backup';
+export { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';
