@@ -1,6 +1,10 @@
 // Real containers for docker-tier tests: the workspace test image, labelled with a random
 // suffix, host or no network, removed after; plus exec with separated output, as a given user.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
@@ -123,4 +127,59 @@ export async function waitFor(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface EngineProxy {
+  /** A dockerode client that reaches the engine through the proxy. */
+  docker: Docker;
+  /** Cuts every open connection and refuses new ones for `ms`, as an engine restart does. */
+  outage(ms: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A unix-socket proxy in front of the real engine, so a test can make the engine "restart"
+ * (connections cut and refused for a while) without touching the engine others use.
+ */
+export async function startEngineProxy(): Promise<EngineProxy> {
+  const target = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(
+    /^unix:\/\//,
+    '',
+  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xares-engine-proxy-'));
+  const socketPath = path.join(dir, 'docker.sock');
+  const open = new Set<net.Socket>();
+  let downUntil = 0;
+  const server = net.createServer((client) => {
+    if (Date.now() < downUntil) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target);
+    open.add(client);
+    open.add(upstream);
+    const forget = () => {
+      open.delete(client);
+      open.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', forget).on('error', forget);
+    upstream.on('close', forget).on('error', forget);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return {
+    docker: new Docker({ socketPath }),
+    outage(ms) {
+      downUntil = Date.now() + ms;
+      for (const s of open) s.destroy();
+    },
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -38,10 +38,12 @@ export function callerFor(user: User): WorkspaceCaller {
   };
 }
 
-export async function openFixture(env: Record<string, string> = {}): Promise<Fixture> {
+export async function openFixture(
+  env: Record<string, string> = {},
+  docker = testDocker(),
+): Promise<Fixture> {
   const store = await openTestStore('sqlite');
   const config = loadConfig({ CREDENTIAL_PORT: '7399', ...env });
-  const docker = testDocker();
   const service = new WorkspaceService({
     store,
     keyring: store.keyring,
