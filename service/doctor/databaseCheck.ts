@@ -3,9 +3,7 @@
 import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Config } from '../config';
-import { openStore, type Store } from '../store/database';
-import { parseDatabaseUrl } from '../store/dialect';
-import { pendingMigrations } from '../store/migrations';
+import { openStore, parseDatabaseUrl, pendingMigrations, type Store } from '../store';
 import { redactDatabaseUrl } from './redact';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
@@ -16,8 +14,14 @@ export interface DatabaseProbe {
   store?: Store;
 }
 
+/** openStore wraps the driver's error (StoreOpenError); the driver's own has the code. */
+function driverError(err: unknown): unknown {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return err instanceof Error && err.name === 'StoreOpenError' && cause ? cause : err;
+}
+
 function fixFor(err: unknown, dialect: 'sqlite' | 'mysql', database: string): string {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = (driverError(err) as { code?: unknown } | null)?.code;
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
     return 'correct the user and password in CREDENTIAL_DATABASE_URL, or grant that user access';
   }
@@ -46,7 +50,15 @@ export async function checkDatabase(config: Config): Promise<DatabaseProbe> {
   const database = target.dialect === 'sqlite' ? target.file : target.database;
   let store: Store | undefined;
   try {
-    store = await openStore(config.databaseUrl);
+    const opening = openStore(config.databaseUrl);
+    try {
+      store = await withTimeout(opening, PROBE_TIMEOUT_MS, `the database at ${shown}`);
+    } catch (err) {
+      // A connection that succeeds after the deadline must still be closed, or its pool would
+      // keep this process alive.
+      void opening.then((late) => late.close()).catch(() => undefined);
+      throw err;
+    }
     const db = store.db;
     await withTimeout(sql`select 1`.execute(db), PROBE_TIMEOUT_MS, `the database at ${shown}`);
     const pending = await withTimeout(
@@ -93,7 +105,7 @@ export async function checkDatabase(config: Config): Promise<DatabaseProbe> {
       result: {
         name: 'database',
         status: 'fail',
-        message: `cannot use the database ${shown}: ${describeError(err)}`,
+        message: `cannot use the database ${shown}: ${describeError(driverError(err))}`,
         fix: fixFor(err, target.dialect, database),
       },
     };

@@ -3,16 +3,16 @@
 // nothing: unlike start-up, doctor neither generates a key file nor stores a key check.
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config';
+// The key check's reading side is not part of the store's public API (service/store/index.ts),
+// which only offers verifyMasterKey, and that one writes the check on a fresh database.
+import { defaultKeyFile, keyCheckMatches, readKeyCheck } from '../crypto/masterKey';
 import {
-  defaultKeyFile,
-  keyCheckMatches,
   MasterKeyError,
-  readKeyCheck,
+  parseDatabaseUrl,
   resolveMasterKey,
   type ResolvedMasterKey,
-} from '../crypto/masterKey';
-import type { Store } from '../store/database';
-import { parseDatabaseUrl } from '../store/dialect';
+  type Store,
+} from '../store';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
 
