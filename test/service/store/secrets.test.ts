@@ -94,4 +94,46 @@ forEachDialect('store/secrets (fail closed)', (ctx) => {
     const { entries } = await listAudit(ctx().db, user.id);
     assert.equal(entries[0]?.outcome, 'failure');
   });
+
+  it("a ciphertext copied in the database onto another user's or another row fails", async () => {
+    const alice = await setup('ghp_alice_only_0001');
+    const bob = await setup('ghp_bob_only_0002');
+    const bobSecond = await createCredential(ctx().db, ctx().keyring, {
+      userId: bob.user.id,
+      type: 'git_token',
+      provider: 'gitlab',
+      name: 'default',
+      secret: 'glpat-bob-0003',
+    });
+    const stolen = {
+      secret_ciphertext: alice.row.secret_ciphertext,
+      secret_iv: alice.row.secret_iv,
+      secret_tag: alice.row.secret_tag,
+      data_key_version: alice.row.data_key_version,
+    };
+    // Onto another user's row, and onto another row of the same user (bob's own ciphertext).
+    await ctx().db.updateTable('credentials').set(stolen).where('id', '=', bob.row.id).execute();
+    await ctx()
+      .db.updateTable('credentials')
+      .set({
+        secret_ciphertext: bob.row.secret_ciphertext,
+        secret_iv: bob.row.secret_iv,
+        secret_tag: bob.row.secret_tag,
+      })
+      .where('id', '=', bobSecond.id)
+      .execute();
+    for (const id of [bob.row.id, bobSecond.id]) {
+      const row = await findCredentialForUser(ctx().db, bob.user.id, id);
+      assert.ok(row);
+      await assert.rejects(
+        revealSecret(ctx().db, ctx().keyring, row, { userId: bob.user.id, action: 'read' }),
+        (err: unknown) => err instanceof AppError && !/ghp_alice|ghp_bob/.test(err.message),
+      );
+    }
+    const own = await findCredentialForUser(ctx().db, alice.user.id, alice.row.id);
+    assert.equal(
+      await revealSecret(ctx().db, ctx().keyring, own!, { userId: alice.user.id, action: 'read' }),
+      'ghp_alice_only_0001',
+    );
+  });
 });
