@@ -130,6 +130,63 @@ tierSuite('docker', 'workspaces through the running service', function () {
     assert.match(help.stdout, /Configured git providers: github forgejo/);
   });
 
+  it('create-repo reaches GitLab and Forgejo too; FORGEJO_URL in the workspace overrides', async () => {
+    const api = svc.trpc(session);
+    const gitlabToken = 'glpat-e2eSecret000000000';
+    const forgejoToken = 'fj-fake-secret-0000000000';
+    fake.gitlab.addToken(gitlabToken, { username: 'alice-gl' });
+    fake.forgejo.addToken(forgejoToken, { login: 'alice-fj' });
+    await api.tokens.create.mutate({ type: 'git_token', provider: 'gitlab', token: gitlabToken });
+    await api.tokens.create.mutate({
+      type: 'git_token',
+      provider: 'forgejo',
+      name: 'fake',
+      token: forgejoToken,
+      url: fake.urls.forgejoUrl,
+    });
+    const ws = track(await createWorkspace(docker, { owner: username, network: 'host' }));
+    await api.workspaces.inject.mutate({ workspaceId: ws.id });
+
+    const gl = await ws.exec(['bash', '-lc', 'cd /tmp && create-repo -p gitlab --public demo-gl']);
+    assert.equal(gl.code, 0, `${gl.stdout}\n${gl.stderr}`);
+    assert.deepEqual(
+      fake.gitlab.projects.map((p) => [p.name, p.visibility]),
+      [['demo-gl', 'public']],
+    );
+
+    const description = 'Company "project" $(touch /tmp/pwned) \\ end';
+    const fj = await ws.exec(
+      ['bash', '-lc', 'cd /tmp && create-repo -p forgejo -d "$DESC" work-app'],
+      {
+        env: [`FORGEJO_URL=${fake.urls.forgejoUrl}`, `DESC=${description}`],
+      },
+    );
+    assert.equal(fj.code, 0, `${fj.stdout}\n${fj.stderr}`);
+    assert.deepEqual(
+      fake.forgejo.repos.map((r) => [r.name, r.private]),
+      [['work-app', false]],
+    );
+    const sent = fake.forgejo.requests.find(
+      (r) => r.method === 'POST' && r.path.endsWith('/user/repos'),
+    );
+    assert.equal((JSON.parse(sent!.body) as { description: string }).description, description);
+    assert.notEqual((await ws.exec(['test', '-e', '/tmp/pwned'])).code, 0);
+    assert.deepEqual(
+      [...new Set(fake.whereSeen(gitlabToken).map((s) => s.location))],
+      ['header:private-token'],
+    );
+    assert.deepEqual(
+      [...new Set(fake.whereSeen(forgejoToken).map((s) => s.location))],
+      ['header:authorization'],
+    );
+
+    const unknown = await ws.exec(['bash', '-lc', 'create-repo -p bitbucket x']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /Unknown provider 'bitbucket'/);
+    const bad = await ws.exec(['bash', '-lc', 'create-repo --private "a b"']);
+    assert.notEqual(bad.code, 0);
+  });
+
   it('the workspace token is a workspace session until clear, then dead', async () => {
     const ws = track(await createWorkspace(docker, { owner: username, network: 'host' }));
     await svc.trpc(session).workspaces.inject.mutate({ workspaceId: ws.name });
