@@ -138,6 +138,12 @@ async function replayDepsStage(deps: Stage): Promise<string> {
     }
     rmSync(done, { recursive: true, force: true });
     renameSync(work, done);
+    // Older lockfiles' installs are of no further use (work-* folders may be other runs' own).
+    for (const name of readdirSync(cacheRoot)) {
+      if (/^[0-9a-f]{16}$/.test(name) && name !== hash) {
+        rmSync(path.join(cacheRoot, name), { recursive: true, force: true });
+      }
+    }
     return done;
   } catch (err) {
     rmSync(work, { recursive: true, force: true });
