@@ -363,7 +363,14 @@ export class WorkspaceService {
     if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
       throw new AppError('BAD_REQUEST', 'workspaceId is not a valid container id or name');
     }
-    const info = await this.inspect(workspaceId);
+    let info: Docker.ContainerInspectInfo | null;
+    try {
+      info = await this.inspect(workspaceId);
+    } catch (e) {
+      const detail = e instanceof AppError ? e.message : 'the workspace could not be looked up';
+      await this.audit(actor, action, 'failure', shown, detail).catch(() => undefined);
+      throw e;
+    }
     const owner = info?.Config.Labels?.[OWNER_LABEL];
     if (!info || !owner) {
       await this.audit(actor, action, 'failure', shown, 'no such workspace');

@@ -67,6 +67,34 @@ tierSuite('docker', 'workspace injection life cycle', function () {
     );
   });
 
+  it('answers SERVICE_UNAVAILABLE while the engine is unreachable, and audits the attempt', async () => {
+    const frank = await f.addUser();
+    const ws = track(await createWorkspace(docker, { owner: frank.user.username }));
+    proxy.outage(3000);
+    await assert.rejects(
+      f.service.inject(frank.caller, ws.id),
+      (e: unknown) => e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE',
+    );
+    await assert.rejects(
+      f.service.list(frank.caller),
+      (e: unknown) => e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE',
+    );
+    const rows = await f.store.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'workspace_id'])
+      .where('user_id', '=', frank.user.id)
+      .where('action', '=', 'inject')
+      .execute();
+    assert.deepEqual(rows, [{ outcome: 'failure', workspace_id: ws.id }]);
+    const engineBack = () =>
+      f.service.list(frank.caller).then(
+        () => true,
+        () => false,
+      );
+    await waitFor(engineBack, 15_000, 'the engine to answer again');
+    await waitFor(async () => f.service.following, 15_000, 'the stream to reconnect');
+  });
+
   it("removes a deleted key's files on the next injection", async () => {
     const bob = await f.addUser();
     await addAiKey(f, bob.user.id, 'openai', 'sk-bob-openai');
