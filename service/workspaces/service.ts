@@ -8,7 +8,6 @@ import type { KeyRing } from '../crypto/keyring';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import {
-  createSession,
   findUserByName,
   getSettings,
   listActiveInjections,
@@ -17,26 +16,16 @@ import {
   markInjectionsCleared,
   markSessionExpiredHandled,
   recordAudit,
-  recordInjection,
-  revokeSession,
   revokeWorkspaceSessions,
-  type AuditAction,
-  type AuditOutcome,
   type Store,
 } from '../store';
-import { gatherBundle } from './bundle';
-import { buildPlan, type WorkspaceUser } from './content';
-import { isEngineDown, mapDockerError, statusOf } from './docker';
+import { mapDockerError } from './docker';
 import { DockerEventFollower, type ContainerEvent } from './events';
-import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
-import { parseManifest, type ManifestEntry } from './manifest';
+import { OWNER_LABEL, WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';
 
-export const OWNER_LABEL = 'xaresaicoder.owner';
-export const USER_LABEL = 'xaresaicoder.user';
-const DEFAULT_WORKSPACE_USER = 'coder';
+export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 100;
-const PASSWD_CACHE_LIMIT = 256;
 
 export interface WorkspaceCaller {
   userId: string;
@@ -75,35 +64,17 @@ const WorkspaceIdSchema = z
   .max(128)
   .regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
-/** A container resolved and checked to belong to the caller. */
-interface OwnedWorkspace {
-  container: Docker.Container;
-  id: string;
-  name: string;
-  running: boolean;
-  startedAt: string;
-  loginUser: string;
-}
-
-/** Who acts: a person through the API, or the service itself (auto-inject, sweeps). */
-interface Actor {
-  userId: string;
-  username: string;
-  ipAddress: string | null;
-  userAgent: string | null;
-}
-
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
 
 export class WorkspaceService {
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly passwdCache = new Map<string, WorkspaceUser>();
+  private readonly ops: WorkspaceOperations;
   private readonly events: DockerEventFollower;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: WorkspaceServiceDeps) {
+    this.ops = new WorkspaceOperations(deps);
     this.events = new DockerEventFollower(
       deps.docker,
       (e) => this.onContainerEvent(e),
@@ -146,7 +117,7 @@ export class WorkspaceService {
   ): Promise<{ injected: true; workspaceId: string; files: string[] }> {
     const actor = actorOf(caller);
     const ws = await this.resolveOwned(caller, workspaceId, 'inject');
-    const files = await this.withLock(ws.id, () => this.injectOwned(actor, ws));
+    const files = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
     return { injected: true, workspaceId: ws.id, files };
   }
 
@@ -155,17 +126,17 @@ export class WorkspaceService {
     workspaceId: string,
   ): Promise<{ cleared: true; files: string[] }> {
     if (caller.sessionKind === 'workspace') {
-      await this.audit(actorOf(caller), 'clear', 'denied', workspaceId, 'workspace session');
+      await this.ops.audit(actorOf(caller), 'clear', 'denied', workspaceId, 'workspace session');
       throw new AppError('FORBIDDEN', 'A workspace session cannot clear workspaces');
     }
     const ws = await this.resolveOwned(caller, workspaceId, 'clear');
-    const files = await this.withLock(ws.id, () => this.clearOwned(actorOf(caller), ws));
+    const files = await this.ops.withLock(ws.id, () => this.ops.clearOwned(actorOf(caller), ws));
     return { cleared: true, files };
   }
 
   /** Clears every workspace the user has injected into (credentials.clearAll). */
   async clearAllForUser(caller: WorkspaceCaller): Promise<{ workspacesCleared: number }> {
-    return { workspacesCleared: await this.clearAllOf(actorOf(caller)) };
+    return { workspacesCleared: await this.ops.clearAllOf(actorOf(caller)) };
   }
 
   // --- background -----------------------------------------------------------------------------
@@ -212,9 +183,9 @@ export class WorkspaceService {
         if (!settings.clearOnSessionTimeout) continue;
         const injections = await listActiveInjections(db, userId);
         if (injections.length === 0) continue;
-        const user = await this.userById(userId);
+        const user = await this.ops.userById(userId);
         if (!user) continue;
-        await this.clearAllOf({
+        await this.ops.clearAllOf({
           ...user,
           ipAddress: null,
           userAgent: 'xares-credentials (session timeout)',
@@ -223,15 +194,6 @@ export class WorkspaceService {
     } catch (e) {
       this.deps.logger.warn({ err: (e as Error).message }, 'session timeout sweep failed');
     }
-  }
-
-  private async userById(userId: string): Promise<{ userId: string; username: string } | null> {
-    const row = await this.deps.store.db
-      .selectFrom('users')
-      .select(['id', 'username'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    return row ? { userId: row.id, username: row.username } : null;
   }
 
   private onContainerEvent(e: ContainerEvent): void {
@@ -259,9 +221,9 @@ export class WorkspaceService {
       ipAddress: null,
       userAgent: SYSTEM_AGENT,
     };
-    const ws = await this.inspectOwned(e.id, owner);
+    const ws = await this.ops.inspectOwned(e.id, owner);
     if (!ws || !ws.running) return;
-    await this.withLock(ws.id, () => this.injectOwned(actor, ws));
+    await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
     this.deps.logger.info({ workspaceId: ws.id, user: owner }, 'auto-injected a workspace');
   }
 
@@ -272,7 +234,7 @@ export class WorkspaceService {
     const rows = await listActiveInjectionsForWorkspace(db, id);
     for (const userId of new Set(rows.map((r) => r.user_id))) {
       await markInjectionsCleared(db, userId, id);
-      const user = await this.userById(userId);
+      const user = await this.ops.userById(userId);
       await recordAudit(db, {
         userId,
         username: user?.username ?? null,
@@ -283,71 +245,13 @@ export class WorkspaceService {
         detail: 'the container was removed; its workspace token was revoked',
       });
     }
-    this.passwdCache.forEach((_, k) => k.startsWith(`${id}@`) && this.passwdCache.delete(k));
+    this.ops.forget(id);
     if (revoked > 0 || rows.length > 0) {
       this.deps.logger.info({ workspaceId: id, revoked }, 'workspace removed: tokens revoked');
     }
   }
 
-  // --- internals ------------------------------------------------------------------------------
-
-  private serviceUrl(): string {
-    const { config, serviceUrl } = this.deps;
-    if (config.publicUrl) return config.publicUrl;
-    if (typeof serviceUrl === 'function') return serviceUrl();
-    if (serviceUrl) return serviceUrl;
-    const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
-    const shown = host.includes(':') ? `[${host}]` : host;
-    return `${config.tls ? 'https' : 'http'}://${shown}:${config.port}`;
-  }
-
-  private async audit(
-    actor: Actor,
-    action: AuditAction,
-    outcome: AuditOutcome,
-    workspaceId: string | null,
-    detail: string | null = null,
-  ): Promise<void> {
-    await recordAudit(this.deps.store.db, {
-      userId: actor.userId,
-      username: actor.username,
-      action,
-      outcome,
-      workspaceId,
-      ipAddress: actor.ipAddress,
-      userAgent: actor.userAgent,
-      detail,
-    });
-  }
-
-  /** Inspects a container; null when there is none by that id or name. */
-  private async inspect(idOrName: string): Promise<Docker.ContainerInspectInfo | null> {
-    try {
-      return await this.deps.docker
-        .getContainer(idOrName.replace(/^\//, ''))
-        .inspect({ abortSignal: AbortSignal.timeout(15_000) } as Docker.ContainerInspectOptions);
-    } catch (e) {
-      if (!isEngineDown(e) && (statusOf(e) === 404 || statusOf(e) === 400)) return null;
-      return mapDockerError(e);
-    }
-  }
-
-  private async inspectOwned(idOrName: string, owner: string): Promise<OwnedWorkspace | null> {
-    const info = await this.inspect(idOrName);
-    if (!info || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
-    return this.toOwned(info);
-  }
-
-  private toOwned(info: Docker.ContainerInspectInfo): OwnedWorkspace {
-    return {
-      container: this.deps.docker.getContainer(info.Id),
-      id: info.Id,
-      name: info.Name.replace(/^\//, ''),
-      running: info.State.Running,
-      startedAt: info.State.StartedAt,
-      loginUser: info.Config.Labels?.[USER_LABEL] || DEFAULT_WORKSPACE_USER,
-    };
-  }
+  // --- access ---------------------------------------------------------------------------------
 
   /**
    * The caller's container by id, id prefix or name. Not found: NOT_FOUND. Someone else's, or
@@ -365,23 +269,29 @@ export class WorkspaceService {
     }
     let info: Docker.ContainerInspectInfo | null;
     try {
-      info = await this.inspect(workspaceId);
+      info = await this.ops.inspect(workspaceId);
     } catch (e) {
       const detail = e instanceof AppError ? e.message : 'the workspace could not be looked up';
-      await this.audit(actor, action, 'failure', shown, detail).catch(() => undefined);
+      await this.ops.audit(actor, action, 'failure', shown, detail).catch(() => undefined);
       throw e;
     }
     const owner = info?.Config.Labels?.[OWNER_LABEL];
     if (!info || !owner) {
-      await this.audit(actor, action, 'failure', shown, 'no such workspace');
+      await this.ops.audit(actor, action, 'failure', shown, 'no such workspace');
       throw new AppError('NOT_FOUND', 'No such workspace');
     }
     if (owner !== caller.username) {
-      await this.audit(actor, action, 'denied', info.Id, 'the workspace belongs to another user');
+      await this.ops.audit(
+        actor,
+        action,
+        'denied',
+        info.Id,
+        'the workspace belongs to another user',
+      );
       throw new AppError('FORBIDDEN', 'This workspace belongs to another user');
     }
     if (caller.sessionKind === 'workspace' && caller.workspaceId !== info.Id) {
-      await this.audit(
+      await this.ops.audit(
         actor,
         action,
         'denied',
@@ -390,187 +300,7 @@ export class WorkspaceService {
       );
       throw new AppError('FORBIDDEN', 'A workspace session can only inject its own workspace');
     }
-    return this.toOwned(info);
-  }
-
-  /** Runs tasks on one container one at a time (a start event and a click may coincide). */
-  private withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    const tail = next.catch(() => undefined);
-    this.locks.set(key, tail);
-    void tail.then(() => this.locks.get(key) === tail && this.locks.delete(key));
-    return next;
-  }
-
-  private async workspaceUser(ws: OwnedWorkspace): Promise<WorkspaceUser> {
-    const key = `${ws.id}@${ws.startedAt}:${ws.loginUser}`;
-    const cached = this.passwdCache.get(key);
-    if (cached) return cached;
-    const user = await loadWorkspaceUser(ws.container, ws.loginUser);
-    if (this.passwdCache.size >= PASSWD_CACHE_LIMIT) {
-      const oldest = this.passwdCache.keys().next().value;
-      if (oldest !== undefined) this.passwdCache.delete(oldest);
-    }
-    this.passwdCache.set(key, user);
-    return user;
-  }
-
-  /** The manifest of the active injection, with every field we stored (the store's type keeps three). */
-  private async activeInjection(
-    userId: string,
-    workspaceId: string,
-  ): Promise<{ manifest: ManifestEntry[]; sessionIds: string[] }> {
-    const rows = await this.deps.store.db
-      .selectFrom('workspace_injections')
-      .select(['manifest', 'session_id'])
-      .where('user_id', '=', userId)
-      .where('workspace_id', '=', workspaceId)
-      .where('cleared_at', 'is', null)
-      .orderBy('injected_at', 'desc')
-      .execute();
-    return {
-      manifest: parseManifest(rows[0]?.manifest),
-      sessionIds: rows.map((r) => r.session_id).filter((s): s is string => s !== null),
-    };
-  }
-
-  private async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
-    const db = this.deps.store.db;
-    let newSessionId: string | null = null;
-    try {
-      if (!ws.running)
-        throw new AppError('CONFLICT', 'The workspace is not running; start it first');
-      const [user, previous] = await Promise.all([
-        this.workspaceUser(ws),
-        this.activeInjection(actor.userId, ws.id),
-      ]);
-      // Keys and the new session are prepared while the container is looked at.
-      const input = (async () => {
-        const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
-          userId: actor.userId,
-          username: actor.username,
-          workspaceId: ws.id,
-          ipAddress: actor.ipAddress,
-          userAgent: actor.userAgent,
-        });
-        const { token, session } = await createSession(db, {
-          userId: actor.userId,
-          kind: 'workspace',
-          workspaceId: ws.id,
-          timeoutSeconds: this.deps.config.sessionTimeoutSeconds,
-          ipAddress: actor.ipAddress,
-          userAgent: actor.userAgent,
-        });
-        newSessionId = session.id;
-        return {
-          username: actor.username,
-          ...bundle,
-          serviceUrl: this.serviceUrl(),
-          workspaceToken: token,
-        };
-      })();
-      const result = await applyInjection(
-        { container: ws.container, user },
-        input,
-        (content, login) => buildPlan(content, user, login),
-        previous.manifest,
-        new Date(),
-      );
-      const sessionId = newSessionId as string | null;
-      if (!sessionId) throw new Error('no workspace session was minted');
-      await db.transaction().execute(async (tx) => {
-        await markInjectionsCleared(tx, actor.userId, ws.id);
-        await recordInjection(tx, {
-          userId: actor.userId,
-          workspaceId: ws.id,
-          workspaceName: ws.name,
-          sessionId,
-          manifest: result.manifest,
-        });
-        for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
-      });
-      newSessionId = null;
-      const kept = result.keptUserChanges.length
-        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
-        : '';
-      await this.audit(actor, 'inject', 'success', ws.id, `${result.written.length} files${kept}`);
-      return result.written;
-    } catch (e) {
-      if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
-      const message = e instanceof AppError ? e.message : 'the injection failed';
-      await this.audit(actor, 'inject', 'failure', ws.id, message).catch(() => undefined);
-      if (!(e instanceof AppError)) {
-        this.deps.logger.error(
-          { err: (e as Error).message, workspaceId: ws.id },
-          'injection failed',
-        );
-        throw new AppError('INTERNAL_SERVER_ERROR', 'The injection into the workspace failed', {
-          cause: e,
-        });
-      }
-      throw e;
-    }
-  }
-
-  private async clearOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
-    const db = this.deps.store.db;
-    try {
-      // The token goes first: whatever happens to the files, the workspace loses its access.
-      await revokeWorkspaceSessions(db, ws.id);
-      const previous = await this.activeInjection(actor.userId, ws.id);
-      let removed: string[] = [];
-      if (previous.manifest.length > 0) {
-        if (!ws.running) {
-          throw new AppError(
-            'CONFLICT',
-            'The workspace is not running; its token was revoked, start it to remove its files',
-          );
-        }
-        const user = await this.workspaceUser(ws);
-        removed = (
-          await clearInjection({ container: ws.container, user }, previous.manifest, new Date())
-        ).removed;
-      }
-      await markInjectionsCleared(db, actor.userId, ws.id);
-      await this.audit(actor, 'clear', 'success', ws.id, `${removed.length} files removed`);
-      return removed;
-    } catch (e) {
-      const message = e instanceof AppError ? e.message : 'clearing the workspace failed';
-      await this.audit(actor, 'clear', 'failure', ws.id, message).catch(() => undefined);
-      if (!(e instanceof AppError)) {
-        this.deps.logger.error({ err: (e as Error).message, workspaceId: ws.id }, 'clear failed');
-        throw new AppError('INTERNAL_SERVER_ERROR', 'Clearing the workspace failed', { cause: e });
-      }
-      throw e;
-    }
-  }
-
-  private async clearAllOf(actor: Actor): Promise<number> {
-    const db = this.deps.store.db;
-    const injections = await listActiveInjections(db, actor.userId);
-    let cleared = 0;
-    for (const workspaceId of new Set(injections.map((i) => i.workspace_id))) {
-      const ws = await this.inspectOwned(workspaceId, actor.username).catch(() => null);
-      if (!ws) {
-        // Gone (or relabelled): nothing to remove in it, but its token must die.
-        await revokeWorkspaceSessions(db, workspaceId);
-        await markInjectionsCleared(db, actor.userId, workspaceId);
-        await this.audit(actor, 'clear', 'success', workspaceId, 'the container no longer exists');
-        cleared += 1;
-        continue;
-      }
-      try {
-        await this.withLock(ws.id, () => this.clearOwned(actor, ws));
-        cleared += 1;
-      } catch (e) {
-        this.deps.logger.warn(
-          { err: (e as Error).message, workspaceId },
-          'clearing a workspace failed',
-        );
-      }
-    }
-    return cleared;
+    return this.ops.toOwned(info);
   }
 }
 

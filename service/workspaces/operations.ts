@@ -1,0 +1,304 @@
+// What the WorkspaceService does to one container once the caller is known to own it: inject,
+// clear, one task per container at a time, every outcome audited. Also finds containers and
+// their owners; used by the API methods and by the background (events, session sweep).
+import type Docker from 'dockerode';
+import { AppError } from '../errors';
+import {
+  createSession,
+  listActiveInjections,
+  markInjectionsCleared,
+  recordAudit,
+  recordInjection,
+  revokeSession,
+  revokeWorkspaceSessions,
+  type AuditAction,
+  type AuditOutcome,
+} from '../store';
+import { gatherBundle } from './bundle';
+import { buildPlan, type WorkspaceUser } from './content';
+import { isEngineDown, mapDockerError, statusOf } from './docker';
+import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
+import { parseManifest, type ManifestEntry } from './manifest';
+import type { WorkspaceServiceDeps } from './service';
+
+export const OWNER_LABEL = 'xaresaicoder.owner';
+export const USER_LABEL = 'xaresaicoder.user';
+const DEFAULT_WORKSPACE_USER = 'coder';
+const PASSWD_CACHE_LIMIT = 256;
+
+/** A container resolved and checked to belong to the caller. */
+export interface OwnedWorkspace {
+  container: Docker.Container;
+  id: string;
+  name: string;
+  running: boolean;
+  startedAt: string;
+  loginUser: string;
+}
+
+/** Who acts: a person through the API, or the service itself (auto-inject, sweeps). */
+export interface Actor {
+  userId: string;
+  username: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+export class WorkspaceOperations {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly passwdCache = new Map<string, WorkspaceUser>();
+
+  constructor(private readonly deps: WorkspaceServiceDeps) {}
+
+  /** Drops what is cached about a removed container. */
+  forget(id: string): void {
+    this.passwdCache.forEach((_, k) => k.startsWith(`${id}@`) && this.passwdCache.delete(k));
+  }
+
+  async userById(userId: string): Promise<{ userId: string; username: string } | null> {
+    const row = await this.deps.store.db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return row ? { userId: row.id, username: row.username } : null;
+  }
+
+  serviceUrl(): string {
+    const { config, serviceUrl } = this.deps;
+    if (config.publicUrl) return config.publicUrl;
+    if (typeof serviceUrl === 'function') return serviceUrl();
+    if (serviceUrl) return serviceUrl;
+    const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `${config.tls ? 'https' : 'http'}://${shown}:${config.port}`;
+  }
+
+  async audit(
+    actor: Actor,
+    action: AuditAction,
+    outcome: AuditOutcome,
+    workspaceId: string | null,
+    detail: string | null = null,
+  ): Promise<void> {
+    await recordAudit(this.deps.store.db, {
+      userId: actor.userId,
+      username: actor.username,
+      action,
+      outcome,
+      workspaceId,
+      ipAddress: actor.ipAddress,
+      userAgent: actor.userAgent,
+      detail,
+    });
+  }
+
+  /** Inspects a container; null when there is none by that id or name. */
+  async inspect(idOrName: string): Promise<Docker.ContainerInspectInfo | null> {
+    try {
+      return await this.deps.docker
+        .getContainer(idOrName.replace(/^\//, ''))
+        .inspect({ abortSignal: AbortSignal.timeout(15_000) } as Docker.ContainerInspectOptions);
+    } catch (e) {
+      if (!isEngineDown(e) && (statusOf(e) === 404 || statusOf(e) === 400)) return null;
+      return mapDockerError(e);
+    }
+  }
+
+  async inspectOwned(idOrName: string, owner: string): Promise<OwnedWorkspace | null> {
+    const info = await this.inspect(idOrName);
+    if (!info || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
+    return this.toOwned(info);
+  }
+
+  toOwned(info: Docker.ContainerInspectInfo): OwnedWorkspace {
+    return {
+      container: this.deps.docker.getContainer(info.Id),
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      running: info.State.Running,
+      startedAt: info.State.StartedAt,
+      loginUser: info.Config.Labels?.[USER_LABEL] || DEFAULT_WORKSPACE_USER,
+    };
+  }
+
+  /** Runs tasks on one container one at a time (a start event and a click may coincide). */
+  withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => this.locks.get(key) === tail && this.locks.delete(key));
+    return next;
+  }
+
+  async workspaceUser(ws: OwnedWorkspace): Promise<WorkspaceUser> {
+    const key = `${ws.id}@${ws.startedAt}:${ws.loginUser}`;
+    const cached = this.passwdCache.get(key);
+    if (cached) return cached;
+    const user = await loadWorkspaceUser(ws.container, ws.loginUser);
+    if (this.passwdCache.size >= PASSWD_CACHE_LIMIT) {
+      const oldest = this.passwdCache.keys().next().value;
+      if (oldest !== undefined) this.passwdCache.delete(oldest);
+    }
+    this.passwdCache.set(key, user);
+    return user;
+  }
+
+  /** The manifest of the active injection, with every field we stored (the store's type keeps three). */
+  async activeInjection(
+    userId: string,
+    workspaceId: string,
+  ): Promise<{ manifest: ManifestEntry[]; sessionIds: string[] }> {
+    const rows = await this.deps.store.db
+      .selectFrom('workspace_injections')
+      .select(['manifest', 'session_id'])
+      .where('user_id', '=', userId)
+      .where('workspace_id', '=', workspaceId)
+      .where('cleared_at', 'is', null)
+      .orderBy('injected_at', 'desc')
+      .execute();
+    return {
+      manifest: parseManifest(rows[0]?.manifest),
+      sessionIds: rows.map((r) => r.session_id).filter((s): s is string => s !== null),
+    };
+  }
+
+  async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
+    const db = this.deps.store.db;
+    let newSessionId: string | null = null;
+    try {
+      if (!ws.running)
+        throw new AppError('CONFLICT', 'The workspace is not running; start it first');
+      const [user, previous] = await Promise.all([
+        this.workspaceUser(ws),
+        this.activeInjection(actor.userId, ws.id),
+      ]);
+      // Keys and the new session are prepared while the container is looked at.
+      const input = (async () => {
+        const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
+          userId: actor.userId,
+          username: actor.username,
+          workspaceId: ws.id,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+        });
+        const { token, session } = await createSession(db, {
+          userId: actor.userId,
+          kind: 'workspace',
+          workspaceId: ws.id,
+          timeoutSeconds: this.deps.config.sessionTimeoutSeconds,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+        });
+        newSessionId = session.id;
+        return {
+          username: actor.username,
+          ...bundle,
+          serviceUrl: this.serviceUrl(),
+          workspaceToken: token,
+        };
+      })();
+      const result = await applyInjection(
+        { container: ws.container, user },
+        input,
+        (content, login) => buildPlan(content, user, login),
+        previous.manifest,
+        new Date(),
+      );
+      const sessionId = newSessionId as string | null;
+      if (!sessionId) throw new Error('no workspace session was minted');
+      await db.transaction().execute(async (tx) => {
+        await markInjectionsCleared(tx, actor.userId, ws.id);
+        await recordInjection(tx, {
+          userId: actor.userId,
+          workspaceId: ws.id,
+          workspaceName: ws.name,
+          sessionId,
+          manifest: result.manifest,
+        });
+        for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
+      });
+      newSessionId = null;
+      const kept = result.keptUserChanges.length
+        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
+        : '';
+      await this.audit(actor, 'inject', 'success', ws.id, `${result.written.length} files${kept}`);
+      return result.written;
+    } catch (e) {
+      if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
+      const message = e instanceof AppError ? e.message : 'the injection failed';
+      await this.audit(actor, 'inject', 'failure', ws.id, message).catch(() => undefined);
+      if (!(e instanceof AppError)) {
+        this.deps.logger.error(
+          { err: (e as Error).message, workspaceId: ws.id },
+          'injection failed',
+        );
+        throw new AppError('INTERNAL_SERVER_ERROR', 'The injection into the workspace failed', {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  async clearOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
+    const db = this.deps.store.db;
+    try {
+      // The token goes first: whatever happens to the files, the workspace loses its access.
+      await revokeWorkspaceSessions(db, ws.id);
+      const previous = await this.activeInjection(actor.userId, ws.id);
+      let removed: string[] = [];
+      if (previous.manifest.length > 0) {
+        if (!ws.running) {
+          throw new AppError(
+            'CONFLICT',
+            'The workspace is not running; its token was revoked, start it to remove its files',
+          );
+        }
+        const user = await this.workspaceUser(ws);
+        removed = (
+          await clearInjection({ container: ws.container, user }, previous.manifest, new Date())
+        ).removed;
+      }
+      await markInjectionsCleared(db, actor.userId, ws.id);
+      await this.audit(actor, 'clear', 'success', ws.id, `${removed.length} files removed`);
+      return removed;
+    } catch (e) {
+      const message = e instanceof AppError ? e.message : 'clearing the workspace failed';
+      await this.audit(actor, 'clear', 'failure', ws.id, message).catch(() => undefined);
+      if (!(e instanceof AppError)) {
+        this.deps.logger.error({ err: (e as Error).message, workspaceId: ws.id }, 'clear failed');
+        throw new AppError('INTERNAL_SERVER_ERROR', 'Clearing the workspace failed', { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async clearAllOf(actor: Actor): Promise<number> {
+    const db = this.deps.store.db;
+    const injections = await listActiveInjections(db, actor.userId);
+    let cleared = 0;
+    for (const workspaceId of new Set(injections.map((i) => i.workspace_id))) {
+      const ws = await this.inspectOwned(workspaceId, actor.username).catch(() => null);
+      if (!ws) {
+        // Gone (or relabelled): nothing to remove in it, but its token must die.
+        await revokeWorkspaceSessions(db, workspaceId);
+        await markInjectionsCleared(db, actor.userId, workspaceId);
+        await this.audit(actor, 'clear', 'success', workspaceId, 'the container no longer exists');
+        cleared += 1;
+        continue;
+      }
+      try {
+        await this.withLock(ws.id, () => this.clearOwned(actor, ws));
+        cleared += 1;
+      } catch (e) {
+        this.deps.logger.warn(
+          { err: (e as Error).message, workspaceId },
+          'clearing a workspace failed',
+        );
+      }
+    }
+    return cleared;
+  }
+}
