@@ -36,6 +36,8 @@ export class DockerEventFollower {
     private readonly docker: Docker,
     private readonly onEvent: (e: ContainerEvent) => void,
     private readonly logger: Logger,
+    /** Called each time the stream (re)connects, to catch up on what a gap may have hidden. */
+    private readonly onConnect: () => void = () => undefined,
   ) {}
 
   start(): void {
@@ -63,6 +65,7 @@ export class DockerEventFollower {
         this.connected = true;
         backoff = MIN_BACKOFF_MS;
         if (this.lastTimeSeconds === null) this.lastTimeSeconds = Math.floor(Date.now() / 1000);
+        this.onConnect();
         await this.consume(stream, signal);
       } catch (e) {
         if (!signal.aborted) {

@@ -26,6 +26,7 @@ import { OWNER_LABEL, WorkspaceOperations, type Actor, type OwnedWorkspace } fro
 export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 100;
+const RECONCILE_LIMIT = 1000;
 
 export interface WorkspaceCaller {
   userId: string;
@@ -79,6 +80,7 @@ export class WorkspaceService {
       deps.docker,
       (e) => this.onContainerEvent(e),
       deps.logger,
+      () => this.track(this.revokeRemovedWorkspaces()),
     );
   }
 
@@ -194,6 +196,32 @@ export class WorkspaceService {
     } catch (e) {
       this.deps.logger.warn({ err: (e as Error).message }, 'session timeout sweep failed');
     }
+  }
+
+  /**
+   * Containers removed while the service was not watching (down, or the engine restarting):
+   * their injections are closed and their tokens revoked as if the destroy event had come.
+   */
+  private async revokeRemovedWorkspaces(): Promise<void> {
+    const rows = await this.deps.store.db
+      .selectFrom('workspace_injections')
+      .select('workspace_id')
+      .distinct()
+      .where('cleared_at', 'is', null)
+      .limit(RECONCILE_LIMIT)
+      .execute();
+    for (const { workspace_id: id } of rows) {
+      if ((await this.ops.inspect(id)) === null) await this.onDestroyed(id);
+    }
+  }
+
+  /** Keeps a background task's promise until it settles, so stop() can wait for it. */
+  private track(task: Promise<unknown>): void {
+    const settled = task.catch((err: unknown) => {
+      this.deps.logger.warn({ err: (err as Error).message }, 'a background workspace task failed');
+    });
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
   }
 
   private onContainerEvent(e: ContainerEvent): void {

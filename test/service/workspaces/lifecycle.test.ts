@@ -8,7 +8,9 @@ import {
   listCredentials,
   updateSettings,
 } from '../../../service/store';
+import pino from 'pino';
 import { AppError } from '../../../service/errors';
+import { WorkspaceService } from '../../../service/workspaces';
 import {
   createWorkspace,
   startEngineProxy,
@@ -182,5 +184,33 @@ tierSuite('docker', 'workspace injection life cycle', function () {
       [...new Set(failures.map((r) => r.workspace_id))].sort(),
       [nobody.id, stopped.id].sort(),
     );
+  });
+
+  it('revokes the token of a container removed while the service was not watching', async () => {
+    const gina = await f.addUser();
+    const ws = track(await createWorkspace(docker, { owner: gina.user.username }));
+    await f.service.inject(gina.caller, ws.id);
+    const token = await ws.sh('cat ~/.config/xares/workspace-token');
+    await f.service.stop();
+    await ws.remove();
+    assert.ok(await f.sessionOf(token), 'revoked although nobody was watching');
+    // a new service (a restart): no event will ever tell it, it has to look
+    const restarted = new WorkspaceService({
+      store: f.store,
+      keyring: f.store.keyring,
+      docker: proxy.docker,
+      config: f.config,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      restarted.start();
+      await waitFor(
+        async () => (await f.sessionOf(token)) === undefined,
+        10_000,
+        'the token to be revoked',
+      );
+    } finally {
+      await restarted.stop();
+    }
   });
 });
