@@ -247,6 +247,11 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.equal(copied.trim(), publicKey.trim());
 
+    // Registered with GitHub through the saved token (the fake answers like GitHub's /user/keys).
+    await view.locator('#ssh-register-github').click();
+    await view.locator('#ssh-registration-github').filter({ hasText: '✓ registered' }).waitFor();
+    assert.match(await view.locator('#ssh-registration-gitlab').innerText(), /not registered/);
+
     await view.locator('#ssh-generate').click();
     await answerDialog(page, 'Cancel');
     await page.waitForTimeout(500);
@@ -330,6 +335,11 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     const actions = await view.locator('#audit-table .audit-action').allInnerTexts();
     assert.ok(actions.length > 0);
     assert.deepEqual([...new Set(actions)], ['inject']);
+    // The view re-renders after each command; the filter the user chose stays.
+    await runCommand(page, 'Credentials: Show Audit Log');
+    await page.waitForTimeout(2_000);
+    const again = await view.locator('#audit-table .audit-action').allInnerTexts();
+    assert.deepEqual([...new Set(again)], ['inject']);
   });
 
   /** Live (unexpired, unrevoked) user sessions of USER on the service. */
@@ -392,7 +402,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     // Still signed in after a reload first: the session really is kept in SecretStorage.
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    view = await openCredentials(page);
+    view = await openCredentials(page, { viaCommand: true });
     await view.locator('#signed-in-as').waitFor({ timeout: 30_000 });
 
     assert.equal(await liveUserSessions(), 1);
@@ -403,7 +413,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
 
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    view = await openCredentials(page);
+    view = await openCredentials(page, { viaCommand: true });
     await view.locator('#signed-out').waitFor({ timeout: 30_000 });
     await page.waitForTimeout(1_500); // give a stored session time to show up, if there were one
     assert.equal(await view.locator('#signed-in-as').count(), 0);

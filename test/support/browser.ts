@@ -33,25 +33,33 @@ export async function openWorkbench(browser: Browser, url: string, folder: strin
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Clicks the quick-input row whose label is exactly `label` (not merely the first match). */
-export async function pickRow(page: Page, label: string): Promise<void> {
+export async function pickRow(page: Page, label: string, timeout?: number): Promise<void> {
   const row = page
     .locator('.quick-input-list .monaco-list-row')
     .filter({
       has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
     })
     .first();
-  await row.waitFor();
+  await row.waitFor({ timeout });
   await row.click();
 }
 
 /** Runs a palette command by its full title ("Credentials: Sign In"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await pickRow(page, title);
+  // Right after a (re)load the palette may not list extension commands yet: try again.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await pickRow(page, title, attempt < 3 ? 10_000 : undefined);
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 /** Answers the open input box (after checking its prompt mentions `promptPart`). */
@@ -92,15 +100,20 @@ export async function statusBarText(page: Page): Promise<string> {
   return (await page.locator(STATUS_ITEM).innerText()).trim();
 }
 
-/** Opens the Credentials container from the activity bar (if not already open). */
-export async function openCredentials(page: Page): Promise<Frame> {
+/**
+ * Opens the Credentials container by its activity-bar item on a fresh workbench; when the
+ * layout may already show it (after a reload), `viaCommand` uses the extension's Open command
+ * instead, since clicking an open container's item would close it.
+ */
+export async function openCredentials(
+  page: Page,
+  { viaCommand = false, timeoutMs = 60_000 } = {},
+): Promise<Frame> {
   const item = page.locator('.activitybar [aria-label*="Credentials"]').first();
-  await item.waitFor();
-  const selected =
-    (await item.getAttribute('aria-selected')) === 'true' ||
-    (await item.locator('..').getAttribute('class'))?.includes('checked');
-  if (!selected) await item.click();
-  return credentialsFrame(page);
+  await item.waitFor({ timeout: timeoutMs });
+  if (viaCommand) await runCommand(page, 'Credentials: Open Credentials');
+  else await item.click();
+  return credentialsFrame(page, timeoutMs);
 }
 
 /** The frame holding the Credentials webview's document (found by its `#app` root). */
@@ -109,11 +122,12 @@ export async function credentialsFrame(page: Page, timeoutMs = 30_000): Promise<
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
       if (frame.isDetached()) continue;
-      const found = await frame
+      // Visible only: a hidden, retained webview keeps its (stale) document too.
+      const visible = await frame
         .locator('main#app')
-        .count()
-        .catch(() => 0);
-      if (found > 0) return frame;
+        .isVisible()
+        .catch(() => false);
+      if (visible) return frame;
     }
     await page.waitForTimeout(250);
   }

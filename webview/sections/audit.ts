@@ -44,6 +44,9 @@ function rows(entries: AuditEntryView[]): HTMLElement {
   );
 }
 
+/** The action the user filters by; survives re-renders of the view. */
+let chosenAction = '';
+
 export function auditSection(ctx: Ctx): HTMLElement {
   const entries = ctx.state.audit;
   if (!entries) {
@@ -73,17 +76,30 @@ export function auditSection(ctx: Ctx): HTMLElement {
   const filter = h(
     'vscode-single-select',
     { id: 'audit-filter', 'aria-label': 'Filter by action' },
-    h('vscode-option', { value: '' }, 'All actions'),
-    ...AUDIT_ACTIONS.map((a) => h('vscode-option', { value: a }, a)),
+    // The choice is marked on the option itself: the select reads it when its options connect.
+    h('vscode-option', { value: '', selected: !chosenAction }, 'All actions'),
+    ...AUDIT_ACTIONS.map((a) => h('vscode-option', { value: a, selected: a === chosenAction }, a)),
   );
-  filter.addEventListener('change', () => {
-    const action = (filter as HTMLElement & { value: string }).value;
-    void ctx.run(filter, 'Loading audit entries…', async () => {
+  const load = (action: string, announce: boolean) =>
+    ctx.run(filter, 'Loading audit entries…', async () => {
       const list = await ctx.host.request(ListAudit, action ? { action } : {});
       table.querySelector('tbody')?.replaceWith(rows(list));
-      ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
+      if (announce) ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
     });
+  filter.addEventListener('change', () => {
+    const action = (filter as HTMLElement & { value: string }).value;
+    // The select also reports its initial value while it sets up: not a choice of the user.
+    if (action === chosenAction) return;
+    chosenAction = action;
+    void load(chosenAction, true);
   });
+  if (chosenAction) {
+    // The view re-renders after every change; keep the user's filter across that.
+    table
+      .querySelector('tbody')
+      ?.replaceWith(rows(entries.filter((e) => e.action === chosenAction)));
+    void load(chosenAction, false);
+  }
   const exportAs = (format: 'json' | 'csv') =>
     button(
       `Export ${format.toUpperCase()}`,
