@@ -14,6 +14,7 @@ Checks, reading the same environment as the service, and changing nothing:
                   (containers, archive, exec, events) are allowed
   provider NAME   each provider API root answers (5 s timeout)
   tls             CREDENTIAL_TLS_CERT/KEY readable, matching and in date
+  public url      CREDENTIAL_PUBLIC_URL, the address workspaces are given, is one they can reach
 
 Prints one line per check: ok, warn or FAIL, what was found and what to fix.
 Exit status: 0 when nothing failed (warnings allowed), 1 when a check failed.

@@ -1,10 +1,11 @@
 // `xares-credentials doctor`: runs every check in order (configuration, database, key, Docker,
-// providers, TLS) and returns one result per line of the report. Changes nothing anywhere.
+// providers, TLS, public URL) and returns one result per line of the report. Changes nothing anywhere.
 import { checkConfig } from './configCheck';
 import { checkDatabase } from './databaseCheck';
 import { checkDocker } from './dockerCheck';
 import { checkKey } from './keyCheck';
 import { checkProviders } from './providersCheck';
+import { checkPublicUrl } from './publicUrlCheck';
 import { checkTls } from './tlsCheck';
 import type { CheckResult } from './types';
 
@@ -38,6 +39,6 @@ export async function runDoctor(
     options.skipProviders ? Promise.resolve([]) : checkProviders(config.providers),
   ]);
   results.push(docker, ...providers);
-  results.push(checkTls(config));
+  results.push(checkTls(config), checkPublicUrl(config));
   return results;
 }

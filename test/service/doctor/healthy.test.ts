@@ -63,6 +63,8 @@ tierSuite('docker', 'doctor: a healthy installation', function () {
       CREDENTIAL_DATABASE_URL: store.databaseUrl,
       CREDENTIAL_ENCRYPTION_KEY: store.masterKeyHex,
       DOCKER_HOST: dockerHost,
+      // Only judged, never contacted: a name workspace containers could resolve.
+      CREDENTIAL_PUBLIC_URL: 'http://credentials.xares.internal:7300',
       ...fake.env,
       ...overrides,
     });
@@ -82,17 +84,18 @@ tierSuite('docker', 'doctor: a healthy installation', function () {
       'provider anthropic',
       'provider google',
       'tls',
+      'public url',
     ]);
     for (const [name, line] of run.lines) assert.equal(line.status, 'ok', `${name}: ${line.text}`);
     assert.match(run.lines.get('docker')?.text ?? '', /API 1\.\d+/);
-    assert.match(run.stdout, /^doctor: 10 ok, 0 warnings, 0 failed$/m);
+    assert.match(run.stdout, /^doctor: 11 ok, 0 warnings, 0 failed$/m);
   });
 
   it('answers --json with the same results', async function () {
     const run = await runDoctorCli(env(), ['--json']);
     assert.equal(run.code, 0);
     const results = JSON.parse(run.stdout) as Array<{ name: string; status: string }>;
-    assert.equal(results.length, 10);
+    assert.equal(results.length, 11);
     assert.ok(results.every((r) => r.status === 'ok'));
   });
 

@@ -1,11 +1,13 @@
-// The TLS check against real PEM files made with openssl: a good pair, a key of another
-// certificate, an unreadable file, an expired certificate, and plain HTTP beyond loopback.
+// The checks that need no service: TLS against real PEM files made with openssl (a good pair, a
+// key of another certificate, an unreadable file, expiry, plain HTTP beyond loopback), the
+// public URL workspaces are given, and the report's format and exit code.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../service/config';
+import { checkPublicUrl } from '../../../service/doctor/publicUrlCheck';
 import { checkTls } from '../../../service/doctor/tlsCheck';
 import { exitCodeFor, formatReport } from '../../../service/doctor';
 import { tierSuite } from '../../support/tiers';
@@ -37,7 +39,7 @@ function makeCert(dir: string, name: string, days: number): { cert: string; key:
   return { cert, key };
 }
 
-tierSuite('unit', 'doctor: TLS files and the report', function () {
+tierSuite('unit', 'doctor: TLS files, public URL and the report', function () {
   this.timeout(30_000);
   let dir: string;
   let good: { cert: string; key: string };
@@ -83,6 +85,24 @@ tierSuite('unit', 'doctor: TLS files and the report', function () {
   it('warns about plain HTTP beyond loopback, not on loopback', function () {
     assert.equal(checkTls(config({ CREDENTIAL_HOST: '0.0.0.0' })).status, 'warn');
     assert.equal(checkTls(config({ CREDENTIAL_HOST: '127.0.0.1' })).status, 'ok');
+  });
+
+  it('warns when workspaces would be given an address they cannot reach', function () {
+    const unset = checkPublicUrl(config({ CREDENTIAL_HOST: '0.0.0.0' }));
+    assert.equal(unset.status, 'warn');
+    assert.match(
+      unset.message,
+      /workspaces are told http:\/\/127\.0\.0\.1:7300, which inside a container/,
+    );
+    assert.match(unset.fix ?? '', /CREDENTIAL_PUBLIC_URL/);
+    assert.equal(
+      checkPublicUrl(config({ CREDENTIAL_PUBLIC_URL: 'http://localhost:7300' })).status,
+      'warn',
+    );
+    assert.equal(
+      checkPublicUrl(config({ CREDENTIAL_PUBLIC_URL: 'http://credentials:7300' })).status,
+      'ok',
+    );
   });
 
   it('prints one line per check with its fix, and exits 1 only on a failure', function () {
