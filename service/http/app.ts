@@ -1,31 +1,40 @@
 // The Koa application: access log, security headers, health checks, the OpenAPI document, the
 // REST mirror at /api/credentials and tRPC at /trpc. Listening and shutdown are in listen.ts.
+import type { TRPCError } from '@trpc/server';
 import Koa from 'koa';
 import { createKoaMiddleware } from 'trpc-koa-adapter';
 import { createInnerContext, type RequestLike, requestInfoFrom } from '../context';
 import type { ServiceDeps } from '../domain/deps';
 import { AppError } from '../errors';
 import { appRouter } from '../routers/_app';
+import { accessLoggerOf } from '../logger';
 import { isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
 import { healthz, readyz } from './health';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
 import { createRestMiddleware } from './rest';
+import { createQueryFastPath } from './trpcQueries';
 
-export function createHttpApp(deps: ServiceDeps): Koa {
+export interface HttpAppOptions {
+  /** Answer single GET queries without tRPC's fetch adapter (default true; see trpcQueries.ts). */
+  queryFastPath?: boolean;
+}
+
+export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): Koa {
   const { logger } = deps;
   const app = new Koa({ proxy: false });
   // Errors are answered and logged by the guard below; Koa's own printer would print stacks.
   app.silent = true;
 
   // One access-log line per request, with the path only: query strings can hold input.
+  const accessLog = accessLoggerOf(logger);
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
+      accessLog.info(
         {
           method: ctx.method,
           path: ctx.path,
@@ -76,6 +85,21 @@ export function createHttpApp(deps: ServiceDeps): Koa {
       logger,
     }),
   );
+
+  const onError = (error: TRPCError, procedure: string | undefined) => {
+    if (isUnexpected(error))
+      logger.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+  };
+  if (options.queryFastPath !== false) {
+    app.use(
+      createQueryFastPath({
+        router: appRouter,
+        prefix: '/trpc',
+        createContext: (ctx) => contextFor(ctx.req),
+        onError,
+      }),
+    );
+  }
 
   app.use(
     createKoaMiddleware({

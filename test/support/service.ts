@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import { loadConfig } from '../../service/config';
 import { MasterKey } from '../../service/crypto/masterKey';
-import { createLogger } from '../../service/logger';
+import { createLogger, type Logger } from '../../service/logger';
 import type { AppRouter } from '../../service/routers/_app';
 import { createService, type RunningService } from '../../service/server';
 import { createUser as addUser } from '../../service/store';
@@ -67,6 +67,8 @@ export interface TestServiceOptions {
    */
   database?: { databaseUrl: string; masterKeyHex: string };
   shutdownGraceMs?: number;
+  /** The service's logger; by default lines are kept for logs(). */
+  logger?: Logger;
 }
 
 export async function startTestService(options: TestServiceOptions): Promise<TestService> {
@@ -76,10 +78,12 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     : await createEmptyDatabase(options.dialect, dir);
   const masterKeyHex = options.database?.masterKeyHex ?? MasterKey.generate().exportHex();
   const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: { write: (line: string) => void logLines.push(line) },
-  });
+  const logger =
+    options.logger ??
+    createLogger({
+      level: 'debug',
+      destination: { write: (line: string) => void logLines.push(line) },
+    });
   let service: RunningService;
   try {
     const config = loadConfig({

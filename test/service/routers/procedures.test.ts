@@ -391,8 +391,12 @@ forEachServiceDialect('procedures over HTTP', (ctx) => {
       }
     });
 
-    it('workspaces.list answers the caller’s containers (none here)', async () => {
-      assert.deepEqual(await ctx().svc.trpc(token).workspaces.list.query(), []);
+    it('workspaces.list answers the caller’s containers (none for a new user)', async () => {
+      // Docker is shared with other suites: a name nobody else uses owns no container.
+      const name = `ws${Math.random().toString(36).slice(2, 10)}`;
+      await ctx().svc.createUser(name, 'ws-password-123');
+      const ws = ctx().svc.trpc(await ctx().svc.login(name, 'ws-password-123'));
+      assert.deepEqual(await ws.workspaces.list.query(), []);
     });
 
     it('workspaces.inject and clear of a container that is not the caller’s are NOT_FOUND', async () => {
