@@ -56,6 +56,30 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   throw new DatabaseUrlError('CREDENTIAL_DATABASE_URL must start with sqlite: or mysql://');
 }
 
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely prepares every query anew, and compiling the SQL is most of a small query's cost; the
+ * service runs the same few statements over and over. Kysely uses the one connection for one
+ * query at a time (a stream holds it until done), so reusing a prepared statement is safe.
+ */
+function cachePreparedStatements(db: BetterSqlite3.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as BetterSqlite3.Database['prepare'];
+}
+
 /** The Kysely dialect for a target, plus what closing it needs beyond Kysely's destroy(). */
 export function createKyselyDialect(target: DatabaseTarget): Dialect {
   if (target.dialect === 'sqlite') {
@@ -72,6 +96,7 @@ export function createKyselyDialect(target: DatabaseTarget): Dialect {
         db.pragma('foreign_keys = ON');
         db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
         db.pragma('synchronous = NORMAL');
+        cachePreparedStatements(db);
         return db;
       },
     });
