@@ -326,11 +326,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     for (const action of ['login', 'create', 'test', 'inject']) {
       assert.match(text, new RegExp(`\\b${action}\\b`), `audit shows ${action}`);
     }
-    await view.locator('#audit-filter').evaluate((el) => {
-      const select = el as unknown as { value: string; dispatchEvent(e: unknown): void };
-      select.value = 'inject';
-      select.dispatchEvent(new Event('change'));
-    });
+    await view.locator('#audit-filter').selectOption('inject');
     await view.locator('#live').filter({ hasText: 'for inject' }).waitFor();
     const actions = await view.locator('#audit-table .audit-action').allInnerTexts();
     assert.ok(actions.length > 0);
@@ -396,6 +392,27 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       const kind = await view.evaluate<string>('document.body.dataset.vscodeThemeKind ?? ""');
       assert.equal(kind, webviewKind);
     }
+  });
+
+  it('Clear All Credentials asks in a modal first, then removes everything, also from the container', async () => {
+    await view.locator('#clear-all').click();
+    await answerDialog(page, 'Cancel');
+    await page.waitForTimeout(500);
+    await view.locator('#row-github .token-state').filter({ hasText: 'Saved' }).waitFor();
+
+    await view.locator('#clear-all').click();
+    await answerDialog(page, 'Clear All');
+    await notification(page, /Deleted \d+ credentials and cleared 1 workspaces/);
+    await view.locator('#row-github .token-state').filter({ hasText: 'Not saved yet' }).waitFor();
+    assert.equal(await view.locator('#ssh-public-key').count(), 0);
+    const left = await docker(
+      'exec',
+      container,
+      'sh',
+      '-c',
+      'cd /home/coder && ls .ssh/id_ed25519 .env .config/xares/workspace-token 2>/dev/null | wc -l',
+    );
+    assert.equal(left, '0');
   });
 
   it('sign-out clears the secret: signed out even after a reload', async () => {

@@ -73,13 +73,15 @@ export function auditSection(ctx: Ctx): HTMLElement {
     ),
     rows(entries),
   );
+  // A native select: vscode-single-select reports transient values while it sets up, which
+  // would reset the user's filter on every re-render; this one is styled with the theme's
+  // dropdown colours instead and is just as keyboard- and screen-reader-friendly.
   const filter = h(
-    'vscode-single-select',
-    { id: 'audit-filter', 'aria-label': 'Filter by action' },
-    // The choice is marked on the option itself: the select reads it when its options connect.
-    h('vscode-option', { value: '', selected: !chosenAction }, 'All actions'),
-    ...AUDIT_ACTIONS.map((a) => h('vscode-option', { value: a, selected: a === chosenAction }, a)),
-  );
+    'select',
+    { id: 'audit-filter', class: 'dropdown' },
+    h('option', { value: '', selected: !chosenAction }, 'All actions'),
+    ...AUDIT_ACTIONS.map((a) => h('option', { value: a, selected: a === chosenAction }, a)),
+  ) as HTMLSelectElement;
   const load = (action: string, announce: boolean) =>
     ctx.run(filter, 'Loading audit entries…', async () => {
       const list = await ctx.host.request(ListAudit, action ? { action } : {});
@@ -87,10 +89,7 @@ export function auditSection(ctx: Ctx): HTMLElement {
       if (announce) ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
     });
   filter.addEventListener('change', () => {
-    const action = (filter as HTMLElement & { value: string }).value;
-    // The select also reports its initial value while it sets up: not a choice of the user.
-    if (action === chosenAction) return;
-    chosenAction = action;
+    chosenAction = filter.value;
     void load(chosenAction, true);
   });
   if (chosenAction) {
@@ -116,7 +115,7 @@ export function auditSection(ctx: Ctx): HTMLElement {
     h(
       'div',
       { class: 'actions' },
-      h('vscode-label', { for: 'audit-filter' }, 'Action'),
+      h('label', { for: 'audit-filter' }, 'Filter by action'),
       filter,
       exportAs('json'),
       exportAs('csv'),
