@@ -35,9 +35,13 @@ export async function loadWorkspaceUser(
 
 const abs = (t: Target, rel: string) => `${t.user.home}/${rel}`;
 
-async function statAll(t: Target, paths: string[]): Promise<Map<string, PathStat | null>> {
+async function statAll(
+  container: Docker.Container,
+  home: string,
+  paths: string[],
+): Promise<Map<string, PathStat | null>> {
   const unique = [...new Set(paths)];
-  const stats = await Promise.all(unique.map((p) => statPath(t.container, abs(t, p))));
+  const stats = await Promise.all(unique.map((p) => statPath(container, `${home}/${p}`)));
   return new Map(unique.map((p, i) => [p, stats[i] ?? null]));
 }
 
@@ -81,9 +85,15 @@ export interface InjectResult {
  * user's own lines and changes; `previous` is the manifest of the last injection, if any.
  */
 export async function applyInjection<I>(
-  t: Target,
+  source: {
+    container: Docker.Container;
+    /** The workspace user, still being read from /etc/passwd the first time. */
+    user: Promise<WorkspaceUser>;
+    /** Where the home probably is, so the stat calls need not wait for /etc/passwd. */
+    homeGuess: string;
+  },
   input: Promise<I>,
-  makePlan: (input: I, loginFile: string) => InjectionPlan,
+  makePlan: (input: I, loginFile: string, user: WorkspaceUser) => InjectionPlan,
   previous: ManifestEntry[],
   now: Date,
 ): Promise<InjectResult> {
@@ -103,18 +113,29 @@ export async function applyInjection<I>(
     ...planDirs,
     ...previous.filter((e) => e.kind === 'file' && e.userEditable).map((e) => e.path),
   ];
-  const [statsResult, inputResult] = await Promise.allSettled([statAll(t, statPaths), input]);
-  // Both settled first, so a failure on one side never leaves the other running unobserved.
+  const [statsResult, inputResult, userResult] = await Promise.allSettled([
+    statAll(source.container, source.homeGuess, statPaths),
+    input,
+    source.user,
+  ]);
+  // All settled first, so a failure on one side never leaves another running unobserved.
   if (inputResult.status === 'rejected') throw inputResult.reason;
+  if (userResult.status === 'rejected') throw userResult.reason;
   if (statsResult.status === 'rejected') throw statsResult.reason;
-  const stats = statsResult.value;
+  const t: Target = { container: source.container, user: userResult.value };
+  const stats =
+    t.user.home === source.homeGuess
+      ? statsResult.value
+      : await statAll(t.container, t.user.home, statPaths);
   const login = knownLogin?.path ?? pickLoginFile(new Set(LOGIN_FILES.filter((f) => stats.get(f))));
-  const plan = makePlan(inputResult.value, login);
+  const plan = makePlan(inputResult.value, login, t.user);
   const planned = new Set(plan.files.map((f) => f.path));
   const stale = previous.filter((e) => e.kind === 'file' && !planned.has(e.path));
   // Rare (a key was deleted since): look at stale files not looked at yet.
   const unseen = stale.map((e) => e.path).filter((p) => !stats.has(p));
-  if (unseen.length > 0) for (const [p, st] of await statAll(t, unseen)) stats.set(p, st);
+  if (unseen.length > 0) {
+    for (const [p, st] of await statAll(t.container, t.user.home, unseen)) stats.set(p, st);
+  }
 
   const mtime = archiveTime(now);
   const entries: ArchiveEntry[] = [];
@@ -244,7 +265,8 @@ export async function clearInjection(
 ): Promise<ClearResult> {
   const items = manifest.filter((e) => e.kind !== 'dir');
   const stats = await statAll(
-    t,
+    t.container,
+    t.user.home,
     items.map((e) => e.path),
   );
   const removals: string[] = [];

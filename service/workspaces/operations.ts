@@ -132,6 +132,13 @@ export class WorkspaceOperations {
     return next;
   }
 
+  /** The home found before, else where Debian-like images put it. */
+  homeGuess(ws: OwnedWorkspace): string {
+    const cached = this.passwdCache.get(`${ws.id}@${ws.startedAt}:${ws.loginUser}`);
+    if (cached) return cached.home;
+    return ws.loginUser === 'root' ? '/root' : `/home/${ws.loginUser}`;
+  }
+
   async workspaceUser(ws: OwnedWorkspace): Promise<WorkspaceUser> {
     const key = `${ws.id}@${ws.startedAt}:${ws.loginUser}`;
     const cached = this.passwdCache.get(key);
@@ -170,10 +177,9 @@ export class WorkspaceOperations {
     try {
       if (!ws.running)
         throw new AppError('CONFLICT', 'The workspace is not running; start it first');
-      const [user, previous] = await Promise.all([
-        this.workspaceUser(ws),
-        this.activeInjection(actor.userId, ws.id),
-      ]);
+      const previous = await this.activeInjection(actor.userId, ws.id);
+      // Read on the first injection only; the stat calls start meanwhile at the usual home.
+      const user = this.workspaceUser(ws);
       // Keys and the new session are prepared while the container is looked at.
       const input = (async () => {
         const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
@@ -200,9 +206,9 @@ export class WorkspaceOperations {
         };
       })();
       const result = await applyInjection(
-        { container: ws.container, user },
+        { container: ws.container, user, homeGuess: this.homeGuess(ws) },
         input,
-        (content, login) => buildPlan(content, user, login),
+        (content, login, found) => buildPlan(content, found, login),
         previous.manifest,
         new Date(),
       );

@@ -95,6 +95,8 @@ tierSuite('docker', 'workspace injection life cycle', function () {
       );
     await waitFor(engineBack, 15_000, 'the engine to answer again');
     await waitFor(async () => f.service.following, 15_000, 'the stream to reconnect');
+    // The next tests inject by hand: no auto-injection may replace the tokens they read.
+    await f.service.stop();
   });
 
   it("removes a deleted key's files on the next injection", async () => {
@@ -188,10 +190,11 @@ tierSuite('docker', 'workspace injection life cycle', function () {
 
   it('revokes the token of a container removed while the service was not watching', async () => {
     const gina = await f.addUser();
+    // Not watching from the start, so no auto-injection replaces the token read below.
+    await f.service.stop();
     const ws = track(await createWorkspace(docker, { owner: gina.user.username }));
     await f.service.inject(gina.caller, ws.id);
     const token = await ws.sh('cat ~/.config/xares/workspace-token');
-    await f.service.stop();
     await ws.remove();
     assert.ok(await f.sessionOf(token), 'revoked although nobody was watching');
     // a new service (a restart): no event will ever tell it, it has to look

@@ -58,6 +58,8 @@ tierSuite('docker', 'workspaces through the running service', function () {
       provider: 'openai',
       token: 'sk-e2e-openai-key',
     });
+    // Tests inject by hand; auto-injection (tested on its own below) would race them.
+    await api.settings.update.mutate({ autoInject: false });
     // The service follows Docker's events once the engine answered.
     const workspaces = svc.service.deps.workspaces;
     assert.ok(workspaces instanceof WorkspaceService);
@@ -219,6 +221,7 @@ tierSuite('docker', 'workspaces through the running service', function () {
   });
 
   it('auto-injects on docker start with no call, only for users with autoInject on', async () => {
+    await svc.trpc(session).settings.update.mutate({ autoInject: true });
     const ws = track(
       await createWorkspace(docker, { owner: username, network: 'none', start: false }),
     );
@@ -248,6 +251,7 @@ tierSuite('docker', 'workspaces through the running service', function () {
       1,
       'injected although autoInject is off',
     );
+    await svc.trpc(session).settings.update.mutate({ autoInject: false });
   });
 
   it('credentials.clearAll clears every injected workspace', async () => {
