@@ -6,6 +6,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context';
 import { authenticate } from './domain/auth';
 import { AppError } from './errors';
+import { isUnavailable } from './store/dialect';
 
 /** Procedure metadata: the REST mirror's path (trpc-to-openapi) and its success status. */
 export type Meta = OpenApiMeta<{ successStatus?: number }>;
@@ -101,11 +102,27 @@ export function toTRPCError(error: AppError): TRPCError {
   });
 }
 
+/** A database that cannot be reached (or was closed) is an outage, not a bug: 503. */
+function isDatabaseDown(cause: unknown): boolean {
+  return (
+    isUnavailable(cause) ||
+    (cause instanceof Error && /driver has already been destroyed/.test(cause.message))
+  );
+}
+
 /** The one place AppError becomes a TRPCError with the same code and message. */
 const mapAppErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    throw toTRPCError(result.error.cause);
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof AppError) throw toTRPCError(cause);
+    if (isDatabaseDown(cause)) {
+      throw new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'the database is not reachable; try again shortly',
+        cause,
+      });
+    }
   }
   return result;
 });

@@ -1,5 +1,5 @@
 // /healthz and /readyz: alive, ready with the database, Docker's state reported, and 503 once the
-// database is gone (while /healthz still answers).
+// database is gone (while /healthz still answers, and calls answer 503 rather than 500).
 import assert from 'node:assert/strict';
 import { startTestService } from '../../support/service';
 import { tierSuite } from '../../support/tiers';
@@ -18,11 +18,17 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         assert.equal(body.database.state, 'available');
         assert.ok(['available', 'unavailable'].includes(body.docker.state));
 
+        await svc.createUser('health', 'health-password-1');
+        const token = await svc.login('health', 'health-password-1');
         await svc.service.store.close();
         const down = await svc.request('GET', '/readyz');
         assert.equal(down.status, 503);
         assert.equal((down.body as { database: { state: string } }).database.state, 'unavailable');
         assert.equal((await svc.request('GET', '/healthz')).status, 200);
+        // Calls that need the database answer 503 with words, not 500.
+        const call = await svc.request('GET', '/trpc/tokens.list', { token });
+        assert.equal(call.status, 503, call.text);
+        assert.match(call.text, /database is not reachable/);
       } finally {
         await svc.close();
       }
