@@ -388,6 +388,14 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       await page.waitForTimeout(800); // the webview picks up the new theme variables
       await view.locator('#heading-ssh').scrollIntoViewIfNeeded();
       await sidebar.screenshot({ path: path.join(ARTIFACTS_DIR, `credentials-view-${name}.png`) });
+      await view.locator('#heading-ai').scrollIntoViewIfNeeded();
+      await sidebar.screenshot({
+        path: path.join(ARTIFACTS_DIR, `credentials-view-${name}-ai.png`),
+      });
+      await view.locator('#heading-audit').scrollIntoViewIfNeeded();
+      await sidebar.screenshot({
+        path: path.join(ARTIFACTS_DIR, `credentials-view-${name}-audit.png`),
+      });
       // The webview's own body carries the theme kind VS Code gives it.
       const kind = await view.evaluate<string>('document.body.dataset.vscodeThemeKind ?? ""');
       assert.equal(kind, webviewKind);

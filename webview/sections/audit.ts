@@ -82,22 +82,27 @@ export function auditSection(ctx: Ctx): HTMLElement {
     h('option', { value: '', selected: !chosenAction }, 'All actions'),
     ...AUDIT_ACTIONS.map((a) => h('option', { value: a, selected: a === chosenAction }, a)),
   ) as HTMLSelectElement;
-  const load = (action: string, announce: boolean) =>
+  const load = (action: string) =>
     ctx.run(filter, 'Loading audit entries…', async () => {
       const list = await ctx.host.request(ListAudit, action ? { action } : {});
       table.querySelector('tbody')?.replaceWith(rows(list));
-      if (announce) ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
+      ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
     });
   filter.addEventListener('change', () => {
     chosenAction = filter.value;
-    void load(chosenAction, true);
+    void load(chosenAction);
   });
   if (chosenAction) {
     // The view re-renders after every change; keep the user's filter across that.
     table
       .querySelector('tbody')
       ?.replaceWith(rows(entries.filter((e) => e.action === chosenAction)));
-    void load(chosenAction, false);
+    // Quietly: this refresh is the view's doing, not the user's.
+    const action = chosenAction;
+    void ctx.host
+      .request(ListAudit, { action })
+      .then((list) => table.querySelector('tbody')?.replaceWith(rows(list)))
+      .catch(() => undefined);
   }
   const exportAs = (format: 'json' | 'csv') =>
     button(
