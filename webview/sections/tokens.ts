@@ -160,6 +160,10 @@ function tokenRow(
       await ctx.reload();
     }),
   );
+  // Enter in the token field saves, as in a form.
+  secret.field.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !save.hasAttribute('disabled')) save.click();
+  });
   if (!token || readOnly) test.toggleAttribute('disabled', !token);
   if (readOnly) save.setAttribute('disabled', '');
 
