@@ -272,12 +272,14 @@ tierSuite('docker', 'workspace injection into a container', function () {
     await addAiKey(f, dave.user.id, 'anthropic', 'sk-ant-dave');
     const ws = track(await createWorkspace(f.docker, { owner: dave.user.username }));
     await ws.sh(
-      `printf '[alias]\\n\\tco = checkout\\n' > ~/.gitconfig && mkdir -p ~/bin && echo mine > ~/bin/my-tool`,
+      `printf '[alias]\\n\\tco = checkout\\n' > ~/.gitconfig && mkdir -p ~/bin && echo mine > ~/bin/my-tool && echo 'model: my-own' > ~/.aider.conf.yml`,
     );
     const pristine = await snapshot(ws);
     const dotfiles = await ws.sh('cat ~/.gitconfig ~/.bashrc ~/.profile | sha256sum');
 
-    await f.service.inject(dave.caller, ws.id);
+    const first = await f.service.inject(dave.caller, ws.id);
+    assert.equal(first.files.includes('.aider.conf.yml'), false, 'replaced the user’s own file');
+    assert.ok(first.files.includes('.continue/config.yaml'));
     await ws.sh(`echo '# my own tweak' >> ~/.continue/config.yaml`);
     // a re-injection keeps the user's change too
     const again = await f.service.inject(dave.caller, ws.id);
@@ -291,6 +293,9 @@ tierSuite('docker', 'workspace injection into a container', function () {
     assert.ok(cleared.files.includes('.ssh/id_ed25519'));
     assert.ok(cleared.files.includes('.env'));
     assert.equal(cleared.files.includes('.continue/config.yaml'), false);
+    // the user's own Aider file, there before any injection, was never ours
+    assert.equal(cleared.files.includes('.aider.conf.yml'), false);
+    assert.equal(await ws.sh('cat ~/.aider.conf.yml'), 'model: my-own\n');
     assert.equal(await f.sessionOf(token), undefined, 'workspace token still valid after clear');
     assert.equal(await ws.sh('cat ~/.gitconfig ~/.bashrc ~/.profile | sha256sum'), dotfiles);
     // Everything is as before except the user's own modified file (and its directory).
