@@ -5,6 +5,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context';
 import { authenticate } from './domain/auth';
+import type { Caller } from './domain/deps';
 import { AppError } from './errors';
 import { isUnavailable } from './store/dialect';
 
@@ -110,49 +111,70 @@ function isDatabaseDown(cause: unknown): boolean {
   );
 }
 
-/** The one place AppError becomes a TRPCError with the same code and message. */
-const mapAppErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    const cause = result.error.cause;
-    if (cause instanceof AppError) throw toTRPCError(cause);
-    if (isDatabaseDown(cause)) {
-      throw new TRPCError({
-        code: 'SERVICE_UNAVAILABLE',
-        message: 'the database is not reachable; try again shortly',
-        cause,
-      });
-    }
+/**
+ * The one place domain errors become TRPCErrors: AppError with its own code and message, an
+ * unreachable database as SERVICE_UNAVAILABLE; anything else stays as it is (a 500, logged).
+ */
+function mapDomainError(cause: unknown): TRPCError | undefined {
+  if (cause instanceof AppError) return toTRPCError(cause);
+  if (isDatabaseDown(cause)) {
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'the database is not reachable; try again shortly',
+      cause,
+    });
+  }
+  return undefined;
+}
+
+/** Applied after the resolver ran: a failed result's cause is mapped, once. */
+function mapResult<R extends { ok: boolean; error?: TRPCError }>(result: R): R {
+  if (!result.ok && result.error) {
+    const mapped = mapDomainError(result.error.cause);
+    if (mapped) throw mapped;
   }
   return result;
-});
+}
 
-export const router = t.router;
-export const mergeRouters = t.mergeRouters;
-export const createCallerFactory = t.createCallerFactory;
-
-export const publicProcedure = t.procedure.use(mapAppErrors);
-
-/** Any valid session, user or workspace: resolves the bearer token into a caller. */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+async function resolveCaller(ctx: Context): Promise<Caller> {
   const token = ctx.request.bearerToken;
-  const caller = token ? await authenticate(ctx.deps, token, ctx.request) : null;
+  let caller: Caller | null = null;
+  try {
+    caller = token ? await authenticate(ctx.deps, token, ctx.request) : null;
+  } catch (err) {
+    throw mapDomainError(err) ?? err;
+  }
   if (!caller) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
       message: 'sign in first: the session is missing, expired or revoked',
     });
   }
-  return next({ ctx: { caller } });
+  return caller;
+}
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+
+// One middleware per kind of procedure (each level of tRPC's middleware chain copies the
+// context, and these run on every request).
+export const publicProcedure = t.procedure.use(async ({ next }) => mapResult(await next()));
+
+/** Any valid session, user or workspace: resolves the bearer token into a caller. */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const caller = await resolveCaller(ctx);
+  return mapResult(await next({ ctx: { caller } }));
 });
 
 /** User sessions only: a workspace session may not manage credentials. */
-export const userProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.caller.sessionKind !== 'user') {
+export const userProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const caller = await resolveCaller(ctx);
+  if (caller.sessionKind !== 'user') {
     throw new TRPCError({
       code: 'FORBIDDEN',
       message: 'a workspace session cannot do this; sign in as the user',
     });
   }
-  return next();
+  return mapResult(await next({ ctx: { caller } }));
 });

@@ -51,7 +51,7 @@ export function createQueryFastPath(options: QueryFastPathOptions): Koa.Middlewa
     }
 
     const context = options.createContext(ctx);
-    ctx.type = 'application/json';
+    ctx.set('Content-Type', 'application/json');
     ctx.set('Vary', 'trpc-accept');
     try {
       const data: unknown = await callProcedure({
