@@ -100,8 +100,13 @@ function header(state: SignedIn): HTMLElement {
   );
 }
 
+let lastSignedIn: boolean | undefined;
+
 function render(state: ViewState): void {
   app.setAttribute('aria-busy', 'false');
+  // Signing in or out starts afresh: an old status line (an expiry, say) no longer applies.
+  if (lastSignedIn !== undefined && lastSignedIn !== state.signedIn) announce('');
+  lastSignedIn = state.signedIn;
   document.body.dataset.signedIn = String(state.signedIn);
   if (!state.signedIn) {
     app.replaceChildren(signedOut(state));
