@@ -189,6 +189,34 @@ tierSuite('docker', 'workspaces through the running service', function () {
     assert.notEqual(bad.code, 0);
   });
 
+  it('the credential helper hands git a token with quotes, backslashes and $ exactly', async () => {
+    const odd = `od"d\\to'ken$(x)/\`y\``;
+    const server = await startHttpGitServer(repoDir, 'odd-user', odd);
+    try {
+      await svc
+        .trpc(session)
+        .tokens.create.mutate({
+          type: 'git_token',
+          provider: 'forgejo',
+          name: 'odd',
+          token: odd,
+          username: 'odd-user',
+          url: server.url,
+        });
+      const ws = track(await createWorkspace(docker, { owner: username, network: 'host' }));
+      await svc.trpc(session).workspaces.inject.mutate({ workspaceId: ws.id });
+      const clone = await ws.exec(
+        ['sh', '-c', `git clone -q ${server.url}/demo.git /tmp/odd && cat /tmp/odd/README.md`],
+        { env: ['GIT_TERMINAL_PROMPT=0'] },
+      );
+      assert.equal(clone.code, 0, clone.stderr);
+      assert.equal(clone.stdout, 'hello over http\n');
+      assert.ok(server.stats.authorized > 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('the workspace token is a workspace session until clear, then dead', async () => {
     const ws = track(await createWorkspace(docker, { owner: username, network: 'host' }));
     await svc.trpc(session).workspaces.inject.mutate({ workspaceId: ws.name });
