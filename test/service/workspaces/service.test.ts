@@ -193,16 +193,14 @@ tierSuite('docker', 'workspaces through the running service', function () {
     const odd = `od"d\\to'ken$(x)/\`y\``;
     const server = await startHttpGitServer(repoDir, 'odd-user', odd);
     try {
-      await svc
-        .trpc(session)
-        .tokens.create.mutate({
-          type: 'git_token',
-          provider: 'forgejo',
-          name: 'odd',
-          token: odd,
-          username: 'odd-user',
-          url: server.url,
-        });
+      await svc.trpc(session).tokens.create.mutate({
+        type: 'git_token',
+        provider: 'forgejo',
+        name: 'odd',
+        token: odd,
+        username: 'odd-user',
+        url: server.url,
+      });
       const ws = track(await createWorkspace(docker, { owner: username, network: 'host' }));
       await svc.trpc(session).workspaces.inject.mutate({ workspaceId: ws.id });
       const clone = await ws.exec(
