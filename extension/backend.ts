@@ -33,6 +33,9 @@ export class CredentialsBackend extends Disposable {
   /** The user's tokens after every load, save or test; undefined when signed out. */
   readonly onDidChangeTokens = this.tokensChanged.event;
 
+  /** Why the user is signed out, when the service ended the session (shown in the view). */
+  private signedOutReason: string | null = null;
+
   constructor(
     private readonly sessions: SessionStore,
     private readonly options: BackendOptions,
@@ -50,7 +53,10 @@ export class CredentialsBackend extends Disposable {
       return await work(createServiceClient(url, session.token), session);
     } catch (err) {
       const mapped = toServiceError(err, url);
-      if (mapped.kind === 'unauthorized') this.options.onUnauthorized();
+      if (mapped.kind === 'unauthorized') {
+        this.signedOutReason = mapped.message;
+        this.options.onUnauthorized();
+      }
       throw mapped;
     }
   }
@@ -70,8 +76,9 @@ export class CredentialsBackend extends Disposable {
     const session = await this.sessions.get(serviceUrl);
     if (!session) {
       this.tokensChanged.fire(undefined);
-      return { signedIn: false, serviceUrl, message };
+      return { signedIn: false, serviceUrl, message: message ?? this.signedOutReason };
     }
+    this.signedOutReason = null;
     const [me, keys, tokens, settings, audit] = await Promise.all([
       this.call((c) => c.auth.me.query()),
       this.listSshKeys(),

@@ -362,7 +362,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       .locator('.notifications-toasts .notification-toast')
       .filter({ hasText: 'Your session has expired. Sign in again.' });
     await toast.waitFor();
-    await view.locator('#signed-out').waitFor();
+    await view.locator('#signed-out').filter({ hasText: 'Your session has expired' }).waitFor();
     assert.doesNotMatch(await toast.innerText(), /\bat\b.*:\d+:\d+/, 'no stack trace');
     await toast.getByRole('button', { name: 'Sign In' }).click();
     await answerInput(page, 'Username', USER);
