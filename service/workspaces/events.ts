@@ -1,6 +1,7 @@
 // Follows the Docker engine's container events (start, die, destroy) and hands them to a
 // handler; reconnects with backoff when the stream ends or the engine restarts, replaying the
 // gap with `since` and dropping events it has already seen.
+import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
 import type { Logger } from '../logger';
 
@@ -82,6 +83,8 @@ export class DockerEventFollower {
   private consume(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       let buffered = '';
+      // Chunks may split a multi-byte character (labels are UTF-8).
+      const decoder = new StringDecoder('utf8');
       const finish = () => {
         signal.removeEventListener('abort', onAbort);
         resolve();
@@ -92,7 +95,7 @@ export class DockerEventFollower {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       stream.on('data', (chunk: Buffer | string) => {
-        buffered += chunk.toString();
+        buffered += typeof chunk === 'string' ? chunk : decoder.write(chunk);
         let nl = buffered.indexOf('\n');
         while (nl >= 0) {
           this.handleLine(buffered.slice(0, nl));
