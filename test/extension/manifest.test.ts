@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tierSuite } from '../support/tiers';
+
+// The extension's surface as contract section 7 names it, read from the manifest VS Code loads.
+const manifest = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+) as {
+  publisher: string;
+  name: string;
+  engines: { vscode: string };
+  devDependencies: Record<string, string>;
+  contributes: {
+    viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
+    views: Record<string, { id: string; name: string; type: string }[]>;
+    commands: { command: string; category: string; title: string }[];
+    configuration: { properties: Record<string, { default: unknown; type: string }> };
+  };
+};
+
+const CONTRACT_COMMANDS = [
+  'signIn',
+  'signOut',
+  'open',
+  'generateSshKey',
+  'copyPublicKey',
+  'exportPublicKey',
+  'addGitToken',
+  'addAiKey',
+  'testAll',
+  'injectWorkspace',
+  'showAuditLog',
+  'clearAll',
+];
+
+tierSuite('unit', 'extension manifest', () => {
+  it('is the contract extension id and targets code-server 4.100 (VS Code 1.100)', () => {
+    assert.equal(`${manifest.publisher}.${manifest.name}`, 'xaresaicoder.xaresaicoder-credentials');
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.match(manifest.devDependencies['@types/vscode'] ?? '', /1\.100\./);
+  });
+
+  it('contributes the activity-bar container and its webview view', () => {
+    const container = manifest.contributes.viewsContainers.activitybar.find(
+      (c) => c.id === 'xaresCredentials',
+    );
+    assert.equal(container?.title, 'Credentials');
+    assert.match(container?.icon ?? '', /^media\/.+\.svg$/);
+    const view = manifest.contributes.views.xaresCredentials?.[0];
+    assert.deepEqual(
+      { id: view?.id, name: view?.name, type: view?.type },
+      { id: 'xaresCredentials.view', name: 'Credentials', type: 'webview' },
+    );
+  });
+
+  it('contributes every contract command, category "Credentials", and no others', () => {
+    const ids = manifest.contributes.commands.map((c) => c.command).sort();
+    assert.deepEqual(ids, CONTRACT_COMMANDS.map((c) => `xaresCredentials.${c}`).sort());
+    for (const c of manifest.contributes.commands) assert.equal(c.category, 'Credentials');
+  });
+
+  it('declares the settings with the contract defaults', () => {
+    const p = manifest.contributes.configuration.properties;
+    assert.equal(p['xaresCredentials.serviceUrl']?.default, 'http://127.0.0.1:7300');
+    assert.equal(p['xaresCredentials.workspaceId']?.default, '');
+    assert.equal(p['xaresCredentials.terminalEnvironment']?.default, false);
+  });
+});
