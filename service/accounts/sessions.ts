@@ -2,8 +2,10 @@
 // (expire after CREDENTIAL_SESSION_TIMEOUT seconds unused), workspace sessions live with their
 // container until revoked.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { type CompiledQuery, createQueryId } from 'kysely';
 import type { Executor } from '../store/database';
-import type { Role, SessionKind, SessionRow } from '../store/schema';
+import { type DialectName, dialectOf } from '../store/dialect';
+import type { Database, Role, SessionKind, SessionRow } from '../store/schema';
 
 /**
  * Workspace tokens are used by git in the background, not by a person, so the user timeout
@@ -68,6 +70,24 @@ export interface ResolvedSession {
   user: { id: string; username: string; role: Role };
 }
 
+function sessionByHash(db: Executor, tokenHash: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select(['users.username', 'users.role', 'users.disabled'])
+    .where('sessions.token_hash', '=', tokenHash);
+}
+
+/**
+ * resolveSession runs on every request: its SQL is compiled once per dialect, since building and
+ * compiling the query with Kysely cost more than running it.
+ */
+type SessionWithUser = Awaited<
+  ReturnType<ReturnType<typeof sessionByHash>['executeTakeFirstOrThrow']>
+>;
+const resolveSql = new Map<DialectName, CompiledQuery<SessionWithUser>>();
+
 /**
  * The live session of a token, with its user, sliding its expiry; undefined when the token is
  * unknown, revoked, expired, or its user is disabled.
@@ -79,13 +99,18 @@ export async function resolveSession(
   now: number = Date.now(),
 ): Promise<ResolvedSession | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('sessions')
-    .select(['users.username', 'users.role', 'users.disabled'])
-    .where('sessions.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const dialect = dialectOf<Database>(db);
+  let compiled = resolveSql.get(dialect);
+  if (!compiled) {
+    compiled = sessionByHash(db, '').compile();
+    resolveSql.set(dialect, compiled);
+  }
+  const { rows } = await db.executeQuery<SessionWithUser>({
+    ...compiled,
+    queryId: createQueryId(),
+    parameters: [hashToken(token)],
+  });
+  const row = rows[0];
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.disabled !== 0) {
     return undefined;
   }
