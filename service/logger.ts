@@ -32,6 +32,11 @@ export const REDACT_PATHS = [
   'headers.cookie',
   'input',
   '*.input',
+  // Driver errors can carry the statement and its values (mysql2 inlines them into err.sql).
+  'err.sql',
+  'err.parameters',
+  'err.cause.sql',
+  'err.cause.parameters',
 ];
 
 export interface LoggerOptions {

@@ -115,6 +115,8 @@ function startMaintenance(store: Store, config: Config, logger: Logger): () => P
 export async function createService(options: ServiceOptions = {}): Promise<RunningService> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger();
+  // The key first: a missing or malformed key stops start-up before the database is touched.
+  const master = resolveMasterKey(config);
   const store = await openStore(config.databaseUrl);
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const undo = async () => {
@@ -123,7 +125,6 @@ export async function createService(options: ServiceOptions = {}): Promise<Runni
   try {
     const applied = await migrateToLatest(store.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    const master = resolveMasterKey(config);
     if (master.createdFile) {
       logger.warn(
         { keyFile: master.createdFile },

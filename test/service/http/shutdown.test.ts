@@ -120,3 +120,39 @@ tierSuite('sqlite', 'serve: graceful shutdown on SIGTERM', () => {
     assert.doesNotMatch(errors.text + output.text, /\n\s+at /);
   });
 });
+
+tierSuite('unit', 'serve: start-up refusals', () => {
+  for (const c of [
+    {
+      what: 'a malformed key',
+      env: {
+        CREDENTIAL_ENCRYPTION_KEY: 'not-hex',
+        CREDENTIAL_DATABASE_URL: 'sqlite:/nonexistent/x.db',
+      },
+      says: /CREDENTIAL_ENCRYPTION_KEY/,
+    },
+    {
+      what: 'MySQL without a key',
+      env: { CREDENTIAL_DATABASE_URL: 'mysql://u:p@127.0.0.1:1/db' },
+      says: /with MySQL, CREDENTIAL_ENCRYPTION_KEY or CREDENTIAL_ENCRYPTION_KEY_FILE must be set/,
+    },
+  ]) {
+    it(`stops with one clear line and a non-zero exit for ${c.what}`, async function () {
+      this.timeout(30_000);
+      const env: NodeJS.ProcessEnv = { ...process.env, CREDENTIAL_PORT: '0', ...c.env };
+      delete env.CREDENTIAL_ENCRYPTION_KEY_FILE;
+      if (!('CREDENTIAL_ENCRYPTION_KEY' in c.env)) delete env.CREDENTIAL_ENCRYPTION_KEY;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'service/cli.ts', 'serve'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.notEqual(code, 0);
+      assert.match(stderr, c.says);
+      assert.doesNotMatch(stderr, /\n\s+at /);
+    });
+  }
+});
