@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -246,6 +246,21 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     await notification(page, 'Public key copied');
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.equal(copied.trim(), publicKey.trim());
+
+    // Export Public: the editor's save dialog (code-server's own, in the quick input) proposes
+    // the project folder; accepting writes the public key there.
+    await view.locator('#ssh-export').click();
+    const pathInput = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-widget').filter({ hasText: /Save/ }).waitFor();
+    // The dialog fills in its proposal a moment after it opens.
+    for (let i = 0; i < 40 && !(await pathInput.inputValue()).endsWith('.pub'); i++) {
+      await page.waitForTimeout(250);
+    }
+    assert.match(await pathInput.inputValue(), /project\/xaresaicoder_ed25519\.pub$/);
+    await pathInput.press('Enter');
+    await notification(page, 'Public key saved to');
+    const exported = readFileSync(path.join(server.folder, 'xaresaicoder_ed25519.pub'), 'utf8');
+    assert.equal(exported.trim(), publicKey.trim());
 
     // Registered with GitHub through the saved token (the fake answers like GitHub's /user/keys).
     await view.locator('#ssh-register-github').click();

@@ -71,11 +71,28 @@ export async function answerInput(page: Page, promptPart: string, value: string)
   await input.press('Enter');
 }
 
-/** Waits for a notification toast containing `text` and returns its full text. */
+/**
+ * Waits for a notification containing `text` and returns its full text: as a toast, or (toasts
+ * come and go on their own) in the notification center.
+ */
 export async function notification(page: Page, text: string | RegExp): Promise<string> {
   const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
-  await toast.first().waitFor();
-  return (await toast.first().innerText()).trim();
+  try {
+    await toast.first().waitFor({ timeout: 10_000 });
+    return (await toast.first().innerText()).trim();
+  } catch {
+    await runCommand(page, 'Notifications: Show Notifications');
+    const row = page
+      .locator('.notifications-center .notification-list-item')
+      .filter({ hasText: text })
+      .first();
+    try {
+      await row.waitFor({ timeout: 20_000 });
+      return (await row.innerText()).trim();
+    } finally {
+      await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
+    }
+  }
 }
 
 export async function clearNotifications(page: Page): Promise<void> {
