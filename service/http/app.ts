@@ -26,12 +26,84 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
   // Errors are answered and logged by the guard below; Koa's own printer would print stacks.
   app.silent = true;
 
+  const contextFor = (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
+  const onError = (error: TRPCError, procedure: string | undefined) => {
+    if (isUnexpected(error)) {
+      logger.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+    }
+  };
+  const notFound = async (ctx: Koa.Context) => {
+    ctx.status = 404;
+    ctx.body = { code: 'NOT_FOUND', message: `nothing at ${ctx.path}` };
+  };
+
+  const rest = createRestMiddleware({
+    router: openApiRouter,
+    prefix: REST_PREFIX,
+    createContext: (ctx) => contextFor(ctx.req),
+    logger,
+  });
+  const trpcAdapter = createKoaMiddleware({
+    router: appRouter,
+    prefix: '/trpc',
+    maxBodySize: BODY_LIMIT_BYTES,
+    createContext: ({ req }) => contextFor(req),
+    responseMeta({ errors }) {
+      for (const error of errors) {
+        const cause = error.cause;
+        if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
+          return { headers: { 'Retry-After': String(cause.retryAfterSeconds) } };
+        }
+      }
+      return {};
+    },
+    onError: ({ error, path }) => onError(error, path),
+  });
+  const fastPath =
+    options.queryFastPath === false
+      ? undefined
+      : createQueryFastPath({
+          router: appRouter,
+          prefix: '/trpc',
+          createContext: (ctx) => contextFor(ctx.req),
+          onError,
+        });
+  const trpc = (ctx: Koa.Context) => {
+    const adapter = () => trpcAdapter(ctx, () => notFound(ctx));
+    return fastPath ? fastPath(ctx, adapter) : adapter();
+  };
+
+  /** Routes by path prefix in one step: each extra Koa middleware costs every request. */
+  const route = async (ctx: Koa.Context): Promise<void> => {
+    const path = ctx.path;
+    const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+    if (path.startsWith('/trpc/')) return trpc(ctx);
+    if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
+      return rest(ctx, () => notFound(ctx));
+    }
+    if (path === '/healthz' && read) return healthz(ctx);
+    if (path === '/readyz' && read) return readyz(ctx, deps.health, logger);
+    if (path === '/api/openapi.json' && ctx.method === 'GET') {
+      ctx.body = openApiDocument();
+      return;
+    }
+    return notFound(ctx);
+  };
+
   // One access-log line per request, with the path only: query strings can hold input.
   const accessLog = accessLoggerOf(logger);
-  app.use(async (ctx, next) => {
+  app.use(async (ctx) => {
     const started = process.hrtime.bigint();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
     try {
-      await next();
+      await route(ctx);
+    } catch (err) {
+      logger.error({ err, path: ctx.path }, 'request failed');
+      if (!ctx.res.headersSent) {
+        ctx.status = 500;
+        ctx.body = { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' };
+      }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       accessLog.info(
@@ -45,87 +117,6 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
         'request',
       );
     }
-  });
-
-  app.use(async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    try {
-      await next();
-    } catch (err) {
-      logger.error({ err, path: ctx.path }, 'request failed');
-      if (!ctx.res.headersSent) {
-        ctx.status = 500;
-        ctx.body = { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' };
-      }
-    }
-  });
-
-  app.use(async (ctx, next) => {
-    if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      return healthz(ctx);
-    }
-    if (ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      return readyz(ctx, deps.health, logger);
-    }
-    if (ctx.path === '/api/openapi.json' && ctx.method === 'GET') {
-      ctx.body = openApiDocument();
-      return;
-    }
-    return next();
-  });
-
-  const contextFor = (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
-
-  app.use(
-    createRestMiddleware({
-      router: openApiRouter,
-      prefix: REST_PREFIX,
-      createContext: (ctx) => contextFor(ctx.req),
-      logger,
-    }),
-  );
-
-  const onError = (error: TRPCError, procedure: string | undefined) => {
-    if (isUnexpected(error))
-      logger.error({ err: error.cause ?? error, procedure }, 'procedure failed');
-  };
-  if (options.queryFastPath !== false) {
-    app.use(
-      createQueryFastPath({
-        router: appRouter,
-        prefix: '/trpc',
-        createContext: (ctx) => contextFor(ctx.req),
-        onError,
-      }),
-    );
-  }
-
-  app.use(
-    createKoaMiddleware({
-      router: appRouter,
-      prefix: '/trpc',
-      maxBodySize: BODY_LIMIT_BYTES,
-      createContext: ({ req }) => contextFor(req),
-      responseMeta({ errors }) {
-        for (const error of errors) {
-          const cause = error.cause;
-          if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
-            return { headers: { 'Retry-After': String(cause.retryAfterSeconds) } };
-          }
-        }
-        return {};
-      },
-      onError({ error, path }) {
-        if (isUnexpected(error))
-          logger.error({ err: error.cause ?? error, procedure: path }, 'procedure failed');
-      },
-    }),
-  );
-
-  app.use((ctx) => {
-    ctx.status = 404;
-    ctx.body = { code: 'NOT_FOUND', message: `nothing at ${ctx.path}` };
   });
   return app;
 }
