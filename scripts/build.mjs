@@ -40,6 +40,7 @@ await Promise.all([
     target: 'node20',
     format: 'cjs',
     external: ['vscode'],
+    minify: true,
   }),
   esbuild.build({
     ...common,
@@ -48,6 +49,7 @@ await Promise.all([
     platform: 'browser',
     target: 'es2022',
     format: 'esm',
+    minify: true,
   }),
 ]);
 
