@@ -60,4 +60,21 @@ tierSuite('sqlite', 'tRPC query fast path answers like the adapter', () => {
       assert.match(fast!.headers.get('content-type') ?? '', /^application\/json/);
     });
   }
+
+  it('batched calls go to the adapter and answer each call in order', async () => {
+    const input = encodeURIComponent(JSON.stringify({ 0: undefined, 1: { type: 'ai_token' } }));
+    const res = await svc.request('GET', `/trpc/auth.me,tokens.list?batch=1&input=${input}`, {
+      token,
+    });
+    assert.equal(res.status, 200, res.text);
+    const [me, list] = res.body as [
+      { result: { data: { username: string } } },
+      { result: { data: Array<{ provider: string }> } },
+    ];
+    assert.equal(me.result.data.username, 'fast');
+    assert.deepEqual(
+      list.result.data.map((t) => t.provider),
+      ['openai'],
+    );
+  });
 });
