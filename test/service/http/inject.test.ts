@@ -59,7 +59,9 @@ tierSuite('docker', 'injection over HTTP', () => {
     assert.deepEqual([me.sessionKind, me.workspaceId], ['workspace', ws.id]);
     const cred = await inside.gitCredential.get.query({ protocol: 'https', host: 'github.com' });
     assert.equal(cred.password, 'ghp_inject0001');
-    assert.equal((await inside.workspaces.inject.mutate({ workspaceId: ws.id })).injected, true);
+    // It may inject its own container by the hostname the container knows itself by (an id prefix).
+    const again = await inside.workspaces.inject.mutate({ workspaceId: ws.id.slice(0, 12) });
+    assert.deepEqual([again.injected, again.workspaceId], [true, ws.id]);
 
     // Another user cannot inject into it (the contract allows either answer).
     const other = svc.trpc(await svc.login(`${owner}x`, 'other-password-1'));
