@@ -283,7 +283,7 @@ export class WorkspaceService {
 
   /**
    * The caller's container by id, id prefix or name. Not found: NOT_FOUND. Someone else's, or
-   * not the workspace a workspace session is bound to: FORBIDDEN, audited as denied.
+   * not the workspace a workspace session is bound to: FORBIDDEN. Each refusal audited as denied.
    */
   private async resolveOwned(
     caller: WorkspaceCaller,
@@ -303,9 +303,20 @@ export class WorkspaceService {
       await this.ops.audit(actor, action, 'failure', shown, detail).catch(() => undefined);
       throw e;
     }
+    // A workspace session acts only on the container it is bound to, whatever the name given.
+    if (caller.sessionKind === 'workspace' && info?.Id !== caller.workspaceId) {
+      await this.ops.audit(
+        actor,
+        action,
+        'denied',
+        info?.Id ?? shown,
+        'a workspace session acts only on its own workspace',
+      );
+      throw new AppError('FORBIDDEN', 'A workspace session can only inject its own workspace');
+    }
     const owner = info?.Config.Labels?.[OWNER_LABEL];
     if (!info || !owner) {
-      await this.ops.audit(actor, action, 'failure', shown, 'no such workspace');
+      await this.ops.audit(actor, action, 'denied', shown, 'no such workspace of yours');
       throw new AppError('NOT_FOUND', 'No such workspace');
     }
     if (owner !== caller.username) {
@@ -317,16 +328,6 @@ export class WorkspaceService {
         'the workspace belongs to another user',
       );
       throw new AppError('FORBIDDEN', 'This workspace belongs to another user');
-    }
-    if (caller.sessionKind === 'workspace' && caller.workspaceId !== info.Id) {
-      await this.ops.audit(
-        actor,
-        action,
-        'denied',
-        info.Id,
-        'a workspace session acts only on its own workspace',
-      );
-      throw new AppError('FORBIDDEN', 'A workspace session can only inject its own workspace');
     }
     return this.ops.toOwned(info);
   }
