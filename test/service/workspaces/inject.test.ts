@@ -232,9 +232,11 @@ tierSuite('docker', 'workspace injection into a container', function () {
       .where('user_id', '=', intruder.user.id)
       .where('outcome', '=', 'denied')
       .execute();
+    // A container that is not there is refused like another user's: audited as denied too.
     assert.deepEqual(denied.map((d) => [d.action, d.workspace_id]).sort(), [
       ['clear', ws.id],
       ['inject', ws.id],
+      ['inject', 'no-such-container-xyz'],
     ]);
     const intruderSessions = await f.store.db
       .selectFrom('sessions')
