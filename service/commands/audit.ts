@@ -1,11 +1,10 @@
 // `xares-credentials audit export|purge`: the audit trail for operators, written to stdout.
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { findUserByName } from '../accounts/users';
 import { auditExportChunks, purgeAudit, recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage:
   xares-credentials audit export [--user NAME] [--format json|csv] [--since DATE]
@@ -17,8 +16,8 @@ export   writes audit entries (all users, or one with --user) to stdout, oldest 
 purge    deletes entries older than CREDENTIAL_AUDIT_RETENTION_DAYS (the service does this daily).`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
+  return parseCommandArgs(
+    {
       args,
       options: {
         user: { type: 'string' },
@@ -27,10 +26,9 @@ function parse(args: string[]) {
       },
       allowPositionals: false,
       strict: true,
-    });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+    },
+    HELP,
+  );
 }
 
 /** Epoch ms of a date (UTC midnight) or an ISO date-time; CliError for anything else. */
@@ -85,11 +83,7 @@ async function exportCommand(args: string[]): Promise<number> {
 }
 
 async function purgeCommand(args: string[]): Promise<number> {
-  try {
-    parseArgs({ args, options: {}, allowPositionals: false, strict: true });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  parseCommandArgs({ args, options: {}, allowPositionals: false, strict: true }, HELP);
   const config = loadConfig();
   return cliGuard(async () => {
     const { store } = await openConfiguredStore(config);

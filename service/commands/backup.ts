@@ -1,11 +1,10 @@
 // `xares-credentials backup FILE`: a consistent logical export (JSON lines, mode 0600). Secrets
 // stay encrypted and data keys wrapped: the backup is useless without the master key.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { BackupError, writeBackup } from '../store/backup';
 import { cliGuard, openConfiguredStoreWithKey } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage: xares-credentials backup FILE
 
@@ -17,12 +16,10 @@ without the master key: keep the key somewhere else. FILE must not exist yet. Re
 export const command: Command = {
   help: HELP,
   async run(args) {
-    let positionals: string[];
-    try {
-      ({ positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-    }
+    const { positionals } = parseCommandArgs(
+      { args, options: {}, allowPositionals: true, strict: true },
+      HELP,
+    );
     if (positionals.length !== 1) throw new CliError(`backup takes one FILE\n\n${HELP}`, 2);
     const file = path.resolve(positionals[0] ?? '');
     const config = loadConfig();

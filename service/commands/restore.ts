@@ -1,13 +1,12 @@
 // `xares-credentials restore FILE`: loads a backup into an EMPTY database of either kind
 // (SQLite or MySQL), after checking the master key is the one the backup was made with.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { resolveMasterKey, verifyMasterKey } from '../crypto/masterKey';
 import { BackupError, restoreBackup } from '../store/backup';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage: xares-credentials restore FILE
 
@@ -19,12 +18,10 @@ must be the one the backup was made with. Everything is restored in one transact
 export const command: Command = {
   help: HELP,
   async run(args) {
-    let positionals: string[];
-    try {
-      ({ positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true }));
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-    }
+    const { positionals } = parseCommandArgs(
+      { args, options: {}, allowPositionals: true, strict: true },
+      HELP,
+    );
     if (positionals.length !== 1) throw new CliError(`restore takes one FILE\n\n${HELP}`, 2);
     const file = path.resolve(positionals[0] ?? '');
     const config = loadConfig();

@@ -1,13 +1,12 @@
 // `xares-credentials rotate-key`: re-wraps every data key under a new master key, safely while
 // the service keeps running on the old one; run it again to resume after an interruption.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { MasterKey, MasterKeyError, resolveMasterKey } from '../crypto/masterKey';
 import { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage: xares-credentials rotate-key [--new-key-file FILE] [--batch-size N]
        xares-credentials rotate-key --forget-old-key
@@ -56,9 +55,8 @@ function newKeyFrom(file: string | undefined): MasterKey {
 export const command: Command = {
   help: HELP,
   async run(args) {
-    let values: { 'new-key-file'?: string; 'batch-size'?: string; 'forget-old-key'?: boolean };
-    try {
-      ({ values } = parseArgs({
+    const { values } = parseCommandArgs(
+      {
         args,
         options: {
           'new-key-file': { type: 'string' },
@@ -67,10 +65,9 @@ export const command: Command = {
         },
         allowPositionals: false,
         strict: true,
-      }));
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-    }
+      },
+      HELP,
+    );
     const batchSize = values['batch-size'] === undefined ? 500 : Number(values['batch-size']);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new CliError('--batch-size must be a whole number from 1 to 10000', 2);

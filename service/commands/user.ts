@@ -1,11 +1,11 @@
 // `xares-credentials user add|list|disable`: accounts from the command line. Passwords come
 // from stdin (--password-stdin) or a no-echo prompt on a terminal, never from arguments.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { createUser, disableUser, listUsers } from '../accounts/users';
 import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage:
   xares-credentials user add NAME [--admin] [--password-stdin]
@@ -93,11 +93,7 @@ async function readPassword(fromStdin: boolean): Promise<string> {
 }
 
 function parse(args: string[], options: ParseArgsConfig['options'] = {}) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${HELP}`, 2);
-  }
+  return parseCommandArgs({ args, options, allowPositionals: true, strict: true }, HELP);
 }
 
 async function add(args: string[]): Promise<number> {
