@@ -4,6 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type CompiledQuery, createQueryId } from 'kysely';
 import type { Executor } from '../store/database';
+import { ReadCache } from '../store/readCache';
 import { type DialectName, dialectOf } from '../store/dialect';
 import type { Database, Role, SessionKind, SessionRow } from '../store/schema';
 
@@ -15,6 +16,16 @@ export const WORKSPACE_SESSION_TTL_SECONDS = 30 * 24 * 3600;
 
 /** Writing last_used_at on every request would turn reads into writes; once a second is enough. */
 const TOUCH_INTERVAL_MS = 1000;
+
+/**
+ * How long a process trusts a session it looked up without asking the database again. Every
+ * request carries a token, and the lookup would be a database round trip on every one of them.
+ * Revocations made in this process (logout, disable, a container cleared or removed) take effect
+ * at once; one made by another process (the `user disable` command, another replica) is seen
+ * within this time. Expiry is checked on every request, cached or not. The `user disable`
+ * command waits this long before it says the sessions are gone.
+ */
+export const SESSION_CACHE_MS = TOUCH_INTERVAL_MS;
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -88,9 +99,25 @@ type SessionWithUser = Awaited<
 >;
 const resolveSql = new Map<DialectName, CompiledQuery<SessionWithUser>>();
 
+/** Live sessions looked up in the last SESSION_CACHE_MS, by token hash (never by token). */
+const sessionCache = new ReadCache<ResolvedSession>({
+  ttlMs: SESSION_CACHE_MS,
+  maxEntries: 10_000,
+});
+
+/** Forgets the cached sessions that match, around a revocation (see ReadCache.around). */
+function revoking<T>(
+  db: Executor,
+  match: (session: SessionRow) => boolean,
+  update: () => Promise<T>,
+): Promise<T> {
+  return sessionCache.around(() => sessionCache.forget(db, (r) => match(r.session)), update);
+}
+
 /**
  * The live session of a token, with its user, sliding its expiry; undefined when the token is
- * unknown, revoked, expired, or its user is disabled.
+ * unknown, revoked, expired, or its user is disabled. A session seen in the last
+ * SESSION_CACHE_MS is answered from memory (see there); its expiry is still checked.
  */
 export async function resolveSession(
   db: Executor,
@@ -99,6 +126,29 @@ export async function resolveSession(
   now: number = Date.now(),
 ): Promise<ResolvedSession | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
+  const hash = hashToken(token);
+  return sessionCache.read(
+    db,
+    hash,
+    async () => frozen(await lookUpSession(db, hash, timeoutSeconds, now)),
+    (cached) => cached.session.expires_at > now,
+  );
+}
+
+/** A cached answer is shared by every request of the session: nobody may change it. */
+function frozen(resolved: ResolvedSession | undefined): ResolvedSession | undefined {
+  if (!resolved) return undefined;
+  Object.freeze(resolved.session);
+  Object.freeze(resolved.user);
+  return Object.freeze(resolved);
+}
+
+async function lookUpSession(
+  db: Executor,
+  hash: string,
+  timeoutSeconds: number,
+  now: number,
+): Promise<ResolvedSession | undefined> {
   const dialect = dialectOf<Database>(db);
   let compiled = resolveSql.get(dialect);
   if (!compiled) {
@@ -108,7 +158,7 @@ export async function resolveSession(
   const { rows } = await db.executeQuery<SessionWithUser>({
     ...compiled,
     queryId: createQueryId(),
-    parameters: [hashToken(token)],
+    parameters: [hash],
   });
   const row = rows[0];
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.disabled !== 0) {
@@ -138,13 +188,18 @@ export async function revokeSession(
   sessionId: string,
   now: number = Date.now(),
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('sessions')
-    .set({ revoked_at: now })
-    .where('id', '=', sessionId)
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await revoking(
+    db,
+    (s) => s.id === sessionId,
+    () =>
+      db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', sessionId)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+  );
   return Number(result.numUpdatedRows) > 0;
 }
 
@@ -154,12 +209,17 @@ export async function revokeUserSessions(
   userId: string,
   now: number = Date.now(),
 ): Promise<number> {
-  const result = await db
-    .updateTable('sessions')
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await revoking(
+    db,
+    (s) => s.user_id === userId,
+    () =>
+      db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+  );
   return Number(result.numUpdatedRows);
 }
 
@@ -169,13 +229,18 @@ export async function revokeWorkspaceSessions(
   workspaceId: string,
   now: number = Date.now(),
 ): Promise<number> {
-  const result = await db
-    .updateTable('sessions')
-    .set({ revoked_at: now })
-    .where('kind', '=', 'workspace')
-    .where('workspace_id', '=', workspaceId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await revoking(
+    db,
+    (s) => s.workspace_id === workspaceId,
+    () =>
+      db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('kind', '=', 'workspace')
+        .where('workspace_id', '=', workspaceId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+  );
   return Number(result.numUpdatedRows);
 }
 
@@ -207,12 +272,17 @@ export async function markSessionExpiredHandled(db: Executor, sessionId: string)
     .where('id', '=', sessionId)
     .executeTakeFirst();
   if (!row) return;
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: row.expires_at })
-    .where('id', '=', sessionId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await revoking(
+    db,
+    (s) => s.id === sessionId,
+    () =>
+      db
+        .updateTable('sessions')
+        .set({ revoked_at: row.expires_at })
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .execute(),
+  );
 }
 
 /** Deletes sessions revoked or expired before `before`, in one bounded batch; returns the count. */

@@ -1,6 +1,7 @@
 // `xares-credentials user add|list|disable`: accounts from the command line. Passwords come
 // from stdin (--password-stdin) or a no-echo prompt on a terminal, never from arguments.
 import type { ParseArgsConfig } from 'node:util';
+import { SESSION_CACHE_MS } from '../accounts/sessions';
 import { createUser, disableUser, listUsers } from '../accounts/users';
 import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
@@ -173,6 +174,9 @@ async function disable(args: string[]): Promise<number> {
         outcome: 'success',
         detail: `disabled from the command line; ${sessionsRevoked} session(s) revoked`,
       });
+      // A running service may trust a session it looked up for SESSION_CACHE_MS: once this
+      // command returns, none does.
+      await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_MS));
       process.stdout.write(
         `disabled '${user.username}' and revoked ${sessionsRevoked} session(s)\n`,
       );

@@ -5,6 +5,7 @@ import { type CompiledQuery, createQueryId } from 'kysely';
 import { AppError } from '../errors';
 import type { KeyRing } from '../crypto/keyring';
 import type { Executor } from './database';
+import { ReadCache } from './readCache';
 import { dialectOf, isUniqueViolation } from './dialect';
 import type {
   CredentialProvider,
@@ -112,7 +113,7 @@ export async function createCredential(
 /** Inserts a row whose secret is already encrypted (restore, tests); CONFLICT on duplicates. */
 export async function insertCredential(db: Executor, row: NewCredentialRow): Promise<void> {
   try {
-    await db.insertInto('credentials').values(row).execute();
+    await noteWrite(db, row.user_id, () => db.insertInto('credentials').values(row).execute());
   } catch (err) {
     throw conflict(err, row);
   }
@@ -175,12 +176,14 @@ export async function updateCredential(
     updated_at: Date.now(),
   };
   try {
-    await db
-      .updateTable('credentials')
-      .set(set)
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .execute();
+    await noteWrite(db, userId, () =>
+      db
+        .updateTable('credentials')
+        .set(set)
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .execute(),
+    );
   } catch (err) {
     throw conflict(err, { ...current, name: changes.name ?? current.name });
   }
@@ -232,53 +235,83 @@ export async function findCredentialInfo(
     .executeTakeFirst();
 }
 
+/**
+ * How long a user's credential list is answered from memory. Listing is what most requests do
+ * (the sidebar, the git credential helper, every injection); the rows hold no secret. Every write
+ * through this process forgets the user's list at once (noteWrite), so only another process's
+ * change (a restore, another replica) can be missed, and for no longer than this.
+ */
+export const CREDENTIAL_LIST_CACHE_MS = 1000;
+
+const listCache = new ReadCache<readonly CredentialInfo[]>({
+  ttlMs: CREDENTIAL_LIST_CACHE_MS,
+  maxEntries: 10_000,
+});
+
+/** Runs a write to a user's credentials with their cached list forgotten around it. */
+function noteWrite<T>(db: Executor, userId: string, write: () => Promise<T>): Promise<T> {
+  return listCache.around(() => listCache.forgetKey(db, userId), write);
+}
+
 /** The user's credentials (no secrets), optionally of one type and/or provider, by name. */
 export async function listCredentials(
   db: Executor,
   userId: string,
   filter: { type?: CredentialType; provider?: CredentialProvider } = {},
 ): Promise<CredentialInfo[]> {
-  // Listing runs on most requests: its SQL is compiled once per dialect and filter shape, since
-  // building and compiling the query with Kysely cost more than running it.
-  const key = `${dialectOf<Database>(db)}|${filter.type ? 't' : ''}|${filter.provider ? 'p' : ''}`;
-  let compiled = listSql.get(key);
+  const all = (await listCache.read(db, userId, () => selectCredentials(db, userId))) ?? [];
+  return all.filter(
+    (c) =>
+      (!filter.type || c.type === filter.type) &&
+      (!filter.provider || c.provider === filter.provider),
+  );
+}
+
+/** All of a user's credentials by type, provider and name, frozen: the cache shares them. */
+async function selectCredentials(db: Executor, userId: string): Promise<readonly CredentialInfo[]> {
+  // Its SQL is compiled once per dialect: building and compiling the query with Kysely cost
+  // more than running it.
+  const dialect = dialectOf<Database>(db);
+  let compiled = listSql.get(dialect);
   if (!compiled) {
-    let query = db.selectFrom('credentials').select(INFO_COLUMNS).where('user_id', '=', '');
-    if (filter.type) query = query.where('type', '=', filter.type);
-    if (filter.provider) query = query.where('provider', '=', filter.provider);
-    compiled = query.orderBy('type').orderBy('provider').orderBy('name').compile();
-    listSql.set(key, compiled);
+    compiled = db
+      .selectFrom('credentials')
+      .select(INFO_COLUMNS)
+      .where('user_id', '=', '')
+      .orderBy('type')
+      .orderBy('provider')
+      .orderBy('name')
+      .compile();
+    listSql.set(dialect, compiled);
   }
-  // Parameters in the order the conditions were added above.
-  const parameters: unknown[] = [userId];
-  if (filter.type) parameters.push(filter.type);
-  if (filter.provider) parameters.push(filter.provider);
   const { rows } = await db.executeQuery<CredentialInfo>({
     ...compiled,
     queryId: createQueryId(),
-    parameters,
+    parameters: [userId],
   });
-  return rows;
+  for (const row of rows) Object.freeze(row);
+  return Object.freeze(rows);
 }
 
 const listSql = new Map<string, CompiledQuery<CredentialInfo>>();
 
 /** Deletes the user's credential; false if it was not theirs (or already gone). */
 export async function deleteCredential(db: Executor, userId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('credentials')
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const result = await noteWrite(db, userId, () =>
+    db
+      .deleteFrom('credentials')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst(),
+  );
   return Number(result.numDeletedRows) > 0;
 }
 
 /** Deletes all of a user's credentials (clearAll); returns how many. */
 export async function deleteAllCredentials(db: Executor, userId: string): Promise<number> {
-  const result = await db
-    .deleteFrom('credentials')
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const result = await noteWrite(db, userId, () =>
+    db.deleteFrom('credentials').where('user_id', '=', userId).executeTakeFirst(),
+  );
   return Number(result.numDeletedRows);
 }
 
@@ -288,17 +321,19 @@ export async function recordTestResult(
   id: string,
   result: { status: TestStatus; detail: string | null; at?: number; expiresAt?: number | null },
 ): Promise<void> {
-  await db
-    .updateTable('credentials')
-    .set({
-      last_test_status: result.status,
-      last_test_detail: result.detail?.slice(0, 1000) ?? null,
-      last_test_at: result.at ?? Date.now(),
-      ...(result.expiresAt !== undefined && { expires_at: result.expiresAt }),
-    })
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .execute();
+  await noteWrite(db, userId, () =>
+    db
+      .updateTable('credentials')
+      .set({
+        last_test_status: result.status,
+        last_test_detail: result.detail?.slice(0, 1000) ?? null,
+        last_test_at: result.at ?? Date.now(),
+        ...(result.expiresAt !== undefined && { expires_at: result.expiresAt }),
+      })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .execute(),
+  );
 }
 
 export async function markCredentialUsed(
@@ -307,10 +342,12 @@ export async function markCredentialUsed(
   id: string,
   at: number = Date.now(),
 ): Promise<void> {
-  await db
-    .updateTable('credentials')
-    .set({ last_used_at: at })
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .execute();
+  await noteWrite(db, userId, () =>
+    db
+      .updateTable('credentials')
+      .set({ last_used_at: at })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .execute(),
+  );
 }

@@ -23,6 +23,7 @@ import {
   STATUS_ITEM,
   statusBarText,
 } from '../support/browser';
+import { SESSION_CACHE_MS } from '../../service/accounts/sessions';
 import { packageExtension, startCodeServer } from '../support/codeServer';
 import type { CodeServer } from '../support/codeServer';
 import { ARTIFACTS_DIR, tierSuite } from '../support/tiers';
@@ -372,6 +373,9 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       .set({ expires_at: 1 })
       .where('kind', '=', 'user')
       .execute();
+    // Changed in the database behind the service's back, as another process would: the service
+    // sees it once its cached lookup is older than SESSION_CACHE_MS.
+    await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_MS + 100));
     await view.locator('#github-test').click();
     const toast = page
       .locator('.notifications-toasts .notification-toast')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CredentialActions } from '../../extension/actions';
+import { revokeUserSessions } from '../../service/accounts/sessions';
 import { CredentialsBackend } from '../../extension/backend';
 import { Auth, SessionStore } from '../../extension/session';
 import { startFakeProviders } from '../support/fakeProviders';
@@ -110,7 +111,15 @@ tierSuite('sqlite', 'extension actions against the real service', function () {
   });
 
   it('a revoked session reports expiry once and says so in words', async () => {
-    await svc.service.store.db.updateTable('sessions').set({ revoked_at: Date.now() }).execute();
+    // As `user disable` or a sign-out elsewhere does it: through the store, so the service's
+    // session cache forgets them too.
+    const db = svc.service.store.db;
+    const carol = await db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'carol')
+      .executeTakeFirstOrThrow();
+    await revokeUserSessions(db, carol.id);
     await assert.rejects(backend.listTokens(), /Your session has expired\. Sign in again\./);
     assert.equal(expired, 1);
   });
