@@ -4,6 +4,10 @@
 // taken in interleaved slices so that load from other work on the machine hits all alike.
 //   npx tsx bench/api.ts            (CREDENTIAL_TEST_MYSQL_URL=mysql://... for MariaDB too)
 // Goal: tokens.list at least 0.5x the bare Koa rate.
+// What the list measures: the whole request path (HTTP, tRPC, the session check, the listing and
+// its JSON) with the session and the user's list answered from the service's one-second read
+// cache (service/store/readCache.ts) as in production; every gitCredential.get slice writes
+// last_used_at, which forgets the list, so each list slice starts with a database read.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';

@@ -16,7 +16,8 @@ const HELP = `Usage:
 add       creates a user (role "user", or "admin" with --admin). The password is read from
           stdin with --password-stdin (one line), else asked twice on the terminal without echo.
 list      prints every user with role, status and creation time.
-disable   disables a user and signs them out everywhere (revokes all their sessions).`;
+disable   disables a user and signs them out everywhere (revokes all their sessions). It
+          returns a second later, once no running service still trusts a cached session.`;
 
 const MAX_PASSWORD_BYTES = 4096;
 const STDIN_TIMEOUT_MS = 30_000;

@@ -4,8 +4,40 @@ import { findUserByName } from '../../../service/accounts/users';
 import { forEachDialect } from '../../support/databases';
 import { hasNoStack, runCli } from '../../support/cli';
 import { randomName } from '../../support/fixtures';
+import { startTestService } from '../../support/service';
 
 forEachDialect('commands: migrate and user', (ctx) => {
+  it('user disable against a running service: its sessions fail once the command returns', async function () {
+    this.timeout(120_000);
+    const svc = await startTestService({
+      dialect: ctx().dialect,
+      database: { databaseUrl: ctx().databaseUrl, masterKeyHex: ctx().masterKeyHex },
+    });
+    try {
+      const name = randomName();
+      await svc.createUser(name, 'a good password');
+      const token = await svc.login(name, 'a good password');
+      const me = async () => (await svc.request('GET', '/trpc/auth.me', { token })).status;
+      assert.equal(await me(), 200);
+      // The session is in use all the while the command runs, so the service keeps a fresh
+      // cached copy of it up to the moment the command revokes it in the database.
+      let running = true;
+      const inUse = (async () => {
+        while (running) {
+          await me();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const disable = await runCli(['user', 'disable', name], { env: ctx().env });
+      running = false;
+      await inUse;
+      assert.equal(disable.code, 0, disable.stderr);
+      assert.equal(await me(), 401, 'accepted after `user disable` returned');
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('migrate reports an up-to-date database; a bad URL fails without a stack', async function () {
     this.timeout(120_000);
     const ok = await runCli(['migrate'], { env: ctx().env });
