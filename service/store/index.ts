@@ -40,6 +40,9 @@
 // Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
 //   + key check), writeBackup(store, file), restoreBackup(store, file, key),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
+// Read caches: resolveSession and listCredentials answer from a one-second per-database cache
+//   (readCache.ts). Write sessions and credentials only through the functions above, which
+//   forget what they change; a direct UPDATE is seen only when the cached copy runs out.
 // Errors: AppError (CONFLICT, NOT_FOUND, BAD_REQUEST, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE)
 //   from repositories; MasterKeyError / KeyMismatchError are ConfigErrors (stop start-up).
 export { openStore, StoreOpenError, type Executor, type Store } from './database';
