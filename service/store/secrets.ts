@@ -7,8 +7,20 @@ import type { Executor } from './database';
 import { markCredentialUsed } from './credentials';
 import type { CredentialRow } from './schema';
 
-/** The credential row to reveal: the secret columns plus what the audit row names. */
-export type RevealableCredential = SecretRow & Pick<CredentialRow, 'type' | 'provider' | 'name'>;
+/**
+ * The credential row to reveal: the secret columns plus what the audit row names, and when it
+ * was last used if the caller read that too.
+ */
+export type RevealableCredential = SecretRow &
+  Pick<CredentialRow, 'type' | 'provider' | 'name'> &
+  Partial<Pick<CredentialRow, 'last_used_at'>>;
+
+/**
+ * last_used_at is written at most once a second per credential: git asks for a token on every
+ * fetch and push, and a write each time would double the work of the call (every reveal is still
+ * audited). A row read without last_used_at is always marked.
+ */
+export const MARK_USED_INTERVAL_MS = 1000;
 
 /** Who reveals, why and from where; the credential fields and outcome are filled in here. */
 export type RevealAudit = Omit<
@@ -54,6 +66,10 @@ export async function revealSecret(
     }).catch(() => undefined);
     throw err;
   }
-  await markCredentialUsed(db, credential.user_id, credential.id);
+  const now = Date.now();
+  const lastUsed = credential.last_used_at;
+  if (lastUsed === undefined || lastUsed === null || now - lastUsed >= MARK_USED_INTERVAL_MS) {
+    await markCredentialUsed(db, credential.user_id, credential.id, now);
+  }
   return secret;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AppError } from '../../../service/errors';
 import { listAudit } from '../../../service/audit/audit';
 import { createCredential, findCredentialForUser } from '../../../service/store/credentials';
-import { revealSecret } from '../../../service/store/secrets';
+import { MARK_USED_INTERVAL_MS, revealSecret } from '../../../service/store/secrets';
 import { forEachDialect } from '../../support/databases';
 import { addTestUser } from '../../support/fixtures';
 
@@ -39,6 +39,25 @@ forEachDialect('store/secrets (fail closed)', (ctx) => {
     assert.equal(entries[0]?.workspaceId, 'ws1');
     assert.doesNotMatch(JSON.stringify(entries), /ghp_revealed/);
     assert.ok((await findCredentialForUser(ctx().db, user.id, row.id))?.last_used_at);
+  });
+
+  it('audits every reveal but marks the credential used at most once a second', async function () {
+    this.timeout(10_000);
+    const { user, row } = await setup('ghp_revealed_often_7');
+    const reveal = async () => {
+      const current = await findCredentialForUser(ctx().db, user.id, row.id);
+      assert.ok(current);
+      await revealSecret(ctx().db, ctx().keyring, current, { userId: user.id, action: 'read' });
+      return (await findCredentialForUser(ctx().db, user.id, row.id))?.last_used_at;
+    };
+    const first = await reveal();
+    assert.ok(first);
+    assert.equal(await reveal(), first, 'within the second: not written again');
+    await new Promise((resolve) => setTimeout(resolve, MARK_USED_INTERVAL_MS + 50));
+    const third = await reveal();
+    assert.ok(third && third > first, 'a second later: marked again');
+    const { entries } = await listAudit(ctx().db, user.id);
+    assert.equal(entries.filter((e) => e.action === 'read' && e.outcome === 'success').length, 3);
   });
 
   it('refuses another user and audits it as denied', async () => {
