@@ -6,8 +6,8 @@
 // Goal: tokens.list at least 0.5x the bare Koa rate.
 // What the list measures: the whole request path (HTTP, tRPC, the session check, the listing and
 // its JSON) with the session and the user's list answered from the service's one-second read
-// cache (service/store/readCache.ts) as in production; every gitCredential.get slice writes
-// last_used_at, which forgets the list, so each list slice starts with a database read.
+// cache (service/store/readCache.ts) as in production. gitCredential.get writes the token's
+// last_used_at (at most once a second), which forgets the list: list slices read it anew.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
