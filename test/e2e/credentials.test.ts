@@ -39,6 +39,8 @@ const PASSWORD = 'e2e-password-for-alice';
 const GITHUB_TOKEN = `ghp_e2e${randomBytes(12).toString('hex')}`;
 const OPENAI_BAD = `sk-bad${randomBytes(12).toString('hex')}`;
 const OPENAI_KEY = `sk-e2e${randomBytes(12).toString('hex')}`;
+const FORGEJO_TOKEN = `fj${randomBytes(16).toString('hex')}`;
+const ANTHROPIC_KEY = `sk-ant-e2e${randomBytes(12).toString('hex')}`;
 
 /** The `value` property of a vscode-textarea/textfield (runs in the page). */
 const valueOf = (el: unknown) => (el as { value: string }).value;
@@ -76,6 +78,8 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       expiresAt: Date.now() + 3 * 86_400_000,
     });
     fake.openai.addToken(OPENAI_KEY);
+    fake.forgejo.addToken(FORGEJO_TOKEN, { login: USER });
+    fake.anthropic.addToken(ANTHROPIC_KEY);
     await docker(
       'run',
       '-d',
@@ -419,6 +423,48 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
       const kind = await view.evaluate<string>('document.body.dataset.vscodeThemeKind ?? ""');
       assert.equal(kind, webviewKind);
     }
+  });
+
+  /** Takes the "Test Now" offer of the toast that says `saved`. */
+  async function testNowFromToast(saved: string) {
+    const toast = page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: saved });
+    await toast.waitFor();
+    await toast.getByRole('button', { name: 'Test Now' }).click();
+  }
+
+  it('adds a Forgejo token and an Anthropic key from the palette, and tests them on request', async () => {
+    await runCommand(page, 'Credentials: Add Git Token');
+    await pickRow(page, 'Forgejo / Gitea');
+    // A Forgejo token needs its server: this one is the fake on loopback, so http is allowed.
+    await answerInput(page, 'Forgejo server URL', fake.urls.forgejoUrl);
+    await page.locator('.quick-input-widget').filter({ hasText: 'Access token' }).waitFor();
+    const box = page.locator('.quick-input-widget .quick-input-box input');
+    assert.equal(await box.getAttribute('type'), 'password');
+    await answerInput(page, 'Access token', FORGEJO_TOKEN);
+    await testNowFromToast(`forgejo token …${FORGEJO_TOKEN.slice(-4)} saved.`);
+    await view
+      .locator('#row-forgejo .token-state')
+      .filter({ hasText: `Saved …${FORGEJO_TOKEN.slice(-4)} · ✓ valid` })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('#forgejo-url').evaluate(valueOf), fake.urls.forgejoUrl);
+
+    await runCommand(page, 'Credentials: Add AI Provider Key');
+    await pickRow(page, 'Anthropic');
+    await answerInput(page, 'API key', ANTHROPIC_KEY);
+    await testNowFromToast(`anthropic key …${ANTHROPIC_KEY.slice(-4)} saved.`);
+    await view
+      .locator('#row-anthropic .token-state')
+      .filter({ hasText: `Saved …${ANTHROPIC_KEY.slice(-4)} · ✓ valid` })
+      .waitFor({ timeout: 30_000 });
+
+    const source = await viewSource();
+    for (const secret of [FORGEJO_TOKEN, ANTHROPIC_KEY]) {
+      assert.ok(!source.includes(secret), 'a saved secret must not reach the webview');
+      assert.ok(!service.logs().includes(secret), 'nor appear in the service log');
+    }
+    assert.match(await statusBarText(page), /Forgejo.*Anthropic|Anthropic.*Forgejo/s);
   });
 
   it('Clear All Credentials asks in a modal first, then removes everything, also from the container', async () => {
