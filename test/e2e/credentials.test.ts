@@ -358,6 +358,31 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     assert.deepEqual([...new Set(again)], ['inject']);
   });
 
+  it('exports the audit log as CSV through the save dialog, with no secret in it', async () => {
+    await view.locator('#audit-export-csv').click();
+    // code-server's save dialog is a quick input holding the path, the workspace folder's file.
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await page.waitForFunction(
+      `document.querySelector('.quick-input-widget .quick-input-box input')?.value.endsWith('xares-audit.csv')`,
+    );
+    await input.press('Enter');
+    await notification(page, 'Audit log saved to');
+    const csv = readFileSync(path.join(server.folder, 'xares-audit.csv'), 'utf8');
+    const [header, ...rows] = csv.trim().split(/\r?\n/);
+    assert.match(header ?? '', /\baction\b.*\boutcome\b/);
+    // Text fields are quoted: the action column of a sign-in reads "login".
+    for (const action of ['login', 'create', 'test', 'inject']) {
+      assert.ok(
+        rows.some((r) => r.includes(`,"${action}","success",`)),
+        `the export has a ${action} row:\n${csv.slice(0, 600)}`,
+      );
+    }
+    for (const secret of [GITHUB_TOKEN, OPENAI_KEY, OPENAI_BAD, PASSWORD]) {
+      assert.ok(!csv.includes(secret), 'no secret in the export');
+    }
+  });
+
   /** Live (unexpired, unrevoked) user sessions of USER on the service. */
   async function liveUserSessions(): Promise<number> {
     const rows = await service.service.store.db
