@@ -1,7 +1,12 @@
 // Forgejo / Gitea client (always at the token's own URL): token test by `GET /api/v1/user`,
 // SSH key registration by `POST /api/v1/user/keys`. Forgejo does not report a token's scopes.
 import { cleanProviderText, originOf, providerFetch } from './http';
-import { findKeyInPages, publicKeyIdentity } from './registration';
+import {
+  alreadyThereResult,
+  findKeyInPages,
+  keyAddedResult,
+  publicKeyIdentity,
+} from './registration';
 import {
   inconclusiveResult,
   notTheApiResult,
@@ -70,14 +75,8 @@ export async function registerForgejoKey(
   if (res.ok && res.status === 422 && /title has been used/i.test(message(res.json, token))) {
     res = await post(`${key.title} ${identity.slice(-8)}`);
   }
-  if (res.ok && res.status === 201) {
-    const id = (res.json as { id?: unknown } | undefined)?.id;
-    return {
-      status: 'registered',
-      detail: `The key was added to your ${NAME} account at ${origin}.`,
-      ...(id === undefined ? {} : { remoteId: String(id) }),
-    };
-  }
+  if (res.ok && res.status === 201)
+    return keyAddedResult(res.json, `your ${NAME} account at ${origin}`);
   if (res.ok && res.status === 422) {
     const listing = await findKeyInPages(identity, PAGE, (page) =>
       providerFetch(`${siteUrl}/api/v1/user/keys?limit=${PAGE}&page=${page}`, {
@@ -86,11 +85,7 @@ export async function registerForgejoKey(
       }),
     );
     if (listing.found) {
-      return {
-        status: 'already_registered',
-        detail: `The key is already on your ${NAME} account at ${origin}.`,
-        ...(listing.remoteId ? { remoteId: listing.remoteId } : {}),
-      };
+      return alreadyThereResult(listing.remoteId, `your ${NAME} account at ${origin}`);
     }
     const why = message(res.json, token);
     if (/has been used/i.test(why)) {

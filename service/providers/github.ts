@@ -2,7 +2,7 @@
 // tokens from `X-OAuth-Scopes` and the expiry from `GitHub-Authentication-Token-Expiration`;
 // SSH key registration by `POST /user/keys`.
 import { cleanProviderText, originOf, providerFetch } from './http';
-import { findKeyInPages, publicKeyIdentity } from './registration';
+import { findKeyInPages, keyAddedResult, keyTakenResult, publicKeyIdentity } from './registration';
 import {
   formatDate,
   inconclusiveResult,
@@ -114,14 +114,7 @@ export async function registerGithubKey(
     json: { title: key.title, key: key.publicKey },
     timeoutMs: opts.timeoutMs,
   });
-  if (res.ok && res.status === 201) {
-    const id = (res.json as { id?: unknown } | undefined)?.id;
-    return {
-      status: 'registered',
-      detail: 'The key was added to your GitHub account.',
-      ...(id === undefined ? {} : { remoteId: String(id) }),
-    };
-  }
+  if (res.ok && res.status === 201) return keyAddedResult(res.json, 'your GitHub account');
   if (res.ok && res.status === 422 && /already in use/i.test(res.text)) {
     const listing = await findKeyInPages(identity, 100, (page) =>
       providerFetch(`${apiUrl}/user/keys?per_page=100&page=${page}`, {
@@ -129,25 +122,15 @@ export async function registerGithubKey(
         timeoutMs: opts.timeoutMs,
       }),
     );
-    if (listing.found) {
-      return {
-        status: 'already_registered',
-        detail: 'The key is already on your GitHub account.',
-        ...(listing.remoteId ? { remoteId: listing.remoteId } : {}),
-      };
-    }
-    if (listing.failure)
-      return registerFailure(
-        NAME,
-        origin,
-        listing.failure,
-        'It said the key is in use, and listing your keys failed.',
-      );
-    return {
-      status: 'error',
-      detail:
-        'GitHub says this key is already in use by another GitHub account; a key can belong to one account only.',
-    };
+    return keyTakenResult(
+      listing,
+      { name: NAME, origin, account: 'your GitHub account' },
+      {
+        listFailed: 'It said the key is in use, and listing your keys failed.',
+        otherAccount:
+          'GitHub says this key is already in use by another GitHub account; a key can belong to one account only.',
+      },
+    );
   }
   if (res.ok && res.status === 404) {
     return registerFailure(

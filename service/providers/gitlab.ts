@@ -2,7 +2,7 @@
 // scopes and expiry from `GET /api/v4/personal_access_tokens/self`; SSH key registration by
 // `POST /api/v4/user/keys`.
 import { cleanProviderText, originOf, providerFetch } from './http';
-import { findKeyInPages, publicKeyIdentity } from './registration';
+import { findKeyInPages, keyAddedResult, keyTakenResult, publicKeyIdentity } from './registration';
 import {
   formatDate,
   inconclusiveResult,
@@ -105,14 +105,7 @@ export async function registerGitlabKey(
     json: { title: key.title, key: key.publicKey },
     timeoutMs: opts.timeoutMs,
   });
-  if (res.ok && res.status === 201) {
-    const id = (res.json as { id?: unknown } | undefined)?.id;
-    return {
-      status: 'registered',
-      detail: 'The key was added to your GitLab account.',
-      ...(id === undefined ? {} : { remoteId: String(id) }),
-    };
-  }
+  if (res.ok && res.status === 201) return keyAddedResult(res.json, 'your GitLab account');
   if (res.ok && res.status === 400 && /has already been taken/i.test(res.text)) {
     const listing = await findKeyInPages(identity, 100, (page) =>
       providerFetch(`${siteUrl}/api/v4/user/keys?per_page=100&page=${page}`, {
@@ -120,25 +113,15 @@ export async function registerGitlabKey(
         timeoutMs: opts.timeoutMs,
       }),
     );
-    if (listing.found) {
-      return {
-        status: 'already_registered',
-        detail: 'The key is already on your GitLab account.',
-        ...(listing.remoteId ? { remoteId: listing.remoteId } : {}),
-      };
-    }
-    if (listing.failure)
-      return registerFailure(
-        NAME,
-        origin,
-        listing.failure,
-        'It said the key is taken, and listing your keys failed.',
-      );
-    return {
-      status: 'error',
-      detail:
-        'GitLab says this key is already used by another account; a key can belong to one account only.',
-    };
+    return keyTakenResult(
+      listing,
+      { name: NAME, origin, account: 'your GitLab account' },
+      {
+        listFailed: 'It said the key is taken, and listing your keys failed.',
+        otherAccount:
+          'GitLab says this key is already used by another account; a key can belong to one account only.',
+      },
+    );
   }
   if (res.ok && res.status === 403) {
     return registerFailure(NAME, origin, res, 'The token needs the "api" scope to add SSH keys.');

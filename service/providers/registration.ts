@@ -2,6 +2,8 @@
 // base64 blob (providers drop or change the comment), and "already there" is confirmed by
 // finding the key in the account's own list, so a key held by another account is an error.
 import type { ProviderResponse } from './http';
+import { registerFailure } from './results';
+import type { RegisterResult } from './types';
 
 /** `ssh-ed25519 AAAA…` without the comment; undefined for anything that is not a key line. */
 export function publicKeyIdentity(line: string): string | undefined {
@@ -40,4 +42,39 @@ export async function findKeyInPages(
     if (entries.length < pageSize) break;
   }
   return { found: false };
+}
+
+/** The provider created the key (HTTP 201): registered, with the provider's id for it. */
+export function keyAddedResult(json: unknown, account: string): RegisterResult {
+  const id = (json as { id?: unknown } | undefined)?.id;
+  return {
+    status: 'registered',
+    detail: `The key was added to ${account}.`,
+    ...(id === undefined ? {} : { remoteId: String(id) }),
+  };
+}
+
+/** The key was found in the account's own list: it is there already. */
+export function alreadyThereResult(remoteId: string | undefined, account: string): RegisterResult {
+  return {
+    status: 'already_registered',
+    detail: `The key is already on ${account}.`,
+    ...(remoteId ? { remoteId } : {}),
+  };
+}
+
+/**
+ * The provider said the key is taken: on this account (found in its list), unknown (the list
+ * could not be read), or held by another account.
+ */
+export function keyTakenResult(
+  listing: KeyListing,
+  where: { name: string; origin: string; account: string },
+  texts: { listFailed: string; otherAccount: string },
+): RegisterResult {
+  if (listing.found) return alreadyThereResult(listing.remoteId, where.account);
+  if (listing.failure) {
+    return registerFailure(where.name, where.origin, listing.failure, texts.listFailed);
+  }
+  return { status: 'error', detail: texts.otherAccount };
 }
