@@ -2,6 +2,7 @@
 // each call runs with the stored session, maps errors once (client.ts), and returns the
 // protocol's view models, copying fields one by one so a secret can never ride along.
 import type {
+  AuditAction,
   AuditEntryView,
   SecuritySettings,
   SshKeyView,
@@ -181,7 +182,7 @@ export class CredentialsBackend extends Disposable {
     return { deleted: Number(r.deleted), workspacesCleared: Number(r.workspacesCleared) };
   }
 
-  async listAudit(action?: string): Promise<AuditEntryView[]> {
+  async listAudit(action?: AuditAction): Promise<AuditEntryView[]> {
     const r = await this.call((c) =>
       c.audit.list.query({ limit: 100, ...(action ? { action } : {}) } as Parameters<
         ServiceClient['audit']['list']['query']
@@ -296,7 +297,7 @@ function toSettings(s: Partial<Record<keyof SecuritySettings, unknown>>): Securi
 
 interface AuditOut {
   id: string | number;
-  action: string;
+  action: AuditAction;
   outcome: string;
   credentialType?: string | null;
   provider?: string | null;

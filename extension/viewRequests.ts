@@ -19,6 +19,7 @@ import {
   UpdateSettings,
 } from '../protocol/messages';
 import type { SaveTokenParams } from '../protocol/messages';
+import { AUDIT_ACTIONS } from '../protocol/model';
 import type { CredentialActions } from './actions';
 import type { CredentialsBackend } from './backend';
 import { MessageRouter } from './messageRouter';
@@ -100,12 +101,7 @@ export function createViewRouter({ backend, actions, signIn, signOut }: ViewRequ
     .onRequest(ClearAll, none, () => actions.clearAll())
     .onRequest(
       ListAudit,
-      z.object({
-        action: z
-          .string()
-          .regex(/^[a-z_]{1,30}$/)
-          .optional(),
-      }),
+      z.object({ action: z.enum(AUDIT_ACTIONS).optional() }),
       ({ action }) => backend.listAudit(action),
     )
     .onRequest(ExportAudit, z.object({ format: z.enum(['json', 'csv']) }), ({ format }) =>
