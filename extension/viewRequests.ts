@@ -73,11 +73,7 @@ export function createViewRouter({ backend, actions, signIn, signOut }: ViewRequ
     .onRequest(
       RegisterSshKey,
       z.object({ provider: z.enum(['github', 'gitlab', 'forgejo']) }),
-      async ({ provider }) => {
-        const key = await backend.defaultSshKey();
-        if (!key) throw new Error('You have no SSH key yet. Generate one first.');
-        return backend.registerSshKey(key.id, provider);
-      },
+      ({ provider }) => actions.registerSshKey(provider),
     )
     .onRequest(SaveToken, saveToken, (p) => backend.saveToken(p))
     .onRequest(TestToken, id, async ({ id: tokenId }) => {
@@ -99,10 +95,8 @@ export function createViewRouter({ backend, actions, signIn, signOut }: ViewRequ
       (patch) => backend.updateSettings(patch),
     )
     .onRequest(ClearAll, none, () => actions.clearAll())
-    .onRequest(
-      ListAudit,
-      z.object({ action: z.enum(AUDIT_ACTIONS).optional() }),
-      ({ action }) => backend.listAudit(action),
+    .onRequest(ListAudit, z.object({ action: z.enum(AUDIT_ACTIONS).optional() }), ({ action }) =>
+      backend.listAudit(action),
     )
     .onRequest(ExportAudit, z.object({ format: z.enum(['json', 'csv']) }), ({ format }) =>
       actions.exportAudit(format),
