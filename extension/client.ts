@@ -75,6 +75,9 @@ const KIND_BY_CODE: Record<string, ServiceErrorKind> = {
   CONFLICT: 'conflict',
   BAD_REQUEST: 'invalid',
   PAYLOAD_TOO_LARGE: 'invalid',
+  // A feature the service has but is not configured for (an OAuth app without a client id).
+  PRECONDITION_FAILED: 'invalid',
+  NOT_IMPLEMENTED: 'unavailable',
   TOO_MANY_REQUESTS: 'rate_limited',
   SERVICE_UNAVAILABLE: 'unavailable',
 };
