@@ -93,10 +93,15 @@ tierSuite('e2e', 'walkthrough and Accounts menu in code-server', function () {
   const step = (id: string) => page.locator(`button.getting-started-step[data-step-id$="${id}"]`);
   const stepDone = (id: string) => page.locator(`[data-done-step-id$="${id}"]`).first();
 
-  it('the walkthrough lists its six steps, each with a button', async () => {
+  /** Opens the walkthrough (again: Escape, which the palette helper presses, leaves it). */
+  async function openWalkthrough() {
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await pickRow(page, WALKTHROUGH);
-    await page.locator('.gettingStartedSlideDetails').waitFor();
+    await page.locator('.gettingStartedSlideDetails button.getting-started-step').first().waitFor();
+  }
+
+  it('the walkthrough lists its six steps, each with a button', async () => {
+    await openWalkthrough();
     const titles = await page
       .locator('.gettingStartedSlideDetails button.getting-started-step h3.step-title')
       .allInnerTexts();
@@ -107,6 +112,7 @@ tierSuite('e2e', 'walkthrough and Accounts menu in code-server', function () {
   });
 
   it('its Sign In button signs in: the new address is shown and confirmed first', async () => {
+    await openWalkthrough();
     await step('signIn').click();
     await page
       .locator('[x-step-description-for$="signIn"]')
@@ -131,6 +137,7 @@ tierSuite('e2e', 'walkthrough and Accounts menu in code-server', function () {
   });
 
   it('its Connect step says what the operator must configure when no OAuth app is set up', async () => {
+    await openWalkthrough();
     await step('connectProvider').click();
     await page
       .locator('[x-step-description-for$="connectProvider"]')

@@ -3,7 +3,9 @@
 // workspace token and the service's address in the home), the extension must send nothing
 // there, ever: not the workspace token at start, not the user's password at sign-in.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createSession } from '../../service/accounts/sessions';
 import {
@@ -130,6 +132,17 @@ tierSuite('e2e', 'a cloned repository cannot redirect the extension (issue 11)',
     await notification(page, 'wrong username or password');
     await page.waitForTimeout(2_000);
     assert.equal(listener.connections(), 0, listener.summary());
+  });
+
+  it('the repository cannot turn on the terminal environment: a new terminal gets no AI key', async () => {
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1_500); // the shell's prompt
+    await page.locator('.terminal-wrapper .xterm').first().click();
+    await page.keyboard.type('echo "[${XARES_E2E_PROBE:-unset}]" > probe.txt\n', { delay: 10 });
+    const probe = path.join(server.folder, 'probe.txt');
+    for (let i = 0; i < 60 && !existsSync(probe); i++) await page.waitForTimeout(250);
+    assert.equal(readFileSync(probe, 'utf8').trim(), '[unset]');
   });
 
   it('nothing reached the listener over the whole session, the password included', async () => {
