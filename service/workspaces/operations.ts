@@ -20,7 +20,7 @@ import { buildPlan, type WorkspaceUser } from './content';
 import { isEngineDown, mapDockerError, statusOf } from './docker';
 import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
-import { containerName, isOwnedBy } from './ownership';
+import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './service';
 
 export { OWNER_LABEL } from './ownership';
@@ -121,6 +121,17 @@ export class WorkspaceOperations {
     const info = await this.inspect(id);
     // A name may look like an id: only the container with this very id counts.
     if (!info || info.Id !== id || !this.owns(info, owner)) return null;
+    return this.toOwned(info);
+  }
+
+  /**
+   * A container this user injected into, for clearing: the record of our injection is the proof,
+   * so a signature that stopped matching (a label secret set since, a rename) does not keep our
+   * files in it. Labels cannot change, so the owner label still says who it was injected for.
+   */
+  private async inspectInjected(id: string, owner: string): Promise<OwnedWorkspace | null> {
+    const info = await this.inspect(id);
+    if (!info || info.Id !== id || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
     return this.toOwned(info);
   }
 
@@ -320,7 +331,7 @@ export class WorkspaceOperations {
     for (const workspaceId of new Set(injections.map((i) => i.workspace_id))) {
       let ws: OwnedWorkspace | null;
       try {
-        ws = await this.inspectOwned(workspaceId, actor.username);
+        ws = await this.inspectInjected(workspaceId, actor.username);
       } catch (e) {
         // The engine did not answer: the token dies now; the files wait for a clear that can
         // reach them, so the injection stays open.
