@@ -260,6 +260,16 @@ tierSuite('docker', 'workspace ownership', function () {
       );
       await new Promise((r) => setTimeout(r, 1500));
       for (const ws of bad) assert.equal(await injected(ws), false, `${ws.name} was injected`);
+      // alice, who opted in, can see that containers claiming to be hers were turned away
+      const refused = await f.store.db
+        .selectFrom('audit_log')
+        .select('workspace_id')
+        .where('user_id', '=', alice.user.id)
+        .where('action', '=', 'inject')
+        .where('outcome', '=', 'denied')
+        .where('detail', 'like', 'not auto-injected%')
+        .execute();
+      assert.deepEqual(refused.map((r) => r.workspace_id).sort(), bad.map((w) => w.id).sort());
 
       assert.deepEqual(
         (await f.service.list(alice.caller)).map((w) => w.id),
