@@ -1,46 +1,24 @@
-// Git and AI provider sections: one row per provider with the saved token's hint (never the
-// token), its last test, an input for a new value, and Test / Save.
+// AI providers: a row per saved AI key (custom OpenAI-compatible providers included, with their
+// URL and variable), then a form per provider with the saved key's hint (never the key), its
+// last test, an input for a new value, and Test / Save; the usage panel follows (usage.ts).
 import { SaveToken, TestToken } from '../../protocol/messages';
 import type { SaveTokenParams } from '../../protocol/messages';
 import { AI_TOOLS, daysLeft, EXPIRY_WARNING_DAYS } from '../../protocol/model';
-import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
+import type { AiProvider, TokenView } from '../../protocol/model';
+import { aiKeyRows } from '../../protocol/viewModel';
+import { usagePanel } from './usage';
 import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
 
 interface RowSpec {
   type: SaveTokenParams['type'];
-  provider: GitProvider | AiProvider;
+  provider: AiProvider;
   label: string;
   placeholder: string;
   note?: string;
-  url?: 'required' | 'optional';
+  url?: 'optional';
   envVar?: boolean;
 }
-
-const GIT_ROWS: RowSpec[] = [
-  {
-    type: 'git_token',
-    provider: 'github',
-    label: 'GitHub Personal Access Token',
-    placeholder: 'ghp_xxxxxxxxxxxx',
-    note: 'Permissions: repo, user, delete_repo (admin:public_key to register the SSH key)',
-  },
-  {
-    type: 'git_token',
-    provider: 'forgejo',
-    label: 'Forgejo Access Token',
-    placeholder: 'xxxxxxxxxxxxxxxx',
-    note: 'Also for Gitea.',
-    url: 'required',
-  },
-  {
-    type: 'git_token',
-    provider: 'gitlab',
-    label: 'GitLab Access Token',
-    placeholder: 'glpat-xxxxxxxxxxxx',
-    url: 'optional',
-  },
-];
 
 const AI_ROWS: RowSpec[] = [
   { type: 'ai_token', provider: 'openai', label: 'OpenAI API Key', placeholder: 'sk-xxxxxxxxxxxx' },
@@ -58,25 +36,41 @@ const AI_ROWS: RowSpec[] = [
   },
 ];
 
-export function gitSection(ctx: Ctx): HTMLElement {
-  return section('git', 'Git Providers', ...GIT_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))));
-}
-
 export function aiSection(ctx: Ctx): HTMLElement {
   const customs = ctx.state.tokens.filter((t) => t.type === 'ai_token' && t.provider === 'custom');
   const customSpec = (envVar?: string): RowSpec => ({
     type: 'ai_token',
     provider: 'custom',
-    label: envVar ? `Custom key ${envVar}` : 'Custom key (any environment variable)',
+    label: envVar ? `Custom key ${envVar}` : 'Custom OpenAI-compatible key',
     placeholder: 'the key',
     envVar: true,
+    url: 'optional',
   });
+  const rows = aiKeyRows(ctx.state.tokens);
   return section(
     'ai',
     'AI Providers',
+    rows.length
+      ? h(
+          'ul',
+          { class: 'token-list', id: 'ai-keys', 'aria-label': 'Saved AI keys' },
+          ...rows.map((r) =>
+            h(
+              'li',
+              { class: 'ai-key', id: `ai-key-${r.id}` },
+              h('span', { class: 'provider-name' }, r.title),
+              ` · ${r.host || 'no URL'}`,
+              r.envVar ? h('span', { class: 'mono' }, ` · ${r.envVar}`) : null,
+              ` · ${r.hint} · `,
+              h('span', { class: r.test.level }, r.test.text),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No AI key saved yet.'),
     ...AI_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))),
     ...customs.map((t, i) => tokenRow(ctx, customSpec(t.envVar ?? undefined), t, `custom-${i}`)),
     tokenRow(ctx, customSpec(), undefined, 'custom-new'),
+    usagePanel(ctx),
   );
 }
 
@@ -122,9 +116,9 @@ function tokenRow(
     placeholder: token ? `saved ${token.hint}: enter a new value to replace it` : spec.placeholder,
   });
   const url = spec.url
-    ? textField(`${id}-url`, spec.url === 'required' ? 'Server URL' : 'GitLab URL (optional)', {
+    ? textField(`${id}-url`, 'Base URL (OpenAI-compatible API)', {
         type: 'url',
-        placeholder: spec.url === 'required' ? 'https://git.company.com' : 'https://gitlab.com',
+        placeholder: 'https://api.mistral.ai/v1',
         value: token?.url ?? '',
       })
     : undefined;
@@ -132,7 +126,7 @@ function tokenRow(
     spec.envVar && !token
       ? textField(`${id}-envvar`, 'Environment variable', { placeholder: 'MISTRAL_API_KEY' })
       : undefined;
-  const tools = spec.type === 'ai_token' ? AI_TOOLS[spec.provider as AiProvider] : undefined;
+  const tools = AI_TOOLS[spec.provider];
 
   const save = button('Save', { id: `${id}-save` }, (b) =>
     ctx.run(b, `Saving ${spec.label}…`, async () => {
