@@ -161,7 +161,7 @@ tierSuite('unit', 'extension message routing', () => {
 
     it('refuses what a hostile webview could send for the new requests, before any call', async () => {
       calls.length = 0;
-      const bad: [MessageType<unknown, unknown>, unknown][] = [
+      const bad: [{ method: string }, unknown][] = [
         [
           messages.SaveToken,
           { type: 'git_token', provider: 'github', token: 't', pathPrefix: '../other' },
@@ -223,7 +223,7 @@ tierSuite('unit', 'extension message routing', () => {
             pathPrefix: 'acme/tools',
           },
         ],
-      ] as [MessageType<unknown, unknown>, unknown][]) {
+      ] as [{ method: string }, unknown][]) {
         await view.dispatch({ kind: 'request', id: 9, method: type.method, params });
       }
       assert.deepEqual(calls, [

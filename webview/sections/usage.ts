@@ -21,7 +21,7 @@ function table(id: string, caption: string, usage: AiUsageView & { available: tr
       h(
         'tr',
         {},
-        ...['Provider', 'Model', 'Requests', 'Tokens'].map((c) => h('th', { scope: 'col' }, c)),
+        ...['Provider · model', 'Requests', 'Tokens'].map((c) => h('th', { scope: 'col' }, c)),
       ),
     ),
     h(
@@ -31,8 +31,12 @@ function table(id: string, caption: string, usage: AiUsageView & { available: tr
         h(
           'tr',
           { class: l.provider === 'Total' ? 'total' : '' },
-          h('td', {}, l.provider),
-          h('td', { class: 'mono' }, l.model),
+          h(
+            'td',
+            {},
+            h('span', { class: 'usage-provider' }, l.provider),
+            l.model ? h('span', { class: 'usage-model mono' }, l.model) : null,
+          ),
           h('td', {}, l.requests),
           h('td', {}, l.tokens),
         ),
