@@ -216,6 +216,19 @@ tierSuite('e2e', 'Credentials view: several git accounts and AI usage in code-se
     assert.match(month, /OpenAI\s+gpt-5\s+41\s+80,000 in \/ 9,000 out/);
     assert.match(month, /Total\s+381 \(2 failed\)/);
 
+    // A prefix the service would drop is refused and nothing is left behind (the front answers
+    // tokens.list with prefixes, but the service's own create answer has none).
+    await view.locator('#github-name input').fill('tools');
+    await view.locator('#github-prefix input').fill('acme/tools');
+    await view.locator('#github-token input').fill('ghp_e2e_tools_token_0003');
+    await view.locator('#github-save').click();
+    await view
+      .locator('#live.error')
+      .filter({ hasText: 'does not know path prefixes yet' })
+      .waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(await rows.count(), 2);
+
     // The security settings explain autoInject (off by default) in words.
     assert.match(await view.locator('#setting-autoInject-explain').innerText(), /Off by default/);
     assert.doesNotMatch(await statusBarText(page), /signed out/);

@@ -1,19 +1,13 @@
 // Git providers: every saved git token (several per provider, told apart by name and path
 // prefix) with Test / Rename / Delete, "Connect GitHub" / "Connect GitLab" (the palette's OAuth
-// device sign-in), and a form to add a pasted token with an optional path prefix.
-import {
-  ConnectProvider,
-  DeleteToken,
-  RenameToken,
-  SaveToken,
-  TestToken,
-} from '../../protocol/messages';
-import type { SaveTokenParams } from '../../protocol/messages';
-import type { GitProvider } from '../../protocol/model';
+// device sign-in), and per provider a form to add a pasted token with an optional name and path
+// prefix (tokens.ts).
+import { ConnectProvider, DeleteToken, RenameToken, TestToken } from '../../protocol/messages';
 import { gitTokenRows, providerName } from '../../protocol/viewModel';
 import type { GitTokenRow } from '../../protocol/viewModel';
-import { button, h, section, setValue, textField, valueOf } from '../dom';
+import { button, h, section, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
+import { gitTokenForms } from './tokens';
 
 export function gitSection(ctx: Ctx): HTMLElement {
   const rows = gitTokenRows(ctx.state.tokens, new Date());
@@ -42,7 +36,13 @@ export function gitSection(ctx: Ctx): HTMLElement {
         return b;
       }),
     ),
-    addTokenForm(ctx, readOnly),
+    h('h3', { id: 'git-add' }, 'Add or replace a token'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Leave the name empty to replace the default token. With several tokens for one host, a repository gets the token whose prefix matches its path, else the one named default.',
+    ),
+    ...gitTokenForms(ctx),
   );
 }
 
@@ -123,71 +123,5 @@ function tokenRow(ctx: Ctx, r: GitTokenRow, readOnly: boolean): HTMLElement {
       : null,
     readOnly ? null : name.wrap,
     h('div', { class: 'actions' }, reconnect, test, readOnly ? null : rename, remove),
-  );
-}
-
-const PROVIDERS: { id: GitProvider; label: string; placeholder: string }[] = [
-  { id: 'github', label: 'GitHub', placeholder: 'ghp_xxxxxxxxxxxx' },
-  { id: 'gitlab', label: 'GitLab', placeholder: 'glpat-xxxxxxxxxxxx' },
-  { id: 'forgejo', label: 'Forgejo / Gitea', placeholder: 'xxxxxxxxxxxxxxxx' },
-];
-
-function addTokenForm(ctx: Ctx, readOnly: boolean): HTMLElement {
-  const provider = h(
-    'vscode-single-select',
-    { id: 'git-add-provider', 'aria-label': 'Provider' },
-    ...PROVIDERS.map((p) => h('vscode-option', { value: p.id }, p.label)),
-  );
-  const name = textField('git-add-name', 'Name', { placeholder: 'default, work, personal…' });
-  const token = textField('git-add-token', 'Token', { type: 'password', placeholder: 'ghp_…' });
-  const url = textField('git-add-url', 'Server URL (Forgejo; GitLab when self-hosted)', {
-    type: 'url',
-    placeholder: 'https://codeberg.org',
-  });
-  const prefix = textField('git-add-prefix', 'Path prefix (optional)', {
-    placeholder: 'acme for github.com/acme/*',
-  });
-  const add = button('Add Token', { id: 'git-add-save' }, (b) =>
-    ctx.run(b, 'Saving the token…', async () => {
-      const value = valueOf(token.field);
-      if (!value.trim()) throw new Error('Enter the token first.');
-      const params: SaveTokenParams = {
-        type: 'git_token',
-        provider: (valueOf(provider) || 'github') as GitProvider,
-        token: value,
-      };
-      const n = valueOf(name.field).trim();
-      if (n) params.name = n;
-      const u = valueOf(url.field).trim();
-      if (u) params.url = u;
-      const p = valueOf(prefix.field).trim();
-      if (p) params.pathPrefix = p;
-      const saved = await ctx.host.request(SaveToken, params);
-      setValue(token.field, ''); // the value is the host's now; do not keep it in the page
-      ctx.announce(`${providerName(saved.provider)} token ${saved.name} saved (${saved.hint}).`);
-      await ctx.reload();
-    }),
-  );
-  if (readOnly) add.setAttribute('disabled', '');
-  return h(
-    'details',
-    { class: 'add-token', id: 'git-add' },
-    h('summary', {}, 'Add a token (paste a personal access token)'),
-    h(
-      'div',
-      { class: 'field' },
-      h('vscode-label', { for: 'git-add-provider' }, 'Provider'),
-      provider,
-    ),
-    name.wrap,
-    token.wrap,
-    url.wrap,
-    prefix.wrap,
-    h(
-      'p',
-      { class: 'muted' },
-      'With several tokens for one host, a repository gets the token whose prefix matches its path, else the one named default.',
-    ),
-    h('div', { class: 'actions' }, add),
   );
 }

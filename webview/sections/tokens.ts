@@ -1,10 +1,12 @@
-// AI providers: a row per saved AI key (custom OpenAI-compatible providers included, with their
-// URL and variable), then a form per provider with the saved key's hint (never the key), its
-// last test, an input for a new value, and Test / Save; the usage panel follows (usage.ts).
+// The save-or-replace forms of both provider sections: one per provider with its `default`
+// token's hint (never the token), last test, an input for a new value, and Test / Save (git
+// forms also take a name, for a second account, and a path prefix). The AI section lists every
+// saved AI key (custom OpenAI-compatible providers with their URL and variable) above its forms,
+// and the usage panel (usage.ts) below.
 import { SaveToken, TestToken } from '../../protocol/messages';
 import type { SaveTokenParams } from '../../protocol/messages';
 import { AI_TOOLS, daysLeft, EXPIRY_WARNING_DAYS } from '../../protocol/model';
-import type { AiProvider, TokenView } from '../../protocol/model';
+import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
 import { aiKeyRows } from '../../protocol/viewModel';
 import { usagePanel } from './usage';
 import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
@@ -12,12 +14,42 @@ import type { Ctx } from '../dom';
 
 interface RowSpec {
   type: SaveTokenParams['type'];
-  provider: AiProvider;
+  provider: GitProvider | AiProvider;
   label: string;
   placeholder: string;
   note?: string;
-  url?: 'optional';
+  url?: 'required' | 'optional';
   envVar?: boolean;
+}
+
+const GIT_ROWS: RowSpec[] = [
+  {
+    type: 'git_token',
+    provider: 'github',
+    label: 'GitHub Personal Access Token',
+    placeholder: 'ghp_xxxxxxxxxxxx',
+    note: 'Permissions: repo, user, delete_repo (admin:public_key to register the SSH key)',
+  },
+  {
+    type: 'git_token',
+    provider: 'forgejo',
+    label: 'Forgejo Access Token',
+    placeholder: 'xxxxxxxxxxxxxxxx',
+    note: 'Also for Gitea and Codeberg.',
+    url: 'required',
+  },
+  {
+    type: 'git_token',
+    provider: 'gitlab',
+    label: 'GitLab Access Token',
+    placeholder: 'glpat-xxxxxxxxxxxx',
+    url: 'optional',
+  },
+];
+
+/** The git providers' save-or-replace forms (git.ts lists the saved tokens above them). */
+export function gitTokenForms(ctx: Ctx): HTMLElement[] {
+  return GIT_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r)));
 }
 
 const AI_ROWS: RowSpec[] = [
@@ -115,18 +147,38 @@ function tokenRow(
     type: 'password',
     placeholder: token ? `saved ${token.hint}: enter a new value to replace it` : spec.placeholder,
   });
+  const isGit = spec.type === 'git_token';
   const url = spec.url
-    ? textField(`${id}-url`, 'Base URL (OpenAI-compatible API)', {
-        type: 'url',
-        placeholder: 'https://api.mistral.ai/v1',
-        value: token?.url ?? '',
-      })
+    ? textField(
+        `${id}-url`,
+        !isGit
+          ? 'Base URL (OpenAI-compatible API)'
+          : spec.url === 'required'
+            ? 'Server URL'
+            : 'GitLab URL (optional)',
+        {
+          type: 'url',
+          placeholder: !isGit
+            ? 'https://api.mistral.ai/v1'
+            : spec.url === 'required'
+              ? 'https://git.company.com'
+              : 'https://gitlab.com',
+          value: token?.url ?? '',
+        },
+      )
+    : undefined;
+  // A second account of the provider: another name, and the repositories it answers for.
+  const name = isGit
+    ? textField(`${id}-name`, 'Name (optional)', { placeholder: 'default, or work, personal…' })
+    : undefined;
+  const prefix = isGit
+    ? textField(`${id}-prefix`, 'Path prefix (optional)', { placeholder: 'acme: only acme/*' })
     : undefined;
   const envVar =
     spec.envVar && !token
       ? textField(`${id}-envvar`, 'Environment variable', { placeholder: 'MISTRAL_API_KEY' })
       : undefined;
-  const tools = AI_TOOLS[spec.provider];
+  const tools = isGit ? undefined : AI_TOOLS[spec.provider as AiProvider];
 
   const save = button('Save', { id: `${id}-save` }, (b) =>
     ctx.run(b, `Saving ${spec.label}…`, async () => {
@@ -135,6 +187,10 @@ function tokenRow(
       const params: SaveTokenParams = { type: spec.type, provider: spec.provider, token: value };
       const u = url && valueOf(url.field).trim();
       if (u) params.url = u;
+      const n = name && valueOf(name.field).trim();
+      if (n) params.name = n;
+      const p = prefix && valueOf(prefix.field).trim();
+      if (p) params.pathPrefix = p;
       const ev = token?.envVar ?? (envVar && valueOf(envVar.field).trim());
       if (ev) params.envVar = ev;
       const result = await ctx.host.request(SaveToken, params);
@@ -166,6 +222,8 @@ function tokenRow(
     { class: 'token-item', id: `row-${id}`, role: 'group', 'aria-label': spec.label },
     secret.wrap,
     url?.wrap,
+    name?.wrap,
+    prefix?.wrap,
     envVar?.wrap,
     spec.note ? h('p', { class: 'muted' }, spec.note) : null,
     tools ? h('p', { class: 'muted' }, `Used by: ${tools.join(', ')}`) : null,
