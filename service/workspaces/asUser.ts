@@ -13,17 +13,19 @@ export interface WorkspaceTarget {
 }
 
 /**
- * $1 the home, $2 `refuse` (inject: any bad path refuses everything) or `skip` (clear: a bad
+ * $1 the home, $2 the archive's size in bytes, $3 `refuse` (inject: any bad path refuses everything) or `skip` (clear: a bad
  * path is left out), then the archive's paths, `--`, and the paths to remove (relative; a
  * directory ends in '/' and is removed only when empty). A path is bad when a directory above
  * it (or the directory itself, for one ending in '/') is a symbolic link or not a directory;
  * each is printed as "link DIR" or "notdir DIR". Exit 3: refused; 4: no tar; 5: tar failed.
  * GNU tar and busybox tar both unlink a file before writing it, so a link in the place of a
  * file is replaced, not followed; `-p` keeps the modes of the archive whatever the umask.
+ * The archive is read by its size (`head -c`), not to the end of stdin: closing only our side
+ * of the connection does not pass every proxy in front of an engine.
  */
 const SCRIPT = `
 cd -- "$1" || exit 90
-policy=$2; shift 2
+size=$2; policy=$3; shift 3
 check() {
   p=''; rest=$1
   while :; do
@@ -39,7 +41,7 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do check "$1" || bad=1; shift; done
 if [ $bad = 1 ] && [ "$policy" = refuse ]; then exit 3; fi
 if [ $bad = 0 ]; then
   command -v tar >/dev/null 2>&1 || exit 4
-  tar -x -p -f - || exit 5
+  head -c "$size" | tar -x -p -f - || exit 5
 fi
 for f do
   check "$f" >/dev/null || continue
@@ -87,7 +89,8 @@ export async function writeAsUser(
   removals: string[],
   policy: 'refuse' | 'skip',
 ): Promise<WriteOutcome> {
-  const argv = ['sh', '-c', SCRIPT, 'xares-write', t.user.home, policy, ...paths, '--'];
+  const size = String(archive.length);
+  const argv = ['sh', '-c', SCRIPT, 'xares-write', t.user.home, size, policy, ...paths, '--'];
   const r = await execAsUser(t.container, t.user, [...argv, ...removals], archive);
   const refused = parseRefused(r.stdout);
   if (r.code === 3) throw new AppError('CONFLICT', refusalMessage(refused));
@@ -132,7 +135,14 @@ export type LinkedFile =
  * whatever the user points the link at): the target inside the home, with its mode and content.
  */
 export async function readLinkedFile(t: WorkspaceTarget, rel: string): Promise<LinkedFile> {
-  const r = await execAsUser(t.container, t.user, ['sh', '-c', RESOLVE, 'xares-link', t.user.home, rel]);
+  const r = await execAsUser(t.container, t.user, [
+    'sh',
+    '-c',
+    RESOLVE,
+    'xares-link',
+    t.user.home,
+    rel,
+  ]);
   if (r.code === 3) return { kind: 'outside' };
   if (r.code !== 0) return { kind: 'notFile' };
   const out = r.stdout;
@@ -140,7 +150,13 @@ export async function readLinkedFile(t: WorkspaceTarget, rel: string): Promise<L
   const second = out.indexOf(10, first + 1);
   const target = out.subarray(0, first).toString('utf8');
   const mode = Number.parseInt(out.subarray(first + 1, second).toString('utf8'), 8);
-  if (first < 0 || second < 0 || target === '' || target.split('/').includes('..') || !(mode >= 0)) {
+  if (
+    first < 0 ||
+    second < 0 ||
+    target === '' ||
+    target.split('/').includes('..') ||
+    !(mode >= 0)
+  ) {
     return { kind: 'notFile' };
   }
   return { kind: 'inside', target, mode, content: out.subarray(second + 1).toString('utf8') };

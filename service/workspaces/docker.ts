@@ -117,7 +117,11 @@ export interface ExecResult {
 }
 
 /** Collects a stream's bytes up to a limit; past it the output counts as too big. */
-function collector(limit: number): { sink: Writable; bytes: () => Buffer; overflow: () => boolean } {
+function collector(limit: number): {
+  sink: Writable;
+  bytes: () => Buffer;
+  overflow: () => boolean;
+} {
   const parts: Buffer[] = [];
   let size = 0;
   const sink = new Writable({
@@ -131,8 +135,9 @@ function collector(limit: number): { sink: Writable; bytes: () => Buffer; overfl
 }
 
 /**
- * Runs argv (no shell) as uid:gid, the workspace user and never root, with `input` on its stdin
- * (closed after it), and returns its exit code and output (stdout up to 1 MiB).
+ * Runs argv (no shell) as uid:gid, the workspace user and never root, with `input` on its stdin,
+ * and returns its exit code and output (stdout up to 1 MiB). Stdin is not closed after the
+ * input (a half-closed connection does not pass every proxy): the command reads what it needs.
  */
 export async function execAsUser(
   c: Docker.Container,
@@ -170,9 +175,10 @@ export async function execAsUser(
     // exit code says so, so a write error on stdin is not a failure of its own.
     if (input !== undefined) {
       stream.on('error', () => undefined);
-      stream.end(input);
+      stream.write(input);
     }
     await ended;
+    stream.destroy();
     const info = await exec.inspect({ abortSignal: deadline() });
     if (out.overflow()) throw new Error(`output larger than ${MAX_READ_BYTES} bytes`);
     return {

@@ -55,6 +55,7 @@ export function statMatches(entry: ManifestEntry, stat: PathStat | null): boolea
     stat !== null &&
     !stat.isDir &&
     !stat.isLink &&
-    stat.size === entry.size && stat.mtime === entry.mtime
+    stat.size === entry.size &&
+    stat.mtime === entry.mtime
   );
 }

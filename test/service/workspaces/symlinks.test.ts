@@ -106,7 +106,10 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
       assert.ok(result instanceof AppError, 'the injection went through a link');
       assert.equal(result.code, 'CONFLICT');
       assert.match(result.message, new RegExp(`~/${c.dir.replace('.', '\\.')} is a symbolic link`));
-      assert.equal((await ws.exec(['test', '-e', `${HOME}/.config/xares/workspace-token`])).code, 1);
+      assert.equal(
+        (await ws.exec(['test', '-e', `${HOME}/.config/xares/workspace-token`])).code,
+        1,
+      );
     });
   }
 
@@ -177,7 +180,11 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
       (await ws.sh('cd /tmp && git config credential.helper')).trim(),
       `!'${HOME}/bin/git-credential-xares'`,
     );
-    const login = await ws.exec(['bash', '-lc', 'command -v create-repo && echo "$OPENAI_API_KEY"']);
+    const login = await ws.exec([
+      'bash',
+      '-lc',
+      'command -v create-repo && echo "$OPENAI_API_KEY"',
+    ]);
     assert.equal(login.stdout, `${HOME}/bin/create-repo\nsk-openai-link\n`, login.stderr);
     assert.equal(
       (await ws.sh('grep -c "xares-credentials >>>" ~/dotfiles/bashrc ~/dotfiles/profile')).trim(),
@@ -187,12 +194,10 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     // clear takes the blocks out of the link targets again, and leaves the links.
     await f.service.clear(u.caller, ws.id);
     assert.equal(await ws.sh('cd ~/dotfiles && sha256sum git/gitconfig bashrc profile'), pristine);
-    assert.equal(await ws.sh('readlink ~/.gitconfig ~/.bashrc ~/.profile'), [
-      'dotfiles/git/gitconfig',
-      'dotfiles/bashrc',
-      `${HOME}/dotfiles/profile`,
-      '',
-    ].join('\n'));
+    assert.equal(
+      await ws.sh('readlink ~/.gitconfig ~/.bashrc ~/.profile'),
+      ['dotfiles/git/gitconfig', 'dotfiles/bashrc', `${HOME}/dotfiles/profile`, ''].join('\n'),
+    );
     await assertNothingOutsideChanged(ws, before);
   });
 
@@ -213,7 +218,10 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     await assertHomeSane(ws);
     assert.equal(result.files.includes('.gitconfig'), false);
     assert.equal(result.files.includes('.bashrc'), false);
-    assert.equal((await ws.sh('readlink ~/.gitconfig ~/.bashrc')).trim(), '/tmp/shared/gitconfig\n/etc/bash.bashrc');
+    assert.equal(
+      (await ws.sh('readlink ~/.gitconfig ~/.bashrc')).trim(),
+      '/tmp/shared/gitconfig\n/etc/bash.bashrc',
+    );
     // The login profile, a plain file, still gets the block.
     assert.equal((await ws.sh('grep -c "xares-credentials >>>" ~/.profile')).trim(), '1');
     const audit = await f.store.db
@@ -246,7 +254,9 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     assert.ok(second instanceof AppError && second.code === 'CONFLICT', String(second));
 
     // clear: our files, moved out of the home and linked back in, stay where they are.
-    await ws.sh('rm ~/.config ~/bin && ln -s /tmp/moved-config ~/.config && ln -s /tmp/moved-bin ~/bin');
+    await ws.sh(
+      'rm ~/.config ~/bin && ln -s /tmp/moved-config ~/.config && ln -s /tmp/moved-bin ~/bin',
+    );
     const beforeClear = await outside(ws);
     assert.match(beforeClear, /\/tmp\/moved-config\/xares\/workspace-token 600/);
     await f.service.clear(u.caller, ws.id);
