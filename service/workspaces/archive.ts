@@ -1,5 +1,6 @@
-// Builds the one tar archive an injection uploads: every entry carries its owner and mode in
-// its header, so Docker extracts the files as the workspace user and no chown/chmod is needed.
+// Builds the one tar archive an injection writes: `tar` run as the workspace user extracts it
+// from stdin (asUser.ts), so the files are the user's, each with the mode in its header (the
+// owner fields are the same user's ids, for any reader of the archive).
 import * as tar from 'tar-stream';
 
 export interface ArchiveEntry {

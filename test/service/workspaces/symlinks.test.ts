@@ -240,11 +240,13 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     // The user's own directories, there before the first injection.
     await ws.sh('mkdir -p ~/.config ~/bin && echo mine > ~/bin/my-tool');
     await f.service.inject(u.caller, ws.id);
-    // Then .config becomes a link to apt's hook directory, bin one to /usr/local/bin.
+    // Then .config becomes a link to apt's hook directory, bin one to /usr/local/bin, and
+    // .continue (which the first injection created) one to /usr/local/share.
     await ws.sh(
       [
         'mv ~/.config /tmp/moved-config && ln -s /etc/apt/apt.conf.d ~/.config',
         'mv ~/bin /tmp/moved-bin && ln -s /usr/local/bin ~/bin',
+        'mv ~/.continue /tmp/moved-continue && ln -s /usr/local/share ~/.continue',
       ].join(' && '),
     );
     const before = await outside(ws);
@@ -252,6 +254,9 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     await assertNothingOutsideChanged(ws, before);
     await assertHomeSane(ws);
     assert.ok(second instanceof AppError && second.code === 'CONFLICT', String(second));
+    for (const dir of ['~/.config', '~/bin', '~/.continue']) {
+      assert.ok(second.message.includes(`${dir} is a symbolic link`), second.message);
+    }
 
     // clear: our files, moved out of the home and linked back in, stay where they are.
     await ws.sh(
@@ -262,6 +267,18 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     await f.service.clear(u.caller, ws.id);
     await assertNothingOutsideChanged(ws, beforeClear);
     assert.equal(await ws.sh('readlink ~/.config ~/bin'), '/tmp/moved-config\n/tmp/moved-bin\n');
+  });
+
+  it('answers BAD_REQUEST saying so when the image has no tar, and writes nothing', async () => {
+    const u = await userWithKeys();
+    const ws = track(await createWorkspace(f.docker, { owner: u.user.username }));
+    const rm = await ws.exec(['sh', '-c', 'rm "$(command -v tar)"'], { user: 'root' });
+    assert.equal(rm.code, 0, rm.stderr);
+    const before = await ws.sh(`cd ${HOME} && find . | sort`);
+    const result = await outcome(f.service.inject(u.caller, ws.id));
+    assert.ok(result instanceof AppError && result.code === 'BAD_REQUEST', String(result));
+    assert.match(result.message, /no tar command/);
+    assert.equal(await ws.sh(`cd ${HOME} && find . | sort`), before);
   });
 
   it('clear removes nothing through a linked .ssh and rewrites no dotfile through a link', async () => {
