@@ -53,13 +53,13 @@ export async function packArchive(
   return done;
 }
 
-/** Reads the first regular file of a tar stream (Docker's getArchive of one file). */
+/** Reads the first regular file of a tar stream (Docker's getArchive of one file), with its owner. */
 export async function firstFileOf(
   stream: NodeJS.ReadableStream,
   maxBytes: number,
-): Promise<Buffer | null> {
+): Promise<{ content: Buffer; uid: number } | null> {
   const extract = tar.extract();
-  let found: Buffer | null = null;
+  let found: { content: Buffer; uid: number } | null = null;
   let tooBig = false;
   const finished = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
@@ -72,7 +72,9 @@ export async function firstFileOf(
         else if (found === null && header.type === 'file') parts.push(c);
       });
       body.on('end', () => {
-        if (found === null && header.type === 'file' && !tooBig) found = Buffer.concat(parts);
+        if (found === null && header.type === 'file' && !tooBig) {
+          found = { content: Buffer.concat(parts), uid: header.uid ?? -1 };
+        }
         next();
       });
       body.on('error', reject);

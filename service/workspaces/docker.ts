@@ -99,8 +99,11 @@ export async function statPath(c: Docker.Container, path: string): Promise<PathS
   }
 }
 
-/** The content of a regular file, or null when it does not exist (or is not a regular file). */
-export async function readFile(c: Docker.Container, path: string): Promise<Buffer | null> {
+/** A regular file with its owner's uid, or null when it does not exist (or is not one). */
+export async function readFileOwned(
+  c: Docker.Container,
+  path: string,
+): Promise<{ content: Buffer; uid: number } | null> {
   try {
     const stream = (await c.getArchive({ path, abortSignal: deadline() })) as NodeJS.ReadableStream;
     return await firstFileOf(stream, MAX_READ_BYTES);
@@ -108,6 +111,11 @@ export async function readFile(c: Docker.Container, path: string): Promise<Buffe
     if (statusOf(e) === 404) return null;
     return mapDockerError(e);
   }
+}
+
+/** The content of a regular file, or null when it does not exist (or is not a regular file). */
+export async function readFile(c: Docker.Container, path: string): Promise<Buffer | null> {
+  return (await readFileOwned(c, path))?.content ?? null;
 }
 
 export interface ExecResult {

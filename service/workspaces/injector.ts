@@ -8,7 +8,7 @@ import { packArchive, type ArchiveEntry } from './archive';
 import { AI_TOOL_PATHS } from './aiConfig';
 import { readLinkedFile, writeAsUser } from './asUser';
 import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
-import { readFile, statPath } from './docker';
+import { readFile, readFileOwned, statPath } from './docker';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry, type PathStat } from './manifest';
 import { findPasswdUser } from './passwd';
@@ -91,6 +91,19 @@ async function readDotfileLink(t: Target, path: string): Promise<DotfileRead> {
     mode: link.mode,
     linkTarget: link.target,
   };
+}
+
+/**
+ * A dotfile directly in the home, read by the engine (as root, which never follows a link in
+ * its place): only when it is the workspace user's, else a hard link to a file the user cannot
+ * read (/etc/shadow, where the kernel allows such links) would be copied into their home.
+ */
+async function readDotfile(t: Target, path: string): Promise<DotfileRead> {
+  const file = await readFileOwned(t.container, abs(t, path));
+  if (file && file.uid !== t.user.uid) {
+    return { kind: 'skip', why: `left ~/${path} alone: it belongs to another user` };
+  }
+  return { kind: 'read', path, text: file?.content.toString('utf8') ?? null, mode: null };
 }
 
 /** Whether a file we may replace still holds what we wrote (absent counts as replaceable). */
@@ -227,15 +240,9 @@ export async function applyInjection<I>(
         // A directory where a dotfile should be is left alone rather than replaced.
         if (stat?.isDir) return { kind: 'skip' };
         if (stat?.isLink) return readDotfileLink(t, e.path);
-        // Read by the engine as root, but only directly in the home (no directory of the
-        // user's above it) and without following a link in its place.
-        const current = stat ? await readFile(t.container, abs(t, e.path)) : null;
-        return {
-          kind: 'read',
-          path: e.path,
-          text: current?.toString('utf8') ?? null,
-          mode: stat?.mode ?? null,
-        };
+        if (!stat) return { kind: 'read', path: e.path, text: null, mode: null };
+        const read = await readDotfile(t, e.path);
+        return read.kind === 'read' ? { ...read, mode: stat.mode } : read;
       }),
     ),
   ]);
@@ -357,18 +364,15 @@ export async function clearInjection(
   for (const e of items.filter((i) => i.kind === 'edit')) {
     const stat = stats.get(e.path) ?? null;
     if (stat === null || stat.isDir) continue;
-    const read = stat.isLink ? await readDotfileLink(t, e.path) : null;
-    if (read && read.kind !== 'read') continue;
-    const current =
-      read?.text ?? (await readFile(t.container, abs(t, e.path)))?.toString('utf8') ?? null;
-    if (current === null) continue;
-    const stripped = stripBlock(current);
-    if (stripped === current) continue;
-    candidates.push({ shown: e.path, at: read?.path ?? e.path });
-    if (e.created && !read && stripped.trim() === '') removals.push(e.path);
+    const read = stat.isLink ? await readDotfileLink(t, e.path) : await readDotfile(t, e.path);
+    if (read.kind !== 'read' || read.text === null) continue;
+    const stripped = stripBlock(read.text);
+    if (stripped === read.text) continue;
+    candidates.push({ shown: e.path, at: read.path });
+    if (e.created && !read.linkTarget && stripped.trim() === '') removals.push(e.path);
     else {
-      const mode = safeMode(read?.mode ?? stat.mode);
-      rewrites.push({ path: read?.path ?? e.path, type: 'file', mode, content: stripped });
+      const mode = safeMode(read.mode ?? stat.mode);
+      rewrites.push({ path: read.path, type: 'file', mode, content: stripped });
     }
   }
   // Directories we created go too, deepest first, but only when nothing else is left in them.

@@ -269,6 +269,23 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     assert.equal(await ws.sh('readlink ~/.config ~/bin'), '/tmp/moved-config\n/tmp/moved-bin\n');
   });
 
+  it('copies nothing of a file that is not the user’s into a dotfile (a hard link to /etc/shadow)', async () => {
+    // Where the kernel lets users hard-link files they do not own (fs.protected_hardlinks=0);
+    // here root makes the link for them.
+    const u = await userWithKeys();
+    const ws = track(await createWorkspace(f.docker, { owner: u.user.username }));
+    const ln = await ws.exec(['sh', '-c', `rm ${HOME}/.bashrc && ln /etc/shadow ${HOME}/.bashrc`], {
+      user: 'root',
+    });
+    assert.equal(ln.code, 0, ln.stderr);
+    const before = await outside(ws);
+    const result = await f.service.inject(u.caller, ws.id);
+    await assertNothingOutsideChanged(ws, before);
+    assert.equal(result.files.includes('.bashrc'), false);
+    const leaked = await ws.exec(['sh', '-c', `grep -rl '^root:' ${HOME} || true`]);
+    assert.equal(leaked.stdout, '', 'the shadow file was copied into the home');
+  });
+
   it('answers BAD_REQUEST saying so when the image has no tar, and writes nothing', async () => {
     const u = await userWithKeys();
     const ws = track(await createWorkspace(f.docker, { owner: u.user.username }));
