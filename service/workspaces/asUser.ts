@@ -17,7 +17,8 @@ export interface WorkspaceTarget {
  * path is left out), then the archive's paths, `--`, and the paths to remove (relative; a
  * directory ends in '/' and is removed only when empty). A path is bad when a directory above
  * it (or the directory itself, for one ending in '/') is a symbolic link or not a directory;
- * each is printed as "link DIR" or "notdir DIR". Exit 3: refused; 4: no tar; 5: tar failed.
+ * each is printed as "link DIR" or "notdir DIR"; a file path that is a directory as "dir PATH"
+ * (tar would fail on it, the engine's upload used to delete it). Exit 3: refused; 4: no tar; 5: tar failed.
  * GNU tar and busybox tar both unlink a file before writing it, so a link in the place of a
  * file is replaced, not followed; `-p` keeps the modes of the archive whatever the umask.
  * The archive is read by its size (`head -c`), not to the end of stdin: closing only our side
@@ -36,7 +37,11 @@ check() {
   done
 }
 bad=0
-while [ $# -gt 0 ] && [ "$1" != -- ]; do check "$1" || bad=1; shift; done
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+  check "$1" || bad=1
+  case $1 in */) ;; *) if [ -d "$1" ] && [ ! -L "$1" ]; then printf 'dir %s\n' "$1"; bad=1; fi ;; esac
+  shift
+done
 [ $# -gt 0 ] && shift
 if [ $bad = 1 ] && [ "$policy" = refuse ]; then exit 3; fi
 if [ $bad = 0 ]; then
@@ -50,30 +55,36 @@ done
 exit 0
 `;
 
+type Refusal = 'link' | 'notdir' | 'dir';
+
 export interface WriteOutcome {
   /** Directories (relative to the home) that were links or not directories. */
-  refused: Array<{ dir: string; why: 'link' | 'notdir' }>;
+  refused: Array<{ dir: string; why: Refusal }>;
   /** False when the archive was left out (clear, with a refused path). */
   extracted: boolean;
 }
 
 function parseRefused(stdout: Buffer): WriteOutcome['refused'] {
-  const seen = new Map<string, 'link' | 'notdir'>();
+  const seen = new Map<string, Refusal>();
   for (const line of stdout.toString('utf8').split('\n')) {
-    const m = /^(link|notdir) (.+)$/.exec(line);
-    if (m) seen.set(m[2]!, m[1] as 'link' | 'notdir');
+    const m = /^(link|notdir|dir) (.+)$/.exec(line);
+    if (m) seen.set(m[2]!, m[1] as Refusal);
   }
   return [...seen].map(([dir, why]) => ({ dir, why }));
 }
 
+const SAID: Record<Refusal, string> = {
+  link: 'is a symbolic link',
+  notdir: 'is not a directory',
+  dir: 'is a directory where the injection writes a file',
+};
+
 /** The sentence the API answers when an injection would have gone through a link. */
 export function refusalMessage(refused: WriteOutcome['refused']): string {
-  const what = refused
-    .map((r) => `~/${r.dir} is ${r.why === 'link' ? 'a symbolic link' : 'not a directory'}`)
-    .join(', ');
+  const what = refused.map((r) => `~/${r.dir} ${SAID[r.why]}`).join(', ');
   return (
     `Nothing was injected: ${what}. Injection writes only into real directories of the ` +
-    'workspace home, never through a link; make it a directory (or remove it) and inject again'
+    'workspace home, never through a link; make it a directory (or move it away) and inject again'
   );
 }
 

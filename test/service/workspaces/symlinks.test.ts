@@ -144,6 +144,16 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     );
   });
 
+  it('refuses, saying why, when a directory stands where it writes a file', async () => {
+    const u = await userWithKeys();
+    const ws = track(await createWorkspace(f.docker, { owner: u.user.username }));
+    await ws.sh('mkdir -p ~/.env/mine && echo keep > ~/.env/mine/file');
+    const result = await outcome(f.service.inject(u.caller, ws.id));
+    assert.ok(result instanceof AppError && result.code === 'CONFLICT', String(result));
+    assert.match(result.message, /~\/\.env is a directory/);
+    assert.equal(await ws.sh('cat ~/.env/mine/file'), 'keep\n');
+  });
+
   it('writes into a stow-style dotfile link inside the home, keeps the link, the mode and the settings', async () => {
     const u = await userWithKeys();
     const ws = track(await createWorkspace(f.docker, { owner: u.user.username }));
