@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import pino from 'pino';
 import { loadConfig } from '../service/config';
 import { generateSshKey } from '../service/ssh/keys';
-import { createCredential } from '../service/store';
+import { createCredential, updateSettings } from '../service/store';
 import { WorkspaceService, type WorkspaceCaller } from '../service/workspaces';
 import { packArchive, type ArchiveEntry } from '../service/workspaces/archive';
 import { buildPlan } from '../service/workspaces/content';
@@ -42,6 +42,8 @@ async function main() {
   const containers: TestWorkspace[] = [];
   try {
     const user = await addTestUser(store.db);
+    // auto-inject is off until the user turns it on (figure 3 needs it)
+    await updateSettings(store.db, user.id, { autoInject: true });
     const key = generateSshKey('bench');
     const add = (
       type: 'ssh_key' | 'ai_token',

@@ -13,19 +13,22 @@ export interface WorkspaceTarget {
 }
 
 /**
- * $1 the home, $2 the archive's size in bytes, $3 `refuse` (inject: any bad path refuses everything) or `skip` (clear: a bad
- * path is left out), then the archive's paths, `--`, and the paths to remove (relative; a
- * directory ends in '/' and is removed only when empty). A path is bad when a directory above
- * it (or the directory itself, for one ending in '/') is a symbolic link or not a directory;
- * each is printed as "link DIR" or "notdir DIR"; a file path that is a directory as "dir PATH"
- * (tar would fail on it, the engine's upload used to delete it). Exit 3: refused; 4: no tar; 5: tar failed.
+ * $1 the home, $2 the archive's size in bytes, $3 `refuse` (inject: any bad path refuses
+ * everything) or `skip` (clear: a bad path is left out), then the archive's paths, `--`, and the
+ * paths to remove (relative; a directory ends in '/' and is removed only when empty). A path is
+ * bad when a directory above it (or the directory itself, for one ending in '/') is a symbolic
+ * link or not a directory, each printed as "link DIR" or "notdir DIR"; or when a file path is a
+ * directory, "dir PATH" (tar would fail on it; the engine's upload used to delete it).
+ * The outcome is the last line, "xares-exit N", so no call is needed to ask the engine for an
+ * exit code: 0 done, 3 refused, 4 no tar, 5 tar failed, 90 no home.
  * GNU tar and busybox tar both unlink a file before writing it, so a link in the place of a
  * file is replaced, not followed; `-p` keeps the modes of the archive whatever the umask.
  * The archive is read by its size (`head -c`), not to the end of stdin: closing only our side
  * of the connection does not pass every proxy in front of an engine.
  */
 const SCRIPT = `
-cd -- "$1" || exit 90
+done_() { printf 'xares-exit %s\\n' "$1"; exit 0; }
+cd -- "$1" || done_ 90
 size=$2; policy=$3; shift 3
 check() {
   p=''; rest=$1
@@ -39,20 +42,20 @@ check() {
 bad=0
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
   check "$1" || bad=1
-  case $1 in */) ;; *) if [ -d "$1" ] && [ ! -L "$1" ]; then printf 'dir %s\n' "$1"; bad=1; fi ;; esac
+  case $1 in */) ;; *) if [ -d "$1" ] && [ ! -L "$1" ]; then printf 'dir %s\\n' "$1"; bad=1; fi ;; esac
   shift
 done
 [ $# -gt 0 ] && shift
-if [ $bad = 1 ] && [ "$policy" = refuse ]; then exit 3; fi
+if [ $bad = 1 ] && [ "$policy" = refuse ]; then done_ 3; fi
 if [ $bad = 0 ]; then
-  command -v tar >/dev/null 2>&1 || exit 4
-  head -c "$size" | tar -x -p -f - || exit 5
+  command -v tar >/dev/null 2>&1 || done_ 4
+  head -c "$size" | tar -x -p -f - || done_ 5
 fi
 for f do
   check "$f" >/dev/null || continue
   case $f in */) rmdir -- "$f" 2>/dev/null ;; *) rm -f -- "$f" ;; esac
 done
-exit 0
+done_ 0
 `;
 
 type Refusal = 'link' | 'notdir' | 'dir';
@@ -102,20 +105,24 @@ export async function writeAsUser(
 ): Promise<WriteOutcome> {
   const size = String(archive.length);
   const argv = ['sh', '-c', SCRIPT, 'xares-write', t.user.home, size, policy, ...paths, '--'];
-  const r = await execAsUser(t.container, t.user, [...argv, ...removals], archive);
+  const r = await execAsUser(t.container, t.user, [...argv, ...removals], archive, {
+    inspect: false,
+  });
   const refused = parseRefused(r.stdout);
-  if (r.code === 3) throw new AppError('CONFLICT', refusalMessage(refused));
-  if (r.code === 4) {
+  const code = Number(/^xares-exit (\d+)$/m.exec(r.stdout.toString('utf8'))?.[1] ?? -1);
+  if (code === 3) throw new AppError('CONFLICT', refusalMessage(refused));
+  if (code === 4) {
     throw new AppError(
       'BAD_REQUEST',
       'The workspace image has no tar command; injection needs tar (GNU or busybox) in the image',
     );
   }
-  if (r.code === 90) {
+  if (code === 90) {
     throw new AppError('NOT_FOUND', `The workspace user's home ${t.user.home} is not there`);
   }
-  if (r.code !== 0) {
-    throw new Error(`writing in the workspace failed (exit ${r.code}): ${r.stderr.trim()}`);
+  if (code !== 0) {
+    // -1: the script did not get to its end (killed, or no sh in the image)
+    throw new Error(`writing in the workspace failed (exit ${code}): ${r.stderr.trim()}`);
   }
   return { refused, extracted: refused.length === 0 };
 }
