@@ -22,6 +22,7 @@ import {
   openCredentials,
   openWorkbench,
   runCommand,
+  STATUS_ITEM,
   statusBarText,
 } from '../support/browser';
 import { packageExtension, startCodeServer } from '../support/codeServer';
@@ -98,8 +99,19 @@ async function startFront(target: string): Promise<{ url: string; close: () => P
           for (const t of body.result?.data ?? []) {
             Object.assign(t, {
               pathPrefix: t.type === 'git_token' ? (PREFIXES[t.name] ?? null) : null,
-              source: 'pasted',
+              source: t.name === 'personal' ? 'oauth' : 'pasted',
             });
+            // The personal account came from OAuth and its renewal was refused: the service marks
+            // that by failing the token's last test (the git-accounts branch's refresh.ts).
+            if (t.name === 'personal') {
+              Object.assign(t, {
+                lastTest: {
+                  status: 'invalid',
+                  detail: 'The GitHub sign-in could not be renewed; reconnect GitHub.',
+                  checkedAt: new Date().toISOString(),
+                },
+              });
+            }
           }
           const text = JSON.stringify(body);
           const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) };
@@ -198,7 +210,17 @@ tierSuite('e2e', 'Credentials view: several git accounts and AI usage in code-se
     const work = texts.find((t) => t.includes('GitHub · work')) ?? '';
     const personal = texts.find((t) => t.includes('GitHub · personal')) ?? '';
     assert.match(work, /frank-acme · github\.com · acme\/\* · pasted · …0001/);
-    assert.match(personal, /frank · github\.com · frank\/\* · pasted · …0002/);
+    assert.match(personal, /frank · github\.com · frank\/\* · OAuth · …0002/);
+    assert.match(personal, /reconnect: the GitHub sign-in could not be renewed/);
+    assert.doesNotMatch(work, /reconnect/);
+    assert.ok(
+      await view
+        .locator('li.needs-reconnect vscode-button', { hasText: 'Reconnect GitHub' })
+        .isVisible(),
+    );
+    await page.waitForFunction(
+      `document.querySelector('${STATUS_ITEM}')?.textContent?.includes('reconnect GitHub')`,
+    );
     assert.match(work, /not tested yet · no expiry/);
     for (const id of ['connect-github', 'connect-gitlab']) {
       assert.ok(await view.locator(`#${id}`).isVisible(), id);
@@ -231,7 +253,7 @@ tierSuite('e2e', 'Credentials view: several git accounts and AI usage in code-se
 
     // The security settings explain autoInject (off by default) in words.
     assert.match(await view.locator('#setting-autoInject-explain').innerText(), /Off by default/);
-    assert.doesNotMatch(await statusBarText(page), /signed out/);
+    assert.match(await statusBarText(page), /reconnect GitHub/);
 
     const sidebar = page.locator('.part.sidebar');
     await view.locator('#heading-git').scrollIntoViewIfNeeded();
