@@ -1,15 +1,11 @@
 // git credential helper answers (CONTRACT.md section 6): a git host to the caller's matching
 // token. The token is revealed only through revealSecret, so a failed audit write fails the call.
 import { AppError } from '../errors';
-import { defaultGitUsername, isLoopbackHost, matchGitCredential } from '../providers';
+import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
 import { findCredentialForUser, listCredentials, revealSecret } from '../store';
 import { auditFields } from './common';
 import type { DomainContext } from './deps';
-
-function hostName(host: string): string {
-  return host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-}
 
 export async function getGitCredential(
   ctx: DomainContext,
@@ -17,7 +13,7 @@ export async function getGitCredential(
 ): Promise<GitCredential> {
   const protocol = input.protocol.toLowerCase();
   // A token sent over plain http could be read on the way; only loopback forges are exempt.
-  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
+  if (!gitProtocolAllowed(protocol, input.host)) {
     throw new AppError('NOT_FOUND', `no token is given for ${protocol}://; use https`);
   }
   const { store, keyring, config } = ctx.deps;

@@ -1,6 +1,7 @@
 // The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
 // procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
 import { z } from 'zod';
+import { forbiddenAddressReason, isLoopbackHost } from '../providers/addresses';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -46,18 +47,21 @@ export const TokenSecretSchema = plainText('token', 4096).refine(
 /** A provider account name (GitHub login, GitLab username, ...). */
 export const AccountNameSchema = plainText('username', 255);
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Provider URLs: https, or http only to a loopback host (tests and local forges). */
+/**
+ * Provider URLs: https, or http only to a loopback host (tests and local forges); never a
+ * link-local, metadata or unspecified address (names resolving to one are refused when called).
+ */
 export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx) => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     ctx.addIssue({ code: 'custom', message: 'url must be a URL such as https://git.example.com' });
+    return;
+  }
+  const forbidden = forbiddenAddressReason(url.hostname);
+  if (forbidden) {
+    ctx.addIssue({ code: 'custom', message: `url must not name ${forbidden}` });
     return;
   }
   if (url.protocol === 'https:') return;
