@@ -1,6 +1,7 @@
 // The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
 // procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
 import { z } from 'zod';
+import { envVarRefusal } from '../envNames';
 import { forbiddenAddressReason, isLoopbackHost } from '../providers/addresses';
 
 // ---------------------------------------------------------------------------------------------
@@ -69,10 +70,11 @@ export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx)
   ctx.addIssue({ code: 'custom', message: 'url must use https (plain http only for loopback)' });
 });
 
-export const EnvVarSchema = z
-  .string({ error: typeError('envVar') })
-  .max(100, 'envVar must be at most 100 characters')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'envVar must be an environment variable name like MY_API_KEY');
+/** A custom AI key's variable: only names shaped like a secret that no tool reads as a setting. */
+export const EnvVarSchema = z.string({ error: typeError('envVar') }).superRefine((value, ctx) => {
+  const refusal = envVarRefusal(value);
+  if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+});
 
 const IsoDateSchema = z.iso.datetime({
   offset: true,
