@@ -38,7 +38,7 @@
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
 //   retentionDays, batchSize), scheduleAuditPurge(db, days, {onError, intervalMs?}) -> stop()
 // Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
-//   + key check), writeBackup(store, file), restoreBackup(store, file, key),
+//   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
 // Read caches: resolveSession and listCredentials answer from a one-second per-database cache
 //   (readCache.ts). Write sessions and credentials only through the functions above, which
