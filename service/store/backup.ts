@@ -65,6 +65,7 @@ const TABLES = {
       'secret_iv',
       'secret_tag',
       'data_key_version',
+      'secret_aad_version',
       'expires_at',
       'created_at',
       'updated_at',
