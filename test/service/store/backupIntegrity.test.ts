@@ -40,7 +40,10 @@ forEachDialect('store/backup integrity', (ctx) => {
   });
 
   /** Restores `text` into a fresh empty database; answers the error (or null) and what is left. */
-  async function restoreText(text: string): Promise<{ error: Error | null; users: number }> {
+  async function restoreText(
+    text: string,
+    options: { allowUnauthenticated?: boolean } = {},
+  ): Promise<{ error: Error | null; users: number }> {
     const target = path.join(ctx().dir, `r-${Math.random().toString(36).slice(2)}.jsonl`);
     writeFileSync(target, text);
     const empty = await createEmptyDatabase(ctx().dialect, ctx().dir);
@@ -49,7 +52,7 @@ forEachDialect('store/backup integrity', (ctx) => {
       await migrateToLatest(store.db);
       let error: Error | null = null;
       try {
-        await restoreBackup(store, target, ctx().masterKey);
+        await restoreBackup(store, target, ctx().masterKey, options);
       } catch (err) {
         error = err as Error;
       }
@@ -106,5 +109,24 @@ forEachDialect('store/backup integrity', (ctx) => {
       assert.match(error.message, /authenticat|MAC|altered/);
       assert.equal(users, 0);
     }
+  });
+
+  it('reads a version 1 backup (no MAC, with sessions) only when asked to, reviving no session', async () => {
+    const session = JSON.stringify({
+      t: 'sessions',
+      r: { id: 's1', user_id: 'x', token_hash: 'h', kind: 'user', workspace_id: null },
+    });
+    const at = lines.findIndex(
+      (l) => l.includes('"t":"workspace_injections"') || l.includes('"t":"audit_log"'),
+    );
+    const v1 = lines
+      .map((l, i) => (i === 0 ? l.replace(/"version":\d+/, '"version":1') : l))
+      .map((l) => l.replace(/,"mac":"[0-9a-f]+"/, ''));
+    v1.splice(at, 0, session);
+    const refused = await restoreText(v1.join('\n') + '\n');
+    assert.match(refused.error?.message ?? '', /--allow-unauthenticated/);
+    const allowed = await restoreText(v1.join('\n') + '\n', { allowUnauthenticated: true });
+    assert.equal(allowed.error, null);
+    assert.ok(allowed.users >= 1);
   });
 });
