@@ -8,8 +8,10 @@
 // Keys (service/crypto)
 //   resolveMasterKey(config): {key: MasterKey, source, createdFile, file}  (throws MasterKeyError)
 //   verifyMasterKey(db, key): 'created' | 'verified'        (throws KeyMismatchError)
-//   KeyRing.forStore(store, key); keyring.encryptSecret(userId, rowId, plain, executor?);
+//   KeyRing.forStore(store, key); keyring.encryptSecret(owner, plain, executor?) where owner is
+//   {id, user_id, type, provider, name, url, env_var} (all bound to the ciphertext);
 //   keyring.decryptSecret(row, executor?)   -- inside a transaction pass it as `executor`
+//   upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version (at start)
 // Accounts (service/accounts)
 //   createUser(db, {username, password, role?}), findUserByName, findUserById, findUserForLogin,
 //   listUsers, disableUser(db, username); hashPassword, verifyPassword, verifyAgainstDummy
