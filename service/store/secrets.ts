@@ -66,6 +66,11 @@ export async function revealSecret(
       outcome: 'failure',
       detail: 'the secret could not be decrypted',
     }).catch(() => undefined);
+    if (err instanceof AppError && err.code === 'CONFLICT') {
+      // Name the record, so the user knows which one to save again.
+      const what = `${credential.type.replace('_', ' ')} '${credential.name.slice(0, 100)}' (${credential.provider})`;
+      throw new AppError('CONFLICT', `${what}: ${err.message}`, { cause: err });
+    }
     throw err;
   }
   if (Number(credential.secret_aad_version) < SECRET_AAD_VERSION) {
