@@ -13,6 +13,9 @@ const DEFAULTS = {
   openaiBaseUrl: 'https://api.openai.com/v1',
   anthropicBaseUrl: 'https://api.anthropic.com',
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
+  aiBodyLimitBytes: 8 * 1024 * 1024,
+  aiConcurrencyPerUser: 16,
+  aiIdleTimeoutSeconds: 300,
 } as const;
 
 const positiveInt = (name: string) =>
@@ -55,6 +58,16 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
+  CREDENTIAL_AI_BODY_LIMIT: positiveInt('CREDENTIAL_AI_BODY_LIMIT').default(
+    DEFAULTS.aiBodyLimitBytes,
+  ),
+  CREDENTIAL_AI_CONCURRENCY: positiveInt('CREDENTIAL_AI_CONCURRENCY').default(
+    DEFAULTS.aiConcurrencyPerUser,
+  ),
+  CREDENTIAL_AI_IDLE_TIMEOUT: z.coerce
+    .number({ error: 'CREDENTIAL_AI_IDLE_TIMEOUT must be a number of seconds' })
+    .positive('CREDENTIAL_AI_IDLE_TIMEOUT must be greater than zero')
+    .default(DEFAULTS.aiIdleTimeoutSeconds),
 });
 
 export interface ProviderUrls {
@@ -78,6 +91,17 @@ export interface Config {
   publicUrl: string | undefined;
   dockerHost: string | undefined;
   providers: ProviderUrls;
+  gateway: GatewayLimits;
+}
+
+/** Limits of the AI gateway (/ai/...). */
+export interface GatewayLimits {
+  /** Largest request body of an AI call (prompts carry files), far above the API's 64 KiB. */
+  bodyLimitBytes: number;
+  /** Calls one user may have in flight at once; more answer 429. */
+  concurrencyPerUser: number;
+  /** Silence from the provider (or the caller) that ends a call; a flowing stream never ends. */
+  idleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openaiBaseUrl: e.OPENAI_BASE_URL,
       anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
       googleAiBaseUrl: e.GOOGLE_AI_BASE_URL,
+    },
+    gateway: {
+      bodyLimitBytes: e.CREDENTIAL_AI_BODY_LIMIT,
+      concurrencyPerUser: e.CREDENTIAL_AI_CONCURRENCY,
+      idleTimeoutMs: Math.round(e.CREDENTIAL_AI_IDLE_TIMEOUT * 1000),
     },
   };
 }

@@ -185,6 +185,7 @@ export const AuditActionSchema = z.enum([
   'user_disable',
   'settings',
   'restore',
+  'ai_request',
 ]);
 
 export const AuditEntrySchema = z.object({

@@ -41,9 +41,12 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Server-sent events: each piece written as it comes, `intervalMs` apart (a streamed answer). */
+  events?: string[];
+  intervalMs?: number;
 }
 
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = 16 * 1024 * 1024;
 
 export function headerValue(req: FakeRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
@@ -87,6 +90,10 @@ export abstract class FakeProvider {
   /** Requests this provider received, oldest first (the `/__fake/` control paths excluded). */
   readonly requests: RecordedRequest[] = [];
   fault: Fault | null = null;
+  /** Streamed answers whose client went away before the end (the upstream was cancelled). */
+  streamsAborted = 0;
+  /** Streamed answers written to the end. */
+  streamsCompleted = 0;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -188,6 +195,10 @@ export abstract class FakeProvider {
       return;
     }
     const reply = fake.badJson ? this.badJsonReply() : this.route(fake);
+    if (reply.events) {
+      this.stream(res, reply, reply.events);
+      return;
+    }
     if (fault?.kind === 'slow') {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
@@ -198,6 +209,38 @@ export abstract class FakeProvider {
       return;
     }
     send(res, reply);
+  }
+
+  /** Writes the events one by one, as a provider streams tokens; stops if the client leaves. */
+  private stream(res: http.ServerResponse, reply: Reply, events: string[]): void {
+    res.writeHead(reply.status, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      ...(reply.headers ?? {}),
+    });
+    res.flushHeaders();
+    let i = 0;
+    let ended = false;
+    res.on('close', () => {
+      if (!ended) this.streamsAborted += 1;
+    });
+    const next = () => {
+      if (res.destroyed) return;
+      if (i >= events.length) {
+        ended = true;
+        this.streamsCompleted += 1;
+        res.end();
+        return;
+      }
+      res.write(events[i]!);
+      i += 1;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        next();
+      }, reply.intervalMs ?? 0);
+      this.timers.add(timer);
+    };
+    next();
   }
 
   /** Control paths so a test in another process can drive a fake started by the CLI entry. */
