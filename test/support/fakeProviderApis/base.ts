@@ -195,20 +195,17 @@ export abstract class FakeProvider {
       return;
     }
     const reply = fake.badJson ? this.badJsonReply() : this.route(fake);
-    if (reply.events) {
-      this.stream(res, reply, reply.events);
-      return;
-    }
+    const deliver = () => (reply.events ? this.stream(res, reply, reply.events) : send(res, reply));
     if (fault?.kind === 'slow') {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!res.destroyed) send(res, reply);
+        if (!res.destroyed) deliver();
       }, fault.delayMs ?? 60_000);
       timer.unref();
       this.timers.add(timer);
       return;
     }
-    send(res, reply);
+    deliver();
   }
 
   /** Writes the events one by one, as a provider streams tokens; stops if the client leaves. */
