@@ -90,6 +90,7 @@ tierSuite('sqlite', 'AI gateway: boundaries', () => {
       ['sshKeys.list', () => trpc.sshKeys.list.query()],
       ['workspaces.list', () => trpc.workspaces.list.query()],
       ['audit.list', () => trpc.audit.list.query({})],
+      ['ai.usage', () => trpc.ai.usage.query()],
       [
         'gitCredential.get',
         () => trpc.gitCredential.get.query({ protocol: 'https', host: 'github.com' }),

@@ -171,4 +171,19 @@ tierSuite('sqlite', 'AI gateway: real SDK clients', () => {
     assert.ok(!all.includes(token));
     for (const k of [...Object.values(h.keys), token]) assert.ok(!h.svc.logs().includes(k));
   });
+
+  it('ai.usage shows the user their requests and tokens per provider and model', async () => {
+    const report = await h.svc.trpc(h.userToken).ai.usage.query();
+    const anthropic = report.today.find((r) => r.provider === 'anthropic');
+    assert.deepEqual(anthropic, {
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      requests: 2,
+      failed: 0,
+      inputTokens: 22,
+      outputTokens: 14,
+    });
+    assert.ok(report.month.length >= report.today.length);
+    assert.ok(Date.parse(report.monthSince) <= Date.parse(report.todaySince));
+  });
 });
