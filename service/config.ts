@@ -16,7 +16,44 @@ const DEFAULTS = {
   aiBodyLimitBytes: 8 * 1024 * 1024,
   aiConcurrencyPerUser: 16,
   aiIdleTimeoutSeconds: 300,
+  /** Models the injected AI tool configurations name; CREDENTIAL_AI_MODELS overrides any. */
+  aiModels: { openai: 'gpt-5', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-pro' },
 } as const;
+
+const AiModelsSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'CREDENTIAL_AI_MODELS must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object(
+        {
+          openai: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+          anthropic: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+          google: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+        },
+        {
+          error:
+            'CREDENTIAL_AI_MODELS must be a JSON object such as {"openai":"gpt-5","anthropic":"claude-sonnet-4-5","google":"gemini-2.5-pro"}',
+        },
+      )
+      .strict(),
+  );
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -68,6 +105,7 @@ const EnvSchema = z.object({
     .number({ error: 'CREDENTIAL_AI_IDLE_TIMEOUT must be a number of seconds' })
     .positive('CREDENTIAL_AI_IDLE_TIMEOUT must be greater than zero')
     .default(DEFAULTS.aiIdleTimeoutSeconds),
+  CREDENTIAL_AI_MODELS: AiModelsSchema.optional(),
 });
 
 export interface ProviderUrls {
@@ -92,6 +130,14 @@ export interface Config {
   dockerHost: string | undefined;
   providers: ProviderUrls;
   gateway: GatewayLimits;
+  /** The model each AI tool configuration names, per provider. */
+  aiModels: AiModels;
+}
+
+export interface AiModels {
+  openai: string;
+  anthropic: string;
+  google: string;
 }
 
 /** Limits of the AI gateway (/ai/...). */
@@ -149,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrencyPerUser: e.CREDENTIAL_AI_CONCURRENCY,
       idleTimeoutMs: Math.round(e.CREDENTIAL_AI_IDLE_TIMEOUT * 1000),
     },
+    aiModels: { ...DEFAULTS.aiModels, ...e.CREDENTIAL_AI_MODELS },
   };
 }

@@ -53,7 +53,8 @@ export function parseGatewayPath(rawUrl: string): GatewayRoute {
   const query = q < 0 ? '' : rawUrl.slice(q + 1);
   if (!path.startsWith(GATEWAY_PREFIX)) throw new AppError('NOT_FOUND', 'not a gateway path');
   // The backslash is refused too: some servers read it as a slash.
-  if (hasControl(path, true) || path.includes('\\')) refuse('the path may not hold spaces, control characters or \\');
+  if (hasControl(path, true) || path.includes('\\'))
+    refuse('the path may not hold spaces, control characters or \\');
   const segments = path.slice(GATEWAY_PREFIX.length).split('/');
   const provider = segments.shift() ?? '';
   if (!(GATEWAY_PROVIDERS as readonly string[]).includes(provider)) {

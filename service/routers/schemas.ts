@@ -166,6 +166,7 @@ export const SettingsSchema = z.object({
   autoInject: z.boolean(),
   auditLogging: z.boolean(),
   clearOnSessionTimeout: z.boolean(),
+  aiKeyDelivery: z.enum(['gateway', 'environment']),
 });
 
 export const AuditActionSchema = z.enum([
@@ -385,6 +386,9 @@ export const SettingsUpdateInput = z.object({
   auditLogging: z.boolean({ error: 'auditLogging must be true or false' }).optional(),
   clearOnSessionTimeout: z
     .boolean({ error: 'clearOnSessionTimeout must be true or false' })
+    .optional(),
+  aiKeyDelivery: z
+    .enum(['gateway', 'environment'], { error: "aiKeyDelivery must be 'gateway' or 'environment'" })
     .optional(),
 });
 

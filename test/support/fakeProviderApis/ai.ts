@@ -319,7 +319,8 @@ export class FakeAnthropic extends FakeAiProvider {
       (path === '/v1/models' && req.method === 'GET') ||
       (path === '/v1/messages' && req.method === 'POST');
     if (!known) return this.error(404, 'not_found_error', 'Not found');
-    const key = headerValue(req, 'x-api-key');
+    // The SDKs of late 2026 send the API key as a Bearer token; older ones as x-api-key.
+    const key = headerValue(req, 'x-api-key') ?? authorizationToken(req, ['bearer']);
     if (key === undefined)
       return this.error(401, 'authentication_error', 'x-api-key header is required');
     if (!headerValue(req, 'anthropic-version')) {
