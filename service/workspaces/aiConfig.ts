@@ -187,9 +187,13 @@ function continueConfig(keys: AiKeys): string {
 /** OpenCode: `{env:VAR}` for each key; in gateway mode the AI SDK base URLs point at it. */
 function openCode(keys: AiKeys): string {
   const gw = keys.gatewayUrl !== null;
-  const provider: Record<string, { options: Record<string, string> }> = {};
+  const provider: Record<string, { models: object; options: Record<string, string> }> = {};
+  // `models` (empty: the provider's own list) is required by OpenCode's published schema.
   const add = (id: string, keyVar: string, baseURL: string) => {
-    provider[id] = { options: { apiKey: `{env:${keyVar}}`, ...(gw ? { baseURL } : {}) } };
+    provider[id] = {
+      models: {},
+      options: { apiKey: `{env:${keyVar}}`, ...(gw ? { baseURL } : {}) },
+    };
   };
   if (has(keys, 'anthropic'))
     add('anthropic', 'ANTHROPIC_API_KEY', `${aiBaseUrl(keys, 'anthropic')}/v1`);
