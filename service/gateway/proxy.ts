@@ -262,29 +262,32 @@ export function createGateway(deps: GatewayDeps) {
         ? `, ${usage.inputTokens ?? '?'} input and ${usage.outputTokens ?? '?'} output tokens`
         : '';
     try {
-      await recordAiUsage(db, {
-        userId,
-        workspaceId,
-        credentialId: row.id,
-        provider: route.provider,
-        name: row.name,
-        model: usage.model,
-        status,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-      });
-      await recordAudit(db, {
-        userId,
-        username: caller.user.username,
-        action: 'ai_request',
-        outcome: status > 0 && status < 400 ? 'success' : 'failure',
-        credentialId: row.id,
-        credentialType: row.type,
-        provider: row.provider,
-        name: row.name,
-        workspaceId,
-        ...origin,
-        detail: `model ${usage.model ?? 'unknown'}, HTTP ${status}${tokens}`,
+      // One transaction: one commit for both rows (a call's cost on SQLite is its commits).
+      await db.transaction().execute(async (tx) => {
+        await recordAiUsage(tx, {
+          userId,
+          workspaceId,
+          credentialId: row.id,
+          provider: route.provider,
+          name: row.name,
+          model: usage.model,
+          status,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+        });
+        await recordAudit(tx, {
+          userId,
+          username: caller.user.username,
+          action: 'ai_request',
+          outcome: status > 0 && status < 400 ? 'success' : 'failure',
+          credentialId: row.id,
+          credentialType: row.type,
+          provider: row.provider,
+          name: row.name,
+          workspaceId,
+          ...origin,
+          detail: `model ${usage.model ?? 'unknown'}, HTTP ${status}${tokens}`,
+        });
       });
     } catch (err) {
       // The answer is already out; a lost usage row is logged, never turned into an error.

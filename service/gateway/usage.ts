@@ -43,16 +43,27 @@ export function foldUsage(into: Usage, value: unknown): void {
   }
 }
 
-/** Reads usage from an answer fed chunk by chunk; never holds a whole stream. */
+const USAGE_MARK = Buffer.from('"usage');
+const MODEL_MARK = Buffer.from('"model');
+const NEWLINE = 0x0a;
+
+/**
+ * Reads usage from an answer fed chunk by chunk; never holds a whole stream. Server-sent events
+ * are scanned as bytes: a line is decoded and parsed only when it holds `"usage` (or `"model`
+ * while the model is unknown), so the content deltas of a long stream cost a byte search each.
+ */
 export class UsageMeter {
   readonly usage: Usage;
   private readonly sse: boolean;
   private readonly json: boolean;
   private chunks: Buffer[] = [];
   private size = 0;
-  private line = '';
-  private skippingLine = false;
-  private readonly decoder = new TextDecoder();
+  /** The current SSE line so far (references to the chunks, not copies), and whether it matters. */
+  private line: Buffer[] = [];
+  private lineSize = 0;
+  private lineMarked = false;
+  /** The line's last 8 bytes so far, for a marker cut apart by chunk boundaries. */
+  private tail: Buffer = Buffer.alloc(0);
 
   constructor(contentType: string | undefined, requestModel: string | null) {
     const type = (contentType ?? '').toLowerCase();
@@ -62,7 +73,7 @@ export class UsageMeter {
   }
 
   feed(chunk: Buffer): void {
-    if (this.sse) this.feedSse(this.decoder.decode(chunk, { stream: true }));
+    if (this.sse) this.feedSse(chunk);
     else if (this.json && this.size + chunk.length <= MAX_JSON_COPY) {
       this.chunks.push(chunk);
       this.size += chunk.length;
@@ -75,7 +86,7 @@ export class UsageMeter {
   /** Call once when the answer ended; returns what was found. */
   finish(): Usage {
     if (this.sse) {
-      this.feedSse(`${this.decoder.decode()}\n`);
+      this.endLine();
     } else if (this.json && this.chunks.length > 0) {
       try {
         foldUsage(this.usage, JSON.parse(Buffer.concat(this.chunks).toString('utf8')));
@@ -87,36 +98,49 @@ export class UsageMeter {
     return this.usage;
   }
 
-  private feedSse(text: string): void {
+  private feedSse(chunk: Buffer): void {
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      const piece = text.slice(start, nl);
+    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      this.addPiece(chunk.subarray(start, nl));
+      this.endLine();
       start = nl + 1;
-      if (this.skippingLine) {
-        this.skippingLine = false;
-        this.line = '';
-        continue;
-      }
-      this.onLine(this.line + piece);
-      this.line = '';
     }
-    if (start < text.length && !this.skippingLine) {
-      this.line += text.slice(start);
-      if (this.line.length > MAX_SSE_LINE) {
-        this.line = '';
-        this.skippingLine = true;
-      }
+    if (start < chunk.length) this.addPiece(chunk.subarray(start));
+  }
+
+  private hasMark(piece: Buffer, mark: Buffer): boolean {
+    if (piece.indexOf(mark) >= 0) return true;
+    if (this.tail.length === 0) return false;
+    const joint = Buffer.concat([this.tail, piece.subarray(0, mark.length - 1)]);
+    return joint.indexOf(mark) >= 0;
+  }
+
+  private addPiece(piece: Buffer): void {
+    if (!this.lineMarked) {
+      this.lineMarked =
+        this.hasMark(piece, USAGE_MARK) ||
+        (this.usage.model === null && this.hasMark(piece, MODEL_MARK));
     }
+    const joined = Buffer.concat([this.tail, piece.subarray(Math.max(0, piece.length - 8))]);
+    this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 8)));
+    this.lineSize += piece.length;
+    // An over-long line is dropped (usage events are short); its size still counts.
+    if (this.lineSize <= MAX_SSE_LINE) this.line.push(piece);
+  }
+
+  private endLine(): void {
+    const marked = this.lineMarked && this.lineSize <= MAX_SSE_LINE;
+    const pieces = this.line;
+    this.line = [];
+    this.lineSize = 0;
+    this.lineMarked = false;
+    this.tail = Buffer.alloc(0);
+    if (marked) this.onLine(Buffer.concat(pieces).toString('utf8'));
   }
 
   private onLine(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (!line.startsWith('data:')) return;
-    // Most events are content deltas; only those that can carry usage (or the model, while it is
-    // unknown) are parsed, which keeps a long stream cheap.
-    const wanted =
-      line.includes('"usage') || (this.usage.model === null && line.includes('"model'));
-    if (!wanted) return;
     const data = line.slice(5).trimStart();
     if (!data.startsWith('{')) return;
     try {

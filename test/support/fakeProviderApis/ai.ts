@@ -73,6 +73,10 @@ abstract class FakeAiProvider extends FakeProvider {
   protected override addTokenFromControl(body: Record<string, unknown>): void {
     this.addToken(String(body.token), body as AiKeyOptions);
   }
+
+  protected override setReplyFromControl(body: Record<string, unknown>): void {
+    this.reply = { ...FakeAiProvider.defaultAnswer(), ...(body as Partial<FakeAnswer>) };
+  }
 }
 
 /** OpenAI masks the key it rejects in its message; keep that shape (never the whole key). */

@@ -124,6 +124,9 @@ export abstract class FakeProvider {
   /** Handles the `/__fake/token` control call of a separate-process run. */
   protected abstract addTokenFromControl(body: Record<string, unknown>): void;
 
+  /** Handles `/__fake/reply` (what generation calls answer); only the AI fakes have one. */
+  protected setReplyFromControl(_body: Record<string, unknown>): void {}
+
   async start(): Promise<void> {
     const server = http.createServer((req, res) => this.onRequest(req, res));
     server.on('connection', (s) => {
@@ -247,6 +250,9 @@ export abstract class FakeProvider {
       send(res, { status: 200, body: this.requests });
     } else if (req.method === 'POST' && req.path === '/__fake/token') {
       this.addTokenFromControl(body);
+      send(res, { status: 204 });
+    } else if (req.method === 'POST' && req.path === '/__fake/reply') {
+      this.setReplyFromControl(body);
       send(res, { status: 204 });
     } else if (req.method === 'POST' && req.path === '/__fake/fault') {
       this.setFault((body.fault ?? null) as Fault | null);
