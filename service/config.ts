@@ -54,6 +54,8 @@ const AiModelsSchema = z
       )
       .strict(),
   );
+/** A label secret shorter than this is guessable offline from one signed label. */
+const WORKSPACE_LABEL_SECRET_MIN = 32;
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -106,6 +108,17 @@ const EnvSchema = z.object({
     .positive('CREDENTIAL_AI_IDLE_TIMEOUT must be greater than zero')
     .default(DEFAULTS.aiIdleTimeoutSeconds),
   CREDENTIAL_AI_MODELS: AiModelsSchema.optional(),
+  CREDENTIAL_WORKSPACE_LABEL_SECRET: z
+    .string()
+    .min(
+      WORKSPACE_LABEL_SECRET_MIN,
+      `CREDENTIAL_WORKSPACE_LABEL_SECRET must be at least ${WORKSPACE_LABEL_SECRET_MIN} characters (e.g. openssl rand -hex 32)`,
+    )
+    .regex(
+      /^[\x21-\x7e]+$/,
+      'CREDENTIAL_WORKSPACE_LABEL_SECRET must be printable ASCII without spaces',
+    )
+    .optional(),
 });
 
 export interface ProviderUrls {
@@ -129,6 +142,11 @@ export interface Config {
   publicUrl: string | undefined;
   dockerHost: string | undefined;
   providers: ProviderUrls;
+  /**
+   * When set, a container is a user's only if its xaresaicoder.owner-sig label is the HMAC of
+   * owner and name under this secret (service/workspaces/ownership.ts).
+   */
+  workspaceLabelSecret: string | undefined;
   gateway: GatewayLimits;
   /** The model each AI tool configuration names, per provider. */
   aiModels: AiModels;
@@ -196,5 +214,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: Math.round(e.CREDENTIAL_AI_IDLE_TIMEOUT * 1000),
     },
     aiModels: { ...DEFAULTS.aiModels, ...e.CREDENTIAL_AI_MODELS },
+    workspaceLabelSecret: e.CREDENTIAL_WORKSPACE_LABEL_SECRET,
   };
 }
