@@ -23,10 +23,14 @@ import { requestModel, type Usage, UsageMeter } from './usage';
 
 export type GatewayDeps = Pick<ServiceDeps, 'config' | 'logger' | 'store' | 'keyring'>;
 
-/** Connections to providers are kept open between calls: a TLS handshake per call costs TTFB. */
+/**
+ * Connections to providers are kept open between calls: a TLS handshake per call costs TTFB. An
+ * idle one is dropped after 4 s, before a server's usual 5 s keep-alive ends it: a call sent on a
+ * socket the server is closing at that moment would fail for nothing.
+ */
 const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
 };
 
 const STATUS: Record<AppErrorCode, number> = {
