@@ -8,8 +8,9 @@ import type { ServiceDeps } from '../domain/deps';
 import { AppError } from '../errors';
 import { appRouter } from '../routers/_app';
 import { accessLoggerOf } from '../logger';
-import { isUnexpected } from '../trpc';
+import { assertBatchAllowed, isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
+import { clientAddressResolver } from './clientAddress';
 import { healthz, readyz } from './health';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
 import { createRestMiddleware } from './rest';
@@ -26,7 +27,14 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
   // Errors are answered and logged by the guard below; Koa's own printer would print stacks.
   app.silent = true;
 
-  const contextFor = (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
+  const clientAddress = clientAddressResolver(deps.config.trustedProxies);
+  const contextFor = clientAddress
+    ? (req: RequestLike) => {
+        const info = requestInfoFrom(req);
+        info.ipAddress = clientAddress(req);
+        return createInnerContext(deps, info);
+      }
+    : (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
   const onError = (error: TRPCError, procedure: string | undefined) => {
     if (isUnexpected(error)) {
       logger.error({ err: error.cause ?? error, procedure }, 'procedure failed');
@@ -47,7 +55,11 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     router: appRouter,
     prefix: '/trpc',
     maxBodySize: BODY_LIMIT_BYTES,
-    createContext: ({ req }) => contextFor(req),
+    createContext: ({ req, info }) => {
+      // Before any call is evaluated: a refusal here answers every call of the batch.
+      assertBatchAllowed(info);
+      return contextFor(req);
+    },
     responseMeta({ errors }) {
       for (const error of errors) {
         const cause = error.cause;
