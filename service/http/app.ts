@@ -12,6 +12,7 @@ import { assertBatchAllowed, isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
 import { clientAddressResolver } from './clientAddress';
 import { healthz, readyz } from './health';
+import { answeredMalformedUrl } from './malformedUrl';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
 import { createRestMiddleware } from './rest';
 import { createQueryFastPath } from './trpcQueries';
@@ -89,9 +90,11 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
   const route = async (ctx: Koa.Context): Promise<void> => {
     const path = ctx.path;
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
-    if (path.startsWith('/trpc/')) return trpc(ctx);
+    if (path.startsWith('/trpc/')) {
+      return answeredMalformedUrl(ctx, 'trpc') ? undefined : trpc(ctx);
+    }
     if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
-      return rest(ctx, () => notFound(ctx));
+      return answeredMalformedUrl(ctx, 'rest') ? undefined : rest(ctx, () => notFound(ctx));
     }
     if (path === '/healthz' && read) return healthz(ctx);
     if (path === '/readyz' && read) return readyz(ctx, deps.health, logger);
