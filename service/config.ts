@@ -1,5 +1,6 @@
 // The service's configuration, read once from the environment (CONTRACT.md section 2) and
 // validated with zod, so a bad value stops start-up with a message instead of failing later.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const DEFAULTS = {
@@ -92,6 +93,7 @@ const EnvSchema = z.object({
   CREDENTIAL_TLS_KEY: z.string().optional(),
   CREDENTIAL_PUBLIC_URL: baseUrl('CREDENTIAL_PUBLIC_URL').optional(),
   DOCKER_HOST: z.string().optional(),
+  CREDENTIAL_TRUSTED_PROXIES: z.string().optional(),
   GITHUB_API_URL: baseUrl('GITHUB_API_URL').default(DEFAULTS.githubApiUrl),
   GITLAB_URL: baseUrl('GITLAB_URL').default(DEFAULTS.gitlabUrl),
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
@@ -141,6 +143,8 @@ export interface Config {
   tls: { cert: string; key: string } | undefined;
   publicUrl: string | undefined;
   dockerHost: string | undefined;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed; none by default. */
+  trustedProxies: TrustedProxy[];
   providers: ProviderUrls;
   /**
    * When set, a container is a user's only if its xaresaicoder.owner-sig label is the HMAC of
@@ -172,6 +176,34 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** One entry of CREDENTIAL_TRUSTED_PROXIES: an address, or a range when prefix is set. */
+export interface TrustedProxy {
+  address: string;
+  prefix: number | undefined;
+  type: 'ipv4' | 'ipv6';
+}
+
+/** Parses `10.0.0.1, 10.1.0.0/16 fd00::/8` (commas or spaces); throws on an entry that is neither. */
+export function parseTrustedProxies(text: string): TrustedProxy[] {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const [address = '', prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const bits = prefix === undefined ? undefined : Number(prefix);
+      if (
+        family === 0 ||
+        extra !== undefined ||
+        (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) ||
+        (bits !== undefined && bits > (family === 4 ? 32 : 128))
+      ) {
+        throw new Error(`'${entry}' is not an IP address or a CIDR range such as 10.0.0.0/8`);
+      }
+      return { address, prefix: bits, type: family === 4 ? 'ipv4' : 'ipv6' };
+    });
+}
+
 /** Reads the configuration from an environment (process.env by default); throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as operators expect from `FOO=` in an env file.
@@ -187,6 +219,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.CREDENTIAL_TLS_CERT) !== Boolean(e.CREDENTIAL_TLS_KEY)) {
     throw new ConfigError('CREDENTIAL_TLS_CERT and CREDENTIAL_TLS_KEY must be set together');
   }
+  let trustedProxies: TrustedProxy[] = [];
+  try {
+    trustedProxies = parseTrustedProxies(e.CREDENTIAL_TRUSTED_PROXIES ?? '');
+  } catch (err) {
+    throw new ConfigError(`CREDENTIAL_TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
   return {
     host: e.CREDENTIAL_HOST,
     port: e.CREDENTIAL_PORT,
@@ -201,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     publicUrl: e.CREDENTIAL_PUBLIC_URL,
     dockerHost: e.DOCKER_HOST,
+    trustedProxies,
     providers: {
       githubApiUrl: e.GITHUB_API_URL,
       gitlabUrl: e.GITLAB_URL,

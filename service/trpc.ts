@@ -153,6 +153,39 @@ async function resolveCaller(ctx: Context): Promise<Caller> {
   return caller;
 }
 
+/** The most calls one tRPC batch may carry (documented in the README's Security model). */
+export const MAX_BATCH_CALLS = 10;
+
+/** Procedures that are evaluated only alone: a sign-in never shares a request with anything. */
+const UNBATCHABLE = new Set(['auth.login']);
+
+/**
+ * The batch rules, checked before any call of a request is evaluated: at most MAX_BATCH_CALLS
+ * calls, and auth.login in a batch only alone (a batch of logins would multiply password checks
+ * per request, and the limiter's answer per call would come too late to spare them).
+ */
+export function assertBatchAllowed(info: {
+  isBatchCall: boolean;
+  calls: ReadonlyArray<{ path: string }>;
+}): void {
+  if (!info.isBatchCall) return;
+  if (info.calls.length > MAX_BATCH_CALLS) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `a batch may carry at most ${MAX_BATCH_CALLS} calls; this one has ${info.calls.length}`,
+    });
+  }
+  if (info.calls.length > 1) {
+    const alone = info.calls.find((c) => UNBATCHABLE.has(c.path));
+    if (alone) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `${alone.path} cannot be batched with other calls; send it as a request of its own`,
+      });
+    }
+  }
+}
+
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;

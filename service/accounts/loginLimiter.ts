@@ -1,19 +1,35 @@
-// Failed-login rate limiting per username AND per address, kept in the database (login_failures)
-// so every replica of the service counts the same attempts. Answers how long to wait.
+// Sign-in rate limiting, kept in the database (login_attempts) so every replica counts the same
+// attempts. An attempt is RESERVED before the password is checked: the count and the reservation
+// happen in one transaction holding a row lock per username and per address
+// (login_limit_locks), so parallel requests, batches and replicas on one MySQL cannot together
+// run more password checks than the limits allow. A reservation becomes a failure, or is deleted
+// on success together with its own (address, username) failures; other addresses' stay.
+//
+// The policy, per window (15 minutes):
+//  - 5 attempts per (address, username): the guessing one client can do against one account;
+//  - 15 attempts per username from all addresses: distributed guessing against one account;
+//    one address alone never reaches it, so one client cannot lock a user out;
+//  - a ceiling of 30 attempts per address: over it, the address may still try usernames it has
+//    not failed for (a colleague behind the same proxy signs in), but no second guess at any.
+import type { Kysely } from 'kysely';
 import { AppError } from '../errors';
 import type { Executor } from '../store/database';
+import type { Database } from '../store/schema';
 
 export interface LoginLimits {
-  /** Failures of one username within the window before it is blocked. */
+  /** Attempts at one username from one address within the window. */
+  perAddressAndUsername: number;
+  /** Attempts at one username from all addresses within the window. */
   perUsername: number;
-  /** Failures from one address (any usernames) within the window before it is blocked. */
+  /** Attempts from one address within the window before it may try only fresh usernames. */
   perAddress: number;
   windowSeconds: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
-  perUsername: 5,
-  perAddress: 20,
+  perAddressAndUsername: 5,
+  perUsername: 15,
+  perAddress: 30,
   windowSeconds: 900,
 };
 
@@ -22,94 +38,274 @@ export interface LoginAttempt {
   ipAddress: string | null;
 }
 
-/** Seconds until the oldest of the last `limit` failures leaves the window (0 if not blocked). */
-async function waitFor(
-  db: Executor,
-  column: 'username' | 'ip_address',
-  value: string,
-  limit: number,
-  windowMs: number,
-  now: number,
-): Promise<number> {
-  const rows = await db
-    .selectFrom('login_failures')
-    .select('failed_at')
-    .where(column, '=', value)
-    .where('failed_at', '>', now - windowMs)
-    .orderBy('failed_at', 'desc')
-    .limit(limit)
-    .execute();
-  if (rows.length < limit) return 0;
-  const oldest = rows[rows.length - 1]?.failed_at ?? now;
-  return Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+/** A reserved attempt: finish it with recordLoginFailure, recordLoginSuccess or release. */
+export interface LoginReservation {
+  id: number;
+  username: string;
+  ipAddress: string;
 }
 
-/** 0 when a sign-in may be tried now, else the seconds to wait (for Retry-After). */
+/** How an attempt is keyed: usernames compare case-insensitively, an unknown address is ''. */
+function keysOf(attempt: LoginAttempt): { username: string; ipAddress: string } {
+  return {
+    username: attempt.username.toLowerCase().slice(0, 128),
+    ipAddress: (attempt.ipAddress ?? '').slice(0, 64),
+  };
+}
+
+/** Seconds until the `limit`-th newest of `times` (newest first) leaves the window; 0 if fewer. */
+function waitFor(times: number[], limit: number, windowMs: number, now: number): number {
+  const edge = times[limit - 1];
+  if (edge === undefined) return 0;
+  return Math.max(1, Math.ceil((edge + windowMs - now) / 1000));
+}
+
+interface Counted {
+  /** Attempts at the username in the window, newest first (at most perUsername). */
+  username: Array<{ ip_address: string; attempted_at: number }>;
+  /** Attempts from the address in the window, newest first (at most perAddress), if needed. */
+  address: number[];
+}
+
+/** The pure decision: 0 when the attempt may run, else the seconds to wait. */
+export function retryAfterFor(
+  counted: Counted,
+  ipAddress: string,
+  limits: LoginLimits,
+  now: number,
+): number {
+  const windowMs = limits.windowSeconds * 1000;
+  const byName = counted.username.map((r) => Number(r.attempted_at));
+  const byPair = counted.username
+    .filter((r) => r.ip_address === ipAddress)
+    .map((r) => Number(r.attempted_at));
+  const waits = [
+    waitFor(byPair, limits.perAddressAndUsername, windowMs, now),
+    waitFor(byName, limits.perUsername, windowMs, now),
+  ];
+  if (byPair.length > 0) {
+    // Over the ceiling the address is blocked for this username until either its own count
+    // drops under the ceiling or this pair's attempts have left the window.
+    const ceiling = waitFor(counted.address, limits.perAddress, windowMs, now);
+    const pairClears = waitFor(byPair, 1, windowMs, now);
+    if (ceiling > 0) waits.push(Math.min(ceiling, pairClears));
+  }
+  return Math.max(...waits);
+}
+
+async function count(
+  db: Executor,
+  keys: { username: string; ipAddress: string },
+  limits: LoginLimits,
+  now: number,
+): Promise<Counted> {
+  const since = now - limits.windowSeconds * 1000;
+  const username = await db
+    .selectFrom('login_attempts')
+    .select(['ip_address', 'attempted_at'])
+    .where('username', '=', keys.username)
+    .where('attempted_at', '>', since)
+    .orderBy('attempted_at', 'desc')
+    .limit(limits.perUsername)
+    .execute();
+  // The address count matters only for a username this address has already tried.
+  if (!username.some((r) => r.ip_address === keys.ipAddress)) return { username, address: [] };
+  const address = await db
+    .selectFrom('login_attempts')
+    .select('attempted_at')
+    .where('ip_address', '=', keys.ipAddress)
+    .where('attempted_at', '>', since)
+    .orderBy('attempted_at', 'desc')
+    .limit(limits.perAddress)
+    .execute();
+  return { username, address: address.map((r) => Number(r.attempted_at)) };
+}
+
+/**
+ * Creates missing lock rows, outside the transaction: creating one inside would take a shared
+ * lock that two transactions could then both try to upgrade (a deadlock). Existing rows, the
+ * usual case, are only read.
+ */
+async function ensureLockRows(db: Kysely<Database>, lockKeys: string[], now: number) {
+  const existing = await db
+    .selectFrom('login_limit_locks')
+    .select('lock_key')
+    .where('lock_key', 'in', lockKeys)
+    .execute();
+  const missing = lockKeys.filter((k) => !existing.some((r) => r.lock_key === k));
+  if (missing.length === 0) return;
+  await db
+    .insertInto('login_limit_locks')
+    .values(missing.map((lock_key) => ({ lock_key, touched_at: now })))
+    .orIgnore()
+    .execute();
+}
+
+/** A lock row disappeared between creating and locking it (cleanup raced us): start again. */
+class LockRowGone extends Error {}
+
+/** MySQL's deadlock (and Galera's certification conflict): the transaction may simply be rerun. */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof LockRowGone) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, errno } = err as { code?: unknown; errno?: unknown };
+  return code === 'ER_LOCK_DEADLOCK' || errno === 1213;
+}
+
+function tooMany(retryAfterSeconds: number): AppError {
+  return new AppError(
+    'TOO_MANY_REQUESTS',
+    `too many failed sign-ins; try again in ${retryAfterSeconds} seconds`,
+    { retryAfterSeconds },
+  );
+}
+
+/**
+ * Reserves one attempt, atomically with counting the attempts already made or running; throws
+ * TOO_MANY_REQUESTS (with retryAfterSeconds) when the attempt is over a limit.
+ */
+export async function reserveLoginAttempt(
+  db: Kysely<Database>,
+  attempt: LoginAttempt,
+  limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  now: number = Date.now(),
+): Promise<LoginReservation> {
+  const keys = keysOf(attempt);
+  // Sorted, so every statement takes the two row locks in the same order (no deadlock).
+  const lockKeys = [`a:${keys.ipAddress}`, `u:${keys.username}`].sort();
+  for (let tries = 1; ; tries++) {
+    try {
+      await ensureLockRows(db, lockKeys, now);
+      const id = await db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          // The write takes the row locks (on SQLite, the database's write lock) before counting.
+          await trx
+            .updateTable('login_limit_locks')
+            .set({ touched_at: now })
+            .where('lock_key', 'in', lockKeys)
+            .execute();
+          const held = await trx
+            .selectFrom('login_limit_locks')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .where('lock_key', 'in', lockKeys)
+            .executeTakeFirstOrThrow();
+          if (Number(held.n) < lockKeys.length) throw new LockRowGone();
+          const wait = retryAfterFor(
+            await count(trx, keys, limits, now),
+            keys.ipAddress,
+            limits,
+            now,
+          );
+          if (wait > 0) throw tooMany(wait);
+          const inserted = await trx
+            .insertInto('login_attempts')
+            .values({
+              username: keys.username,
+              ip_address: keys.ipAddress,
+              state: 'pending',
+              attempted_at: now,
+            })
+            .executeTakeFirstOrThrow();
+          return Number(inserted.insertId);
+        });
+      return { id, ...keys };
+    } catch (err) {
+      if (tries < 5 && isRetryable(err)) continue;
+      throw err;
+    }
+  }
+}
+
+/** The password was wrong: the reservation counts as a failure; stale rows are cleaned up. */
+export async function recordLoginFailure(
+  db: Executor,
+  reservation: LoginReservation,
+  limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  now: number = Date.now(),
+): Promise<void> {
+  await db
+    .updateTable('login_attempts')
+    .set({ state: 'failed' })
+    .where('id', '=', reservation.id)
+    .execute();
+  await removeStale(db, now - limits.windowSeconds * 1000);
+}
+
+/** Signed in: the reservation and this address's failures at this username are forgotten. */
+export async function recordLoginSuccess(
+  db: Executor,
+  reservation: LoginReservation,
+): Promise<void> {
+  await db
+    .deleteFrom('login_attempts')
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', reservation.id),
+        eb.and([
+          eb('username', '=', reservation.username),
+          eb('ip_address', '=', reservation.ipAddress),
+          eb('state', '=', 'failed'),
+        ]),
+      ]),
+    )
+    .execute();
+}
+
+/** The check could not be made (an outage, not a wrong password): the attempt does not count. */
+export async function releaseLoginAttempt(
+  db: Executor,
+  reservation: LoginReservation,
+): Promise<void> {
+  await db.deleteFrom('login_attempts').where('id', '=', reservation.id).execute();
+}
+
+/** Drops attempts and lock rows older than the window, a bounded batch at a time. */
+async function removeStale(db: Executor, cutoff: number): Promise<void> {
+  const attempts = await db
+    .selectFrom('login_attempts')
+    .select('id')
+    .where('attempted_at', '<=', cutoff)
+    .limit(100)
+    .execute();
+  if (attempts.length > 0) {
+    await db
+      .deleteFrom('login_attempts')
+      .where(
+        'id',
+        'in',
+        attempts.map((r) => r.id),
+      )
+      .execute();
+  }
+  const locks = await db
+    .selectFrom('login_limit_locks')
+    .select('lock_key')
+    .where('touched_at', '<=', cutoff)
+    .limit(100)
+    .execute();
+  if (locks.length > 0) {
+    // touched_at is checked again: a lock taken meanwhile stays.
+    await db
+      .deleteFrom('login_limit_locks')
+      .where(
+        'lock_key',
+        'in',
+        locks.map((r) => r.lock_key),
+      )
+      .where('touched_at', '<=', cutoff)
+      .execute();
+  }
+}
+
+/** 0 when a sign-in may be tried now, else the seconds to wait (without reserving; for tests). */
 export async function loginRetryAfter(
   db: Executor,
   attempt: LoginAttempt,
   limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
   now: number = Date.now(),
 ): Promise<number> {
-  const windowMs = limits.windowSeconds * 1000;
-  const byName = await waitFor(db, 'username', attempt.username, limits.perUsername, windowMs, now);
-  const byAddress = attempt.ipAddress
-    ? await waitFor(db, 'ip_address', attempt.ipAddress, limits.perAddress, windowMs, now)
-    : 0;
-  return Math.max(byName, byAddress);
-}
-
-/** Throws TOO_MANY_REQUESTS (with retryAfterSeconds) when the attempt is blocked. */
-export async function assertLoginAllowed(
-  db: Executor,
-  attempt: LoginAttempt,
-  limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
-  now: number = Date.now(),
-): Promise<void> {
-  const retryAfterSeconds = await loginRetryAfter(db, attempt, limits, now);
-  if (retryAfterSeconds > 0) {
-    throw new AppError(
-      'TOO_MANY_REQUESTS',
-      `too many failed sign-ins; try again in ${retryAfterSeconds} seconds`,
-      { retryAfterSeconds },
-    );
-  }
-}
-
-/** Counts one failed sign-in, and drops failures older than the window in a bounded batch. */
-export async function recordLoginFailure(
-  db: Executor,
-  attempt: LoginAttempt,
-  limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
-  now: number = Date.now(),
-): Promise<void> {
-  await db
-    .insertInto('login_failures')
-    .values({
-      username: attempt.username.slice(0, 128),
-      ip_address: attempt.ipAddress?.slice(0, 64) ?? null,
-      failed_at: now,
-    })
-    .execute();
-  const stale = await db
-    .selectFrom('login_failures')
-    .select('id')
-    .where('failed_at', '<=', now - limits.windowSeconds * 1000)
-    .limit(100)
-    .execute();
-  if (stale.length > 0) {
-    await db
-      .deleteFrom('login_failures')
-      .where(
-        'id',
-        'in',
-        stale.map((r) => r.id),
-      )
-      .execute();
-  }
-}
-
-/** After a successful sign-in the username starts afresh (the address count stays). */
-export async function clearLoginFailures(db: Executor, username: string): Promise<void> {
-  await db.deleteFrom('login_failures').where('username', '=', username.slice(0, 128)).execute();
+  const keys = keysOf(attempt);
+  return retryAfterFor(await count(db, keys, limits, now), keys.ipAddress, limits, now);
 }

@@ -1,15 +1,18 @@
-// Sign-in, sign-out and session resolution on top of the accounts module. Failed sign-ins are
-// rate limited per username and address (429 with Retry-After) and audited; the answer never
-// says whether the username exists.
+// Sign-in, sign-out and session resolution on top of the accounts module. Every sign-in first
+// reserves an attempt with the limiter (accounts/loginLimiter.ts: 429 with Retry-After, audited
+// as denied), so no more passwords are checked than the limits allow; the answer never says
+// whether the username exists.
 import { AppError } from '../errors';
 import type { LoginResult, Me } from '../routers/schemas';
 import {
-  assertLoginAllowed,
-  clearLoginFailures,
   createSession,
   findUserForLogin,
+  type LoginReservation,
   recordAudit,
   recordLoginFailure,
+  recordLoginSuccess,
+  releaseLoginAttempt,
+  reserveLoginAttempt,
   resolveSession,
   revokeSession,
   verifyAgainstDummy,
@@ -39,22 +42,53 @@ export async function authenticate(
   };
 }
 
+/** Reserves an attempt; a refusal is audited as denied before the 429 goes out. */
+async function reserve(
+  deps: ServiceDeps,
+  username: string,
+  origin: RequestOrigin,
+): Promise<LoginReservation> {
+  try {
+    return await reserveLoginAttempt(deps.store.db, { username, ipAddress: origin.ipAddress });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'TOO_MANY_REQUESTS') {
+      await recordAudit(deps.store.db, {
+        userId: null,
+        username,
+        action: 'login',
+        outcome: 'denied',
+        ipAddress: origin.ipAddress,
+        userAgent: origin.userAgent,
+        detail: `too many failed sign-ins; blocked for ${err.retryAfterSeconds ?? 0} s`,
+      });
+    }
+    throw err;
+  }
+}
+
 export async function login(
   deps: ServiceDeps,
   input: { username: string; password: string },
   origin: RequestOrigin,
 ): Promise<LoginResult> {
   const db = deps.store.db;
-  const attempt = { username: input.username, ipAddress: origin.ipAddress };
-  await assertLoginAllowed(db, attempt);
-  const user = await findUserForLogin(db, input.username);
-  // Unknown and disabled users cost the same scrypt work as a wrong password: no timing oracle.
-  const ok =
-    user && user.disabled === 0
-      ? await verifyPassword(input.password, user.password_hash)
-      : await verifyAgainstDummy(input.password);
+  const reservation = await reserve(deps, input.username, origin);
+  let user: Awaited<ReturnType<typeof findUserForLogin>>;
+  let ok: boolean;
+  try {
+    user = await findUserForLogin(db, input.username);
+    // Unknown and disabled users cost the same scrypt work as a wrong password: no timing oracle.
+    ok =
+      user && user.disabled === 0
+        ? await verifyPassword(input.password, user.password_hash)
+        : await verifyAgainstDummy(input.password);
+  } catch (err) {
+    // An outage is not a wrong password: the attempt does not count against the user.
+    await releaseLoginAttempt(db, reservation).catch(() => undefined);
+    throw err;
+  }
   if (!user || !ok) {
-    await recordLoginFailure(db, attempt);
+    await recordLoginFailure(db, reservation);
     await recordAudit(db, {
       userId: user?.id ?? null,
       username: input.username,
@@ -66,7 +100,7 @@ export async function login(
     });
     throw new AppError('UNAUTHORIZED', 'wrong username or password');
   }
-  await clearLoginFailures(db, input.username);
+  await recordLoginSuccess(db, reservation);
   const { token, session } = await createSession(db, {
     userId: user.id,
     kind: 'user',

@@ -128,7 +128,7 @@ export async function generateSshKey(
 
 export async function importSshKey(ctx: DomainContext, input: ImportSshKeyInputT): Promise<SshKey> {
   const name = input.name ?? 'default';
-  const material = readKey(input.privateKey, { passphrase: input.passphrase });
+  const material = await readKey(input.privateKey, { passphrase: input.passphrase });
   const existing = await findCredentialByName(ctx.deps.store.db, ctx.caller.userId, {
     ...SSH,
     name,
@@ -148,7 +148,7 @@ export async function replaceSshKey(
   const current = await ownKey(ctx, id, 'update');
   const material =
     input.privateKey !== undefined
-      ? readKey(input.privateKey, { passphrase: input.passphrase, comment: input.comment })
+      ? await readKey(input.privateKey, { passphrase: input.passphrase, comment: input.comment })
       : makeKey(input.comment ?? defaultComment(ctx));
   return store(ctx, current.name, material, current);
 }

@@ -10,9 +10,11 @@ import { createGateway } from '../gateway/proxy';
 import { GATEWAY_PREFIX } from '../gateway/routes';
 import { appRouter } from '../routers/_app';
 import { accessLoggerOf } from '../logger';
-import { isUnexpected } from '../trpc';
+import { assertBatchAllowed, isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
+import { clientAddressResolver } from './clientAddress';
 import { healthz, readyz } from './health';
+import { answeredMalformedUrl } from './malformedUrl';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
 import { createRestMiddleware } from './rest';
 import { createQueryFastPath } from './trpcQueries';
@@ -28,7 +30,14 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
   // Errors are answered and logged by the guard below; Koa's own printer would print stacks.
   app.silent = true;
 
-  const contextFor = (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
+  const clientAddress = clientAddressResolver(deps.config.trustedProxies);
+  const contextFor = clientAddress
+    ? (req: RequestLike) => {
+        const info = requestInfoFrom(req);
+        info.ipAddress = clientAddress(req);
+        return createInnerContext(deps, info);
+      }
+    : (req: RequestLike) => createInnerContext(deps, requestInfoFrom(req));
   const onError = (error: TRPCError, procedure: string | undefined) => {
     if (isUnexpected(error)) {
       logger.error({ err: error.cause ?? error, procedure }, 'procedure failed');
@@ -49,7 +58,11 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     router: appRouter,
     prefix: '/trpc',
     maxBodySize: BODY_LIMIT_BYTES,
-    createContext: ({ req }) => contextFor(req),
+    createContext: ({ req, info }) => {
+      // Before any call is evaluated: a refusal here answers every call of the batch.
+      assertBatchAllowed(info);
+      return contextFor(req);
+    },
     responseMeta({ errors }) {
       for (const error of errors) {
         const cause = error.cause;
@@ -86,10 +99,12 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
   const route = async (ctx: Koa.Context): Promise<void> => {
     const path = ctx.path;
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
-    if (path.startsWith('/trpc/')) return trpc(ctx);
+    if (path.startsWith('/trpc/')) {
+      return answeredMalformedUrl(ctx, 'trpc') ? undefined : trpc(ctx);
+    }
     if (path.startsWith(GATEWAY_PREFIX)) return gateway(ctx);
     if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
-      return rest(ctx, () => notFound(ctx));
+      return answeredMalformedUrl(ctx, 'rest') ? undefined : rest(ctx, () => notFound(ctx));
     }
     if (path === '/healthz' && read) return healthz(ctx);
     if (path === '/readyz' && read) return readyz(ctx, deps.health, logger);

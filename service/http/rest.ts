@@ -109,6 +109,7 @@ export function createRestMiddleware(options: RestOptions): Koa.Middleware {
             });
       }
       const fromPath: Record<string, string> = {};
+      // The whole URL was checked to decode (malformedUrl.ts) before it reached here.
       route.params.forEach((name, i) => {
         fromPath[name] = decodeURIComponent(match[i + 1] ?? '');
       });
@@ -141,6 +142,8 @@ export function createRestMiddleware(options: RestOptions): Koa.Middleware {
       if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
         ctx.set('Retry-After', String(cause.retryAfterSeconds));
       }
+      // The rest of an oversized body is not read: the connection cannot be reused.
+      if (error.code === 'PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
       const issues = publicIssues(error);
       ctx.status = getHTTPStatusCodeFromError(error);
       ctx.body = { code: error.code, message: publicMessage(error), ...(issues ? { issues } : {}) };

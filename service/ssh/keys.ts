@@ -1,9 +1,13 @@
 // SSH key generation and import: every key leaves here as an unencrypted OpenSSH private key
 // (the service encrypts it at rest), an OpenSSH public key line and a SHA256 fingerprint that
 // matches `ssh-keygen -l`. Keys weaker than the policy (RSA < 3072 bits, DSA) are refused.
+// A passphrase-protected key's work factor is checked against a bound first (workFactor.ts),
+// then it is decrypted in a worker thread with a time limit (decrypt.ts).
 import crypto from 'node:crypto';
 import sshpk from 'sshpk';
 import { AppError } from '../errors';
+import { decryptPrivateKey } from './decrypt';
+import { checkOpenSshWorkFactor, checkPkcs8WorkFactor, openSshHeader } from './workFactor';
 
 export type SshKeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
@@ -89,10 +93,10 @@ export function generateSshKey(comment: string): SshKeyMaterial {
  * comment is `opts.comment`, else the key's own (OpenSSH keys carry one), else empty.
  * Every failure is a BAD_REQUEST whose message never contains the key or the passphrase.
  */
-export function importSshKey(
+export async function importSshKey(
   privateKeyText: string,
-  opts: { passphrase?: string; comment?: string } = {},
-): SshKeyMaterial {
+  opts: { passphrase?: string | undefined; comment?: string | undefined } = {},
+): Promise<SshKeyMaterial> {
   if (typeof privateKeyText !== 'string' || privateKeyText.trim() === '') {
     throw badRequest('Paste the private key, starting with "-----BEGIN".');
   }
@@ -101,13 +105,17 @@ export function importSshKey(
   }
   const text = privateKeyText.replace(/\r\n/g, '\n').trim() + '\n';
   const passphrase = opts.passphrase === '' ? undefined : opts.passphrase;
+  // One key per import: with several blocks, which one a parser takes is not ours to guess.
+  if ((text.match(/-----BEGIN /g) ?? []).length > 1) {
+    throw badRequest('Paste one private key only (the text holds several PEM blocks).');
+  }
   if (/^-----BEGIN OPENSSH PRIVATE KEY-----/m.test(text)) {
-    const key = parseOpenSsh(text, passphrase);
+    const key = await parseOpenSsh(text, passphrase);
     const own = key.comment && key.comment !== '(unnamed)' ? key.comment : '';
     return toMaterial(key, checkComment(opts.comment ?? own));
   }
   if (/^-----BEGIN (RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----/m.test(text)) {
-    return toMaterial(parsePem(text, passphrase), checkComment(opts.comment ?? ''));
+    return toMaterial(await parsePem(text, passphrase), checkComment(opts.comment ?? ''));
   }
   if (/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+/.test(text) || /BEGIN (SSH2 )?PUBLIC KEY/.test(text)) {
     throw badRequest('That is a public key; import needs the private key.');
@@ -118,42 +126,49 @@ export function importSshKey(
   throw badRequest('That is not an SSH private key in OpenSSH or PEM format.');
 }
 
-/** The cipher an OpenSSH private key is encrypted with, read from its header. */
-function openSshCipher(text: string): string | undefined {
-  const b64 = text.replace(/-----(BEGIN|END) OPENSSH PRIVATE KEY-----/g, '').replace(/\s+/g, '');
-  const buf = Buffer.from(b64, 'base64');
-  const magic = 'openssh-key-v1\0';
-  if (buf.length < magic.length + 4 || buf.toString('latin1', 0, magic.length) !== magic) {
-    return undefined;
-  }
-  const len = buf.readUInt32BE(magic.length);
-  if (len > 64 || buf.length < magic.length + 4 + len) return undefined;
-  return buf.toString('latin1', magic.length + 4, magic.length + 4 + len);
-}
-
-function parseOpenSsh(text: string, passphrase: string | undefined): sshpk.PrivateKey {
-  const cipher = openSshCipher(text);
-  if (cipher === undefined) throw badRequest('The OpenSSH private key is damaged or incomplete.');
+async function parseOpenSsh(
+  text: string,
+  passphrase: string | undefined,
+): Promise<sshpk.PrivateKey> {
+  const header = openSshHeader(text);
+  if (header === null) throw badRequest('The OpenSSH private key is damaged or incomplete.');
+  const { cipher } = header;
   if (!SAFE_OPENSSH_CIPHERS.has(cipher)) {
     throw badRequest(
       `Keys encrypted with ${cipher} are not supported; change the passphrase encryption with "ssh-keygen -p -Z aes256-ctr -f KEY" and import again.`,
     );
   }
-  if (cipher !== 'none' && passphrase === undefined) {
+  if (cipher === 'none') {
+    // No key derivation: cheap enough for the event loop.
+    try {
+      return sshpk.parsePrivateKey(text, 'ssh-private');
+    } catch (err) {
+      throw keyParseError(err, false);
+    }
+  }
+  if (passphrase === undefined) {
     throw badRequest('This key is protected by a passphrase; enter the passphrase to import it.');
   }
+  checkOpenSshWorkFactor(header);
+  const decrypted = await decryptPrivateKey('openssh', text, passphrase);
+  if (!decrypted) throw keyParseError(undefined, true);
   try {
-    return sshpk.parsePrivateKey(
-      text,
-      'ssh-private',
-      passphrase === undefined ? {} : { passphrase },
-    );
+    return sshpk.parsePrivateKey(decrypted.text, 'ssh-private');
   } catch (err) {
-    throw keyParseError(err, cipher !== 'none');
+    throw keyParseError(err, false);
   }
 }
 
-function parsePem(text: string, passphrase: string | undefined): sshpk.PrivateKey {
+function checkPemKeyType(keyType: string | undefined): void {
+  if (keyType === 'dsa') {
+    throw badRequest('DSA keys are not accepted (OpenSSH disabled them); use an ed25519 key.');
+  }
+  if (!['rsa', 'ec', 'ed25519'].includes(keyType ?? '')) {
+    throw badRequest('This kind of key is not supported; use ed25519, ECDSA or RSA.');
+  }
+}
+
+async function parsePem(text: string, passphrase: string | undefined): Promise<sshpk.PrivateKey> {
   const encrypted = /ENCRYPTED PRIVATE KEY|Proc-Type:\s*4,ENCRYPTED/.test(text);
   if (encrypted && passphrase === undefined) {
     throw badRequest('This key is protected by a passphrase; enter the passphrase to import it.');
@@ -161,22 +176,21 @@ function parsePem(text: string, passphrase: string | undefined): sshpk.PrivateKe
   // Node's OpenSSL decrypts every PEM variant with plain thrown errors (sshpk's PEM decryption
   // can throw from a stream event instead), then sshpk reads the unencrypted PKCS#8.
   let pkcs8: string;
-  try {
-    const key = crypto.createPrivateKey({
-      key: text,
-      format: 'pem',
-      ...(encrypted ? { passphrase } : {}),
-    });
-    if (key.asymmetricKeyType === 'dsa') {
-      throw badRequest('DSA keys are not accepted (OpenSSH disabled them); use an ed25519 key.');
+  if (encrypted && passphrase !== undefined) {
+    checkPkcs8WorkFactor(text);
+    const decrypted = await decryptPrivateKey('pem', text, passphrase);
+    if (!decrypted) throw keyParseError(undefined, true);
+    checkPemKeyType(decrypted.keyType);
+    pkcs8 = decrypted.text;
+  } else {
+    try {
+      const key = crypto.createPrivateKey({ key: text, format: 'pem' });
+      checkPemKeyType(key.asymmetricKeyType);
+      pkcs8 = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw keyParseError(err, false);
     }
-    if (!['rsa', 'ec', 'ed25519'].includes(key.asymmetricKeyType ?? '')) {
-      throw badRequest('This kind of key is not supported; use ed25519, ECDSA or RSA.');
-    }
-    pkcs8 = key.export({ type: 'pkcs8', format: 'pem' }).toString();
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw keyParseError(err, encrypted);
   }
   try {
     return sshpk.parsePrivateKey(pkcs8, 'pkcs8');

@@ -19,8 +19,8 @@
 //     -> {token, session}; resolveSession(db, token, timeoutSeconds) -> {session, user} | undefined
 //   revokeSession(db, userId, sessionId), revokeUserSessions, revokeWorkspaceSessions(db, wsId),
 //   listExpiredUserSessions(db, now?, limit?), markSessionExpiredHandled(db, sessionId)
-//   assertLoginAllowed(db, {username, ipAddress}) (TOO_MANY_REQUESTS + retryAfterSeconds),
-//   loginRetryAfter, recordLoginFailure, clearLoginFailures
+//   reserveLoginAttempt(db, {username, ipAddress}) (TOO_MANY_REQUESTS + retryAfterSeconds),
+//   recordLoginFailure, recordLoginSuccess, releaseLoginAttempt, loginRetryAfter
 // Credentials (no secret columns unless the name says so)
 //   createCredential(db, keyring, NewCredential) -> CredentialInfo   (CONFLICT on duplicates)
 //   updateCredential(db, keyring, userId, id, changes) -> CredentialInfo

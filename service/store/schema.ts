@@ -168,12 +168,22 @@ export interface ServiceMetaTable {
   updated_at: number;
 }
 
-/** Failed sign-ins, counted per username and per address by the login limiter (all replicas). */
-export interface LoginFailuresTable {
+/**
+ * Sign-in attempts the login limiter counts (all replicas): 'pending' while the password is being
+ * checked, 'failed' after; a successful attempt is deleted with its pair's failures.
+ */
+export interface LoginAttemptsTable {
   id: Generated<number>;
-  username: string; // as typed (may not exist)
-  ip_address: string | null;
-  failed_at: number;
+  username: string; // lower-cased, as typed (may not exist)
+  ip_address: string; // '' when unknown
+  state: 'pending' | 'failed';
+  attempted_at: number;
+}
+
+/** One row per username and address the limiter locks while it counts and reserves. */
+export interface LoginLimitLocksTable {
+  lock_key: string;
+  touched_at: number;
 }
 
 export interface Database {
@@ -186,7 +196,8 @@ export interface Database {
   audit_log: AuditLogTable;
   workspace_injections: WorkspaceInjectionsTable;
   service_meta: ServiceMetaTable;
-  login_failures: LoginFailuresTable;
+  login_attempts: LoginAttemptsTable;
+  login_limit_locks: LoginLimitLocksTable;
   ai_usage: AiUsageTable;
 }
 

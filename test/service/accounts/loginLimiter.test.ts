@@ -1,84 +1,131 @@
 import assert from 'node:assert/strict';
 import {
-  assertLoginAllowed,
-  clearLoginFailures,
+  type LoginLimits,
   loginRetryAfter,
   recordLoginFailure,
-  type LoginLimits,
+  recordLoginSuccess,
+  releaseLoginAttempt,
+  reserveLoginAttempt,
 } from '../../../service/accounts/loginLimiter';
 import { AppError } from '../../../service/errors';
 import { forEachDialect } from '../../support/databases';
 import { randomName } from '../../support/fixtures';
 
-const LIMITS: LoginLimits = { perUsername: 3, perAddress: 5, windowSeconds: 600 };
+const LIMITS: LoginLimits = {
+  perAddressAndUsername: 3,
+  perUsername: 5,
+  perAddress: 6,
+  windowSeconds: 600,
+};
+
+function isTooMany(seconds?: number) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof AppError);
+    assert.equal(err.code, 'TOO_MANY_REQUESTS');
+    if (seconds !== undefined) assert.equal(err.retryAfterSeconds, seconds);
+    return true;
+  };
+}
 
 forEachDialect('accounts/loginLimiter', (ctx) => {
-  it('blocks a username after N failures and says how long to wait', async () => {
+  const fail = async (username: string, ipAddress: string, at: number) => {
+    const r = await reserveLoginAttempt(ctx().db, { username, ipAddress }, LIMITS, at);
+    await recordLoginFailure(ctx().db, r, LIMITS, at);
+  };
+
+  it('blocks one address at one username after N attempts and says how long to wait', async () => {
     const username = randomName();
     const t0 = Date.now();
-    for (let i = 0; i < LIMITS.perUsername; i++) {
-      assert.equal(
-        await loginRetryAfter(ctx().db, { username, ipAddress: null }, LIMITS, t0 + i * 1000),
-        0,
-      );
-      await recordLoginFailure(
-        ctx().db,
-        { username, ipAddress: `10.0.0.${i}` },
-        LIMITS,
-        t0 + i * 1000,
-      );
-    }
+    for (let i = 0; i < LIMITS.perAddressAndUsername; i++)
+      await fail(username, '10.0.0.1', t0 + i * 1000);
     const now = t0 + 10_000;
-    const wait = await loginRetryAfter(ctx().db, { username, ipAddress: '10.9.9.9' }, LIMITS, now);
-    assert.equal(wait, 590, 'the first failure leaves the 600 s window 590 s from now');
     await assert.rejects(
-      assertLoginAllowed(ctx().db, { username, ipAddress: null }, LIMITS, now),
-      (err: unknown) => {
-        assert.ok(err instanceof AppError);
-        assert.equal(err.code, 'TOO_MANY_REQUESTS');
-        assert.equal(err.retryAfterSeconds, 590);
-        return true;
-      },
+      reserveLoginAttempt(ctx().db, { username, ipAddress: '10.0.0.1' }, LIMITS, now),
+      isTooMany(590),
     );
-    assert.equal(
-      await loginRetryAfter(ctx().db, { username, ipAddress: null }, LIMITS, t0 + 600_001),
-      0,
-    );
-    assert.equal(
-      await loginRetryAfter(ctx().db, { username: randomName(), ipAddress: null }, LIMITS, now),
-      0,
-    );
-  });
-
-  it('blocks an address trying many usernames', async () => {
-    const ip = `192.0.2.${Math.floor(Math.random() * 250)}-${randomName()}`.slice(0, 40);
-    const t0 = Date.now();
-    for (let i = 0; i < LIMITS.perAddress; i++) {
-      await recordLoginFailure(ctx().db, { username: randomName(), ipAddress: ip }, LIMITS, t0);
-    }
-    assert.ok(
-      (await loginRetryAfter(ctx().db, { username: randomName(), ipAddress: ip }, LIMITS, t0 + 1)) >
-        0,
-    );
-    assert.equal(
-      await loginRetryAfter(
+    // Usernames compare without case: 'ALICE' is alice's counter.
+    await assert.rejects(
+      reserveLoginAttempt(
         ctx().db,
-        { username: randomName(), ipAddress: 'other' },
+        { username: username.toUpperCase(), ipAddress: '10.0.0.1' },
         LIMITS,
-        t0 + 1,
+        now,
       ),
+      isTooMany(),
+    );
+    assert.equal(
+      await loginRetryAfter(ctx().db, { username, ipAddress: '10.0.0.2' }, LIMITS, now),
+      0,
+    );
+    assert.equal(
+      await loginRetryAfter(ctx().db, { username, ipAddress: '10.0.0.1' }, LIMITS, t0 + 600_001),
       0,
     );
   });
 
-  it('a successful sign-in clears the username count', async () => {
+  it('blocks a username tried from many addresses at the per-username limit', async () => {
     const username = randomName();
     const t0 = Date.now();
-    for (let i = 0; i < LIMITS.perUsername; i++) {
-      await recordLoginFailure(ctx().db, { username, ipAddress: null }, LIMITS, t0);
+    for (let i = 0; i < LIMITS.perUsername; i++) await fail(username, `10.1.0.${i}`, t0);
+    await assert.rejects(
+      reserveLoginAttempt(ctx().db, { username, ipAddress: '10.1.1.1' }, LIMITS, t0 + 1),
+      isTooMany(),
+    );
+  });
+
+  it('over its ceiling an address may still try usernames it has not failed for', async () => {
+    const ip = `10.2.${Math.floor(Math.random() * 250)}.1`;
+    const t0 = Date.now();
+    const sprayed: string[] = [];
+    for (let i = 0; i < LIMITS.perAddress; i++) {
+      sprayed.push(randomName());
+      await fail(sprayed[i] ?? '', ip, t0);
     }
-    assert.ok((await loginRetryAfter(ctx().db, { username, ipAddress: null }, LIMITS, t0)) > 0);
-    await clearLoginFailures(ctx().db, username);
-    assert.equal(await loginRetryAfter(ctx().db, { username, ipAddress: null }, LIMITS, t0), 0);
+    await assert.rejects(
+      reserveLoginAttempt(ctx().db, { username: sprayed[0] ?? '', ipAddress: ip }, LIMITS, t0 + 1),
+      isTooMany(),
+    );
+    const fresh = await reserveLoginAttempt(
+      ctx().db,
+      { username: randomName(), ipAddress: ip },
+      LIMITS,
+      t0 + 1,
+    );
+    await releaseLoginAttempt(ctx().db, fresh);
+  });
+
+  it('a reservation counts while it runs; parallel reservations never exceed the limit', async () => {
+    const username = randomName();
+    const t0 = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () =>
+        reserveLoginAttempt(ctx().db, { username, ipAddress: '10.3.0.1' }, LIMITS, t0),
+      ),
+    );
+    assert.equal(
+      results.filter((r) => r.status === 'fulfilled').length,
+      LIMITS.perAddressAndUsername,
+    );
+    for (const r of results) if (r.status === 'rejected') assert.ok(isTooMany()(r.reason));
+  });
+
+  it('success forgets only its own address’s failures at the username', async () => {
+    const username = randomName();
+    const t0 = Date.now();
+    await fail(username, '10.4.0.1', t0);
+    await fail(username, '10.4.0.1', t0);
+    await fail(username, '10.4.0.2', t0);
+    await fail(username, '10.4.0.2', t0);
+    const ok = await reserveLoginAttempt(ctx().db, { username, ipAddress: '10.4.0.2' }, LIMITS, t0);
+    await recordLoginSuccess(ctx().db, ok);
+    const left = await ctx()
+      .db.selectFrom('login_attempts')
+      .select(['ip_address', 'state'])
+      .where('username', '=', username)
+      .execute();
+    assert.deepEqual(left, [
+      { ip_address: '10.4.0.1', state: 'failed' },
+      { ip_address: '10.4.0.1', state: 'failed' },
+    ]);
   });
 });

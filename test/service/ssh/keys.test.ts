@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../service/errors';
+import { decryptPrivateKey } from '../../../service/ssh/decrypt';
 import { generateSshKey, importSshKey } from '../../../service/ssh/keys';
 import { tierSuite } from '../../support/tiers';
 
@@ -28,14 +29,21 @@ function sshKeygenFingerprint(file: string): { bits: number; fingerprint: string
   return { bits: Number(bits), fingerprint: fingerprint! };
 }
 
-function assertBadRequest(fn: () => unknown, pattern: RegExp, secret?: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, 'BAD_REQUEST');
-    assert.match(err.message, pattern);
-    if (secret) assert.ok(!err.message.includes(secret), 'message must not echo the secret');
-    return true;
-  });
+async function assertBadRequest(
+  fn: () => unknown,
+  pattern: RegExp,
+  secret?: string,
+): Promise<void> {
+  await assert.rejects(
+    async () => fn(),
+    (err: unknown) => {
+      assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
+      assert.equal(err.code, 'BAD_REQUEST');
+      assert.match(err.message, pattern);
+      if (secret) assert.ok(!err.message.includes(secret), 'message must not echo the secret');
+      return true;
+    },
+  );
 }
 
 tierSuite('unit', 'ssh keys', () => {
@@ -77,13 +85,13 @@ tierSuite('unit', 'ssh keys', () => {
       assert.notEqual(generateSshKey('a').fingerprint, generateSshKey('a').fingerprint);
     });
 
-    it('leaves no trailing space without a comment and refuses a comment with a line break', () => {
+    it('leaves no trailing space without a comment and refuses a comment with a line break', async () => {
       assert.equal(generateSshKey('').publicKey.split(' ').length, 2);
-      assertBadRequest(() => generateSshKey('x\nssh-rsa AAAA evil'), /control characters/);
+      await assertBadRequest(() => generateSshKey('x\nssh-rsa AAAA evil'), /control characters/);
     });
   });
 
-  describe('importSshKey', () => {
+  describe('importSshKey', async () => {
     const cases: Array<{
       name: string;
       args: string[];
@@ -126,7 +134,7 @@ tierSuite('unit', 'ssh keys', () => {
 
     for (const c of cases) {
       for (const withPass of [false, true]) {
-        it(`imports ${c.name} made by ssh-keygen${withPass ? ' with a passphrase' : ''}`, function () {
+        it(`imports ${c.name} made by ssh-keygen${withPass ? ' with a passphrase' : ''}`, async function () {
           this.timeout(60_000);
           const file = keygen(
             dir,
@@ -135,7 +143,7 @@ tierSuite('unit', 'ssh keys', () => {
             withPass ? PASS : '',
           );
           const text = fs.readFileSync(file, 'utf8');
-          const key = importSshKey(text, withPass ? { passphrase: PASS } : {});
+          const key = await importSshKey(text, withPass ? { passphrase: PASS } : {});
           const lf = sshKeygenFingerprint(`${file}.pub`);
           assert.equal(key.fingerprint, lf.fingerprint);
           assert.equal(key.keyType, c.type);
@@ -153,8 +161,8 @@ tierSuite('unit', 'ssh keys', () => {
           assert.match(key.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
           assert.equal(sshKeygenFingerprint(stored).fingerprint, lf.fingerprint);
           if (withPass) {
-            assertBadRequest(() => importSshKey(text), /passphrase/);
-            assertBadRequest(
+            await assertBadRequest(() => importSshKey(text), /passphrase/);
+            await assertBadRequest(
               () => importSshKey(text, { passphrase: 'not it' }),
               /passphrase is wrong/,
               'not it',
@@ -164,25 +172,25 @@ tierSuite('unit', 'ssh keys', () => {
       }
     }
 
-    it('uses the given comment over the key own', function () {
+    it('uses the given comment over the key own', async function () {
       this.timeout(30_000);
       const file = keygen(dir, 'commented', ['-t', 'ed25519']);
-      const key = importSshKey(fs.readFileSync(file, 'utf8'), { comment: 'work laptop' });
+      const key = await importSshKey(fs.readFileSync(file, 'utf8'), { comment: 'work laptop' });
       assert.match(key.publicKey, / work laptop$/);
     });
 
-    it('refuses RSA below 3072 bits with a clear message', function () {
+    it('refuses RSA below 3072 bits with a clear message', async function () {
       this.timeout(30_000);
       const file = keygen(dir, 'rsa2048', ['-t', 'rsa', '-b', '2048']);
-      assertBadRequest(
+      await assertBadRequest(
         () => importSshKey(fs.readFileSync(file, 'utf8')),
         /2048 bits.*at least 3072/,
       );
       const pem = keygen(dir, 'rsa2048-pem', ['-t', 'rsa', '-b', '2048', '-m', 'PEM']);
-      assertBadRequest(() => importSshKey(fs.readFileSync(pem, 'utf8')), /at least 3072/);
+      await assertBadRequest(() => importSshKey(fs.readFileSync(pem, 'utf8')), /at least 3072/);
     });
 
-    it('refuses DSA keys', function () {
+    it('refuses DSA keys', async function () {
       this.timeout(30_000);
       let file: string;
       try {
@@ -196,44 +204,108 @@ tierSuite('unit', 'ssh keys', () => {
         file = path.join(dir, 'dsa');
         fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }));
       }
-      assertBadRequest(
+      await assertBadRequest(
         () => importSshKey(fs.readFileSync(file, 'utf8')),
         /DSA keys are not accepted/,
       );
     });
 
-    it('refuses OpenSSH ciphers whose failures it cannot catch, with advice', function () {
+    it('refuses OpenSSH ciphers whose failures it cannot catch, with advice', async function () {
       this.timeout(30_000);
       const file = keygen(dir, 'gcm', ['-t', 'ed25519', '-Z', 'aes256-gcm@openssh.com'], PASS);
-      assertBadRequest(
+      await assertBadRequest(
         () => importSshKey(fs.readFileSync(file, 'utf8'), { passphrase: PASS }),
         /aes256-gcm@openssh\.com.*ssh-keygen -p/,
       );
     });
 
-    it('refuses public keys, garbage and damaged keys without echoing them', () => {
+    it('refuses public keys, garbage and damaged keys without echoing them', async () => {
       const pubLine = generateSshKey('x').publicKey;
-      assertBadRequest(() => importSshKey(pubLine), /public key/, pubLine);
-      assertBadRequest(
+      await assertBadRequest(() => importSshKey(pubLine), /public key/, pubLine);
+      await assertBadRequest(
         () => importSshKey('hello world secret-ish'),
         /not an SSH private key/,
         'secret-ish',
       );
-      assertBadRequest(() => importSshKey(''), /Paste the private key/);
+      await assertBadRequest(() => importSshKey(''), /Paste the private key/);
       const good = generateSshKey('x').privateKey;
       const damaged = good.replace(/\n([A-Za-z0-9+/]{20})/, '\nAAAAAAAAAAAAAAAAAAAA');
-      assertBadRequest(() => importSshKey(damaged), /damaged/);
-      assertBadRequest(
+      await assertBadRequest(() => importSshKey(damaged), /damaged/);
+      await assertBadRequest(
         () => importSshKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'),
         /could not be read|damaged/,
       );
-      assertBadRequest(() => importSshKey('x'.repeat(40_000)), /too long/);
+      await assertBadRequest(() => importSshKey('x'.repeat(40_000)), /too long/);
     });
 
-    it('reads keys with Windows line endings', () => {
+    it('reads keys with Windows line endings', async () => {
       const key = generateSshKey('crlf');
-      const imported = importSshKey(key.privateKey.replace(/\n/g, '\r\n'));
+      const imported = await importSshKey(key.privateKey.replace(/\n/g, '\r\n'));
       assert.equal(imported.fingerprint, key.fingerprint);
+    });
+  });
+
+  describe('work factors', () => {
+    it('refuses an OpenSSH key with 129 bcrypt rounds before decrypting it', async function () {
+      this.timeout(60_000);
+      const over = keygen(dir, 'rounds129', ['-t', 'ed25519', '-a', '129'], PASS);
+      const t0 = Date.now();
+      await assertBadRequest(
+        () => importSshKey(fs.readFileSync(over, 'utf8'), { passphrase: 'wrong anyway' }),
+        /bcrypt rounds \(129\) exceed the maximum 128/,
+        'wrong anyway',
+      );
+      assert.ok(Date.now() - t0 < 1000);
+    });
+
+    it('imports PKCS#8 keys at 600,000 PBKDF2 iterations and refuses 2,000,000', async function () {
+      this.timeout(60_000);
+      const pem = (iter: number) => {
+        const file = path.join(dir, `pkcs8-${iter}.pem`);
+        const plain = path.join(dir, 'pkcs8-plain.pem');
+        fs.writeFileSync(
+          plain,
+          crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        );
+        execFileSync('openssl', [
+          'pkcs8',
+          '-topk8',
+          '-v2',
+          'aes-256-cbc',
+          '-iter',
+          String(iter),
+          '-in',
+          plain,
+          '-out',
+          file,
+          '-passout',
+          `pass:${PASS}`,
+        ]);
+        return fs.readFileSync(file, 'utf8');
+      };
+      const ok = await importSshKey(pem(600_000), { passphrase: PASS });
+      assert.equal(ok.keyType, 'ed25519');
+      await assertBadRequest(
+        () => importSshKey(pem(2_000_000), { passphrase: PASS }),
+        /PBKDF2 iterations \(2000000\) exceed the maximum 1000000/,
+      );
+    });
+
+    it('stops a decryption that runs past its time limit', async function () {
+      this.timeout(60_000);
+      const file = keygen(dir, 'slow', ['-t', 'ed25519', '-a', '64'], PASS);
+      await assertBadRequest(
+        () => decryptPrivateKey('openssh', fs.readFileSync(file, 'utf8'), PASS, 50),
+        /took longer than/,
+      );
+    });
+
+    it('refuses a second PEM block rather than guess which one is read', async () => {
+      const one = crypto.generateKeyPairSync('ed25519').privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      });
+      await assertBadRequest(() => importSshKey(`${one}${one}`), /one private key only/);
     });
   });
 });
