@@ -1,9 +1,17 @@
 // git credential helper answers (CONTRACT.md section 6): a git host to the caller's matching
 // token. The token is revealed only through revealSecret, so a failed audit write fails the call.
+// Who may ask is checked by the caller of getGitCredential; which token answers is
+// chooseGitToken's business alone.
+import type { ProviderUrls } from '../config';
 import { AppError } from '../errors';
 import { defaultGitUsername, isLoopbackHost, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
-import { findCredentialForUser, listCredentials, revealSecret } from '../store';
+import {
+  type CredentialInfo,
+  findCredentialForUser,
+  listCredentials,
+  revealSecret,
+} from '../store';
 import { auditFields } from './common';
 import type { DomainContext } from './deps';
 
@@ -11,18 +19,33 @@ function hostName(host: string): string {
   return host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 }
 
+/**
+ * The git token that answers `input` among the user's tokens, or undefined. Refuses plain http
+ * off loopback (a token sent that way could be read on the way).
+ */
+export function chooseGitToken(
+  tokens: readonly CredentialInfo[],
+  input: GitCredentialInputT,
+  urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
+): CredentialInfo | undefined {
+  const protocol = input.protocol.toLowerCase();
+  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
+    return undefined;
+  }
+  return matchGitCredential(input.host, tokens, urls, protocol);
+}
+
 export async function getGitCredential(
   ctx: DomainContext,
   input: GitCredentialInputT,
 ): Promise<GitCredential> {
   const protocol = input.protocol.toLowerCase();
-  // A token sent over plain http could be read on the way; only loopback forges are exempt.
   if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
     throw new AppError('NOT_FOUND', `no token is given for ${protocol}://; use https`);
   }
   const { store, keyring, config } = ctx.deps;
   const tokens = await listCredentials(store.db, ctx.caller.userId, { type: 'git_token' });
-  const match = matchGitCredential(input.host, tokens, config.providers, protocol);
+  const match = chooseGitToken(tokens, input, config.providers);
   if (!match) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
   const row = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
   if (!row) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
@@ -31,5 +54,10 @@ export async function getGitCredential(
     action: 'read',
     detail: `git credential for ${input.host.slice(0, 200)}`,
   });
-  return { username: defaultGitUsername(row.provider, row.username), password };
+  return {
+    username: defaultGitUsername(row.provider, row.username),
+    password,
+    // git (2.41+) and caches in front of the helper drop the token at this time.
+    ...(row.expires_at !== null && { passwordExpiryUtc: Math.floor(row.expires_at / 1000) }),
+  };
 }

@@ -10,6 +10,7 @@ import { appRouter } from '../routers/_app';
 import { accessLoggerOf } from '../logger';
 import { isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
+import { GIT_CREDENTIAL_PATH, gitCredentialEndpoint } from './gitCredential';
 import { healthz, readyz } from './health';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
 import { createRestMiddleware } from './rest';
@@ -78,6 +79,7 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     const path = ctx.path;
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
     if (path.startsWith('/trpc/')) return trpc(ctx);
+    if (path === GIT_CREDENTIAL_PATH) return gitCredentialEndpoint(deps, ctx);
     if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
       return rest(ctx, () => notFound(ctx));
     }

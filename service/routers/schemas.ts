@@ -231,7 +231,12 @@ export const ClearAllResultSchema = z.object({
   workspacesCleared: z.number(),
 });
 
-export const GitCredentialSchema = z.object({ username: z.string(), password: z.string() });
+export const GitCredentialSchema = z.object({
+  username: z.string(),
+  password: z.string(),
+  /** When the token stops working, in seconds since 1970 (git's `password_expiry_utc`). */
+  passwordExpiryUtc: z.number().int().optional(),
+});
 
 export const LoginResultSchema = z.object({
   token: z.string(),
