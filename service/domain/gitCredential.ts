@@ -32,7 +32,7 @@ export function chooseGitToken(
   if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
     return undefined;
   }
-  return matchGitCredential(input.host, tokens, urls, protocol);
+  return matchGitCredential(input.host, tokens, urls, protocol, input.path);
 }
 
 export async function getGitCredential(

@@ -49,6 +49,8 @@ export function toTokenInfo(c: CredentialInfo): TokenInfo {
     username: c.username,
     url: c.url,
     envVar: c.env_var,
+    pathPrefix: c.path_prefix ?? null,
+    source: c.source ?? 'pasted',
     hint: c.hint,
     expiresAt: isoOrNull(c.expires_at),
     createdAt: iso(c.created_at),
@@ -89,6 +91,7 @@ export async function createToken(
       url: input.url ?? null,
       envVar: input.envVar ?? null,
       expiresAt: epochOrNull(input.expiresAt),
+      pathPrefix: input.pathPrefix ?? null,
     });
     await auditChange(trx, ctx, info, 'create');
     return info;
@@ -109,6 +112,9 @@ export async function updateToken(
   if (input.envVar !== undefined && current.provider !== 'custom') {
     throw new AppError('BAD_REQUEST', 'envVar is only for custom AI keys');
   }
+  if (input.pathPrefix !== undefined && current.type !== 'git_token') {
+    throw new AppError('BAD_REQUEST', 'pathPrefix is only for git tokens');
+  }
   const { store, keyring } = ctx.deps;
   const updated = await store.db.transaction().execute(async (trx) => {
     const info = await updateCredential(trx, keyring, ctx.caller.userId, input.id, {
@@ -118,6 +124,7 @@ export async function updateToken(
       url: input.url,
       envVar: input.envVar,
       expiresAt: epochOrNull(input.expiresAt),
+      pathPrefix: input.pathPrefix,
     });
     await auditChange(trx, ctx, info, 'update');
     return info;

@@ -36,7 +36,9 @@ export {
   gitHostFor,
   githubHosts,
   hostOfUrl,
+  hostsNeedingPath,
   matchGitCredential,
+  repositorySegments,
   normalizeGitHost,
 } from './gitHosts';
 export type { GitTokenCandidate } from './gitHosts';

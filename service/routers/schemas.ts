@@ -1,6 +1,7 @@
 // The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
 // procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
 import { z } from 'zod';
+import { CredentialSourceSchema, PathPrefixSchema } from './gitSchemas';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -137,6 +138,9 @@ export const TokenInfoSchema = z.object({
   username: z.string().nullable(),
   url: z.string().nullable(),
   envVar: z.string().nullable(),
+  /** Git tokens: the repository path prefix this token answers for (`acme`), else null. */
+  pathPrefix: z.string().nullable(),
+  source: CredentialSourceSchema,
   hint: z.string(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
@@ -306,7 +310,12 @@ export const RegisterSshKeyInput = z.object({ id: IdSchema, provider: GitProvide
 
 /** Rules across fields of a new token: the provider fits the type; envVar only for custom. */
 function checkTokenShape(
-  v: { type: TokenType; provider: TokenProvider; envVar?: string | undefined },
+  v: {
+    type: TokenType;
+    provider: TokenProvider;
+    envVar?: string | undefined;
+    pathPrefix?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (tokenTypeOf(v.provider) !== v.type) {
@@ -322,6 +331,13 @@ function checkTokenShape(
       code: 'custom',
       path: ['envVar'],
       message: 'a custom AI key needs envVar, the variable it is exported as',
+    });
+  }
+  if (v.type !== 'git_token' && v.pathPrefix !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pathPrefix'],
+      message: 'pathPrefix is only for git tokens',
     });
   }
   if (v.provider !== 'custom' && v.envVar !== undefined) {
@@ -341,6 +357,7 @@ const tokenFields = {
   url: ProviderUrlSchema.optional(),
   envVar: EnvVarSchema.optional(),
   expiresAt: IsoDateSchema.nullable().optional(),
+  pathPrefix: PathPrefixSchema.optional(),
 };
 
 export const CreateTokenInput = z
@@ -382,6 +399,8 @@ export const UpdateTokenInput = z.object({
   name: NameSchema.optional(),
   envVar: EnvVarSchema.optional(),
   expiresAt: IsoDateSchema.nullable().optional(),
+  /** null removes the prefix: the token answers for every repository on its host again. */
+  pathPrefix: PathPrefixSchema.nullable().optional(),
 });
 
 export const SettingsUpdateInput = z.object({

@@ -10,13 +10,22 @@ import { dialectOf, isUniqueViolation } from './dialect';
 import type {
   CredentialProvider,
   CredentialRow,
+  CredentialSource,
   CredentialType,
   Database,
   NewCredentialRow,
   TestStatus,
 } from './schema';
 
-type SecretColumn = 'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version';
+type SecretColumn =
+  | 'secret_ciphertext'
+  | 'secret_iv'
+  | 'secret_tag'
+  | 'data_key_version'
+  | 'refresh_ciphertext'
+  | 'refresh_iv'
+  | 'refresh_tag'
+  | 'refresh_data_key_version';
 
 /** A credential without its encrypted secret: what every listing works with. */
 export type CredentialInfo = Omit<CredentialRow, SecretColumn>;
@@ -40,6 +49,11 @@ const INFO_COLUMNS = [
   'last_test_status',
   'last_test_detail',
   'last_test_at',
+  'path_prefix',
+  'source',
+  'refresh_expires_at',
+  'refresh_failed_at',
+  'oauth_version',
 ] as const satisfies readonly (keyof CredentialInfo)[];
 
 /** '…' + the last 4 characters: enough to tell tokens apart, too little to guess one. */
@@ -71,6 +85,9 @@ export interface NewCredential {
   publicKey?: string | null;
   fingerprint?: string | null;
   expiresAt?: number | null;
+  /** Git tokens: the repository path prefix the token answers for. */
+  pathPrefix?: string | null;
+  source?: CredentialSource;
 }
 
 /**
@@ -105,6 +122,8 @@ export async function createCredential(
     last_test_status: null,
     last_test_detail: null,
     last_test_at: null,
+    path_prefix: input.pathPrefix ?? null,
+    source: input.source ?? 'pasted',
   };
   await insertCredential(db, row);
   return toInfo(row);
@@ -125,8 +144,17 @@ function toInfo(row: NewCredentialRow): CredentialInfo {
     secret_iv: _i,
     secret_tag: _t,
     data_key_version: _v,
+    refresh_ciphertext: _rc,
+    refresh_iv: _ri,
+    refresh_tag: _rt,
+    refresh_data_key_version: _rv,
     ...info
-  } = row as CredentialRow;
+  } = {
+    refresh_expires_at: null,
+    refresh_failed_at: null,
+    oauth_version: 0,
+    ...row,
+  } as CredentialRow;
   return info;
 }
 
@@ -139,6 +167,7 @@ export interface CredentialChanges {
   publicKey?: string | null;
   fingerprint?: string | null;
   hint?: string;
+  pathPrefix?: string | null;
   /** A new secret: re-encrypted with a fresh IV, and the hint follows unless given. */
   secret?: string;
 }
@@ -163,6 +192,7 @@ export async function updateCredential(
     ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt }),
     ...(changes.publicKey !== undefined && { public_key: changes.publicKey }),
     ...(changes.fingerprint !== undefined && { fingerprint: changes.fingerprint }),
+    ...(changes.pathPrefix !== undefined && { path_prefix: changes.pathPrefix }),
     ...(changes.hint !== undefined
       ? { hint: changes.hint }
       : changes.secret !== undefined && { hint: secretHint(changes.secret) }),

@@ -18,6 +18,12 @@ export interface GitProviderSettings {
   githubApiUrl: string;
   gitlabUrl: string;
   forgejoUrl: string | null;
+  /**
+   * Git URLs (`https://github.com`) served by several tokens or by one with a path prefix: git
+   * must send the repository path there so the service can pick the token
+   * (`credential.<url>.useHttpPath`).
+   */
+  useHttpPath?: string[];
 }
 
 export interface InjectionInput {
@@ -82,6 +88,10 @@ function xaresGitConfig(input: InjectionInput, user: WorkspaceUser): string {
     `\thelper = ${gitConfigQuote(helper)}`,
     '[init]',
     '\tdefaultBranch = main',
+    ...(input.git.useHttpPath ?? [])
+      // Only plain scheme://host[:port] URLs: nothing that could end the section header.
+      .filter((url) => /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(url))
+      .flatMap((url) => [`[credential "${url}"]`, '\tuseHttpPath = true']),
     '',
   ].join('\n');
 }

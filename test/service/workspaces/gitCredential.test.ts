@@ -3,6 +3,10 @@
 // the helper talks (bash's /dev/tcp for plain http, curl for anything else) are exercised, and
 // what an attacker in the workspace would look at: the process list and the disk.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeBareRepo, startHttpGitServer } from '../../support/gitServers';
 import { createWorkspace, testDocker, type TestWorkspace } from '../../support/docker';
 import { startTestService, type TestService } from '../../support/service';
 import { tierSuite } from '../../support/tiers';
@@ -102,5 +106,59 @@ tierSuite('docker', "git's credential protocol in a workspace", function () {
     assert.notEqual(dead.code, 0);
     assert.match(dead.stderr, /workspace's token is no longer valid; inject again/);
     assert.ok(!dead.stdout.includes(TOKEN));
+  });
+
+  it('two accounts on one host: each repository is cloned with its own token (path prefix)', async () => {
+    const repos = mkdtempSync(path.join(os.tmpdir(), 'xares-accounts-'));
+    makeBareRepo(repos, 'acme/tools', 'work repository\n');
+    makeBareRepo(repos, 'me/lib', 'personal repository\n');
+    const work = 'fj-work-account-token-0001';
+    const personal = 'fj-personal-account-token-0002';
+    const server = await startHttpGitServer(repos, 'me', personal, [
+      { prefix: 'acme', username: 'acme-bot', password: work },
+    ]);
+    const other = await createWorkspace(testDocker(), {
+      owner: (await svc.trpc(session).auth.me.query()).username,
+      network: 'host',
+    });
+    try {
+      const api = svc.trpc(session);
+      const made = await api.tokens.create.mutate({
+        type: 'git_token',
+        provider: 'forgejo',
+        name: 'personal',
+        token: personal,
+        username: 'me',
+        url: server.url,
+      });
+      const acme = await api.tokens.create.mutate({
+        type: 'git_token',
+        provider: 'forgejo',
+        name: 'work',
+        token: work,
+        username: 'acme-bot',
+        url: server.url,
+        pathPrefix: 'acme',
+      });
+      assert.deepEqual([made.pathPrefix, acme.pathPrefix, acme.source], [null, 'acme', 'pasted']);
+      await api.workspaces.inject.mutate({ workspaceId: other.id });
+      const config = await other.sh('git config --get-regexp "^credential\\..*usehttppath"');
+      assert.equal(config.trim(), `credential.${server.url}.usehttppath true`);
+      const out = await other.sh(
+        `cd /tmp && git clone -q ${server.url}/acme/tools.git && git clone -q ${server.url}/me/lib.git && cat tools/README.md lib/README.md`,
+        { env: ['GIT_TERMINAL_PROMPT=0'] },
+      );
+      assert.equal(out, 'work repository\npersonal repository\n');
+      const wrong = await other.exec([
+        'sh',
+        '-c',
+        `printf 'protocol=http\\nhost=${new URL(server.url).host}\\npath=acme/../me/lib.git\\n\\n' | ~/bin/git-credential-xares get`,
+      ]);
+      assert.ok(!wrong.stdout.includes(work), 'the work token answered a path outside acme');
+    } finally {
+      await other.remove();
+      await server.stop();
+      rmSync(repos, { recursive: true, force: true });
+    }
   });
 });
