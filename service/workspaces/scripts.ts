@@ -267,6 +267,30 @@ case $provider in
 esac
 `;
 
+const GH = sh`
+# gh (GitHub CLI) with no "gh auth login": the GitHub token is fetched through git's credential
+# helpers (ours asks the service) at run time and given to this one gh process in its
+# environment. Nothing is written to disk and no SSH key is added at GitHub. A token or login of
+# your own (GH_TOKEN, GH_ENTERPRISE_TOKEN) is left alone.
+. "$XARES_DIR/lib.sh"
+real=
+IFS=:
+for dir in $PATH; do
+  [ "$dir" = "$XARES_BIN" ] || [ ! -x "$dir/gh" ] || { real=$dir/gh; break; }
+done
+unset IFS
+[ -n "$real" ] || xares_die "gh is not installed in this workspace"
+[ -z "$GH_TOKEN$GITHUB_TOKEN$GH_ENTERPRISE_TOKEN$GITHUB_ENTERPRISE_TOKEN" ] || exec "$real" "$@"
+token=$(xares_token "$GITHUB_API_URL")
+[ -n "$token" ] || exec "$real" "$@"
+case $GITHUB_API_URL in
+  https://api.github.com) GH_TOKEN=$token exec "$real" "$@" ;;
+esac
+# GitHub Enterprise (https://HOST/api/v3): gh calls it GH_HOST and wants GH_ENTERPRISE_TOKEN.
+host=$\{GITHUB_API_URL#*://}
+GH_HOST=$\{GH_HOST:-$\{host%%/*}} GH_ENTERPRISE_TOKEN=$token exec "$real" "$@"
+`;
+
 const GIT_HELPER = sh`
 # git-helper: what the XaresAICoder workspace offers for git, and this repository's remotes.
 . "$XARES_DIR/lib.sh"
@@ -305,6 +329,7 @@ export function helperScripts(home: string): HelperScript[] {
     { path: 'bin/create-forgejo-repo', content: program(CREATE_FORGEJO) },
     { path: 'bin/create-gitlab-repo', content: program(CREATE_GITLAB) },
     { path: 'bin/git-helper', content: program(GIT_HELPER) },
+    { path: 'bin/gh', content: program(GH) },
     { path: '.config/xares/lib.sh', content: `# sourced by the helpers in ~/bin\n${LIB}` },
   ];
 }

@@ -81,6 +81,8 @@ export async function createWorkspace(
     network?: 'host' | 'none';
     start?: boolean;
     labels?: Record<string, string>;
+    /** Another image than TEST_IMAGE (one derived from it, such as ghImage.ts's). */
+    image?: string;
   },
 ): Promise<TestWorkspace> {
   const name = `xares-test-${randomBytes(5).toString('hex')}`;
@@ -88,7 +90,7 @@ export async function createWorkspace(
   if (opts.owner) labels['xaresaicoder.owner'] = opts.owner;
   if (opts.user) labels['xaresaicoder.user'] = opts.user;
   const container = await docker.createContainer({
-    Image: TEST_IMAGE,
+    Image: opts.image ?? TEST_IMAGE,
     name,
     Labels: labels,
     Cmd: ['sleep', 'infinity'],
