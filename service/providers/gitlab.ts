@@ -11,7 +11,7 @@ import {
   rejectedResult,
   unreachableResult,
 } from './results';
-import type { ClientOptions, RegisterResult, TestResult } from './types';
+import type { ClientOptions, KeyUsage, RegisterResult, TestResult } from './types';
 
 const NAME = 'GitLab';
 
@@ -89,11 +89,18 @@ export async function testGitlabToken(
   };
 }
 
+const USAGE_TYPE = {
+  authentication: 'auth',
+  signing: 'signing',
+  both: 'auth_and_signing',
+} as const;
+
 export async function registerGitlabKey(
   token: string,
   siteUrl: string,
   key: { title: string; publicKey: string },
   opts: ClientOptions = {},
+  usage: KeyUsage = 'authentication',
 ): Promise<RegisterResult> {
   const origin = originOf(siteUrl);
   const identity = publicKeyIdentity(key.publicKey);
@@ -102,7 +109,7 @@ export async function registerGitlabKey(
   const res = await providerFetch(`${siteUrl}/api/v4/user/keys`, {
     method: 'POST',
     headers,
-    json: { title: key.title, key: key.publicKey },
+    json: { title: key.title, key: key.publicKey, usage_type: USAGE_TYPE[usage] },
     timeoutMs: opts.timeoutMs,
   });
   if (res.ok && res.status === 201) return keyAddedResult(res.json, 'your GitLab account');

@@ -20,3 +20,7 @@ export const PathPrefixSchema = z
   );
 
 export const CredentialSourceSchema = z.enum(['pasted', 'oauth']);
+
+export const KeyUsageSchema = z.enum(['authentication', 'signing', 'both'], {
+  error: "usage must be 'authentication', 'signing' or 'both'",
+});

@@ -1,7 +1,7 @@
 // The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
 // procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
 import { z } from 'zod';
-import { CredentialSourceSchema, PathPrefixSchema } from './gitSchemas';
+import { CredentialSourceSchema, KeyUsageSchema, PathPrefixSchema } from './gitSchemas';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -115,6 +115,8 @@ export const RegistrationSchema = z.object({
   status: z.enum(['registered', 'already_registered', 'error', 'pending']),
   detail: z.string().nullable(),
   checkedAt: z.string(),
+  /** What the key was registered for (authentication when registered before usages existed). */
+  usage: KeyUsageSchema,
 });
 
 export const SshKeySchema = z.object({
@@ -170,6 +172,7 @@ export const SettingsSchema = z.object({
   autoInject: z.boolean(),
   auditLogging: z.boolean(),
   clearOnSessionTimeout: z.boolean(),
+  commitSigning: z.boolean(),
 });
 
 export const AuditActionSchema = z.enum([
@@ -306,7 +309,11 @@ export const ImportSshKeyInput = z.object({
 });
 export const SshKeyByNameInput = z.object({ name: NameSchema });
 export const ByIdInput = z.object({ id: IdSchema });
-export const RegisterSshKeyInput = z.object({ id: IdSchema, provider: GitProviderSchema });
+export const RegisterSshKeyInput = z.object({
+  id: IdSchema,
+  provider: GitProviderSchema,
+  usage: KeyUsageSchema.optional(),
+});
 
 /** Rules across fields of a new token: the provider fits the type; envVar only for custom. */
 function checkTokenShape(
@@ -409,6 +416,7 @@ export const SettingsUpdateInput = z.object({
   clearOnSessionTimeout: z
     .boolean({ error: 'clearOnSessionTimeout must be true or false' })
     .optional(),
+  commitSigning: z.boolean({ error: 'commitSigning must be true or false' }).optional(),
 });
 
 export const AuditListInput = z

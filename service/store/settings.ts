@@ -6,12 +6,15 @@ export interface UserSettings {
   autoInject: boolean;
   auditLogging: boolean;
   clearOnSessionTimeout: boolean;
+  /** Sign commits and tags with the user's SSH key in workspaces (off by default). */
+  commitSigning: boolean;
 }
 
 export const DEFAULT_SETTINGS: UserSettings = {
   autoInject: true,
   auditLogging: true,
   clearOnSessionTimeout: false,
+  commitSigning: false,
 };
 
 export async function getSettings(db: Executor, userId: string): Promise<UserSettings> {
@@ -25,6 +28,7 @@ export async function getSettings(db: Executor, userId: string): Promise<UserSet
     autoInject: row.auto_inject === 1,
     auditLogging: row.audit_logging === 1,
     clearOnSessionTimeout: row.clear_on_session_timeout === 1,
+    commitSigning: row.commit_signing === 1,
   };
 }
 
@@ -39,6 +43,7 @@ export async function updateSettings(
     auto_inject: next.autoInject ? 1 : 0,
     audit_logging: next.auditLogging ? 1 : 0,
     clear_on_session_timeout: next.clearOnSessionTimeout ? 1 : 0,
+    commit_signing: next.commitSigning ? 1 : 0,
     updated_at: Date.now(),
   };
   const update = () =>

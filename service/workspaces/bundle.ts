@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
 import { hostsNeedingPath } from '../providers/gitHosts';
 import {
+  getSettings,
   findCredentialByName,
   findCredentialForUser,
   listCredentials,
@@ -78,6 +79,7 @@ export async function gatherBundle(
     gitlabUrl: gitTokens.get('gitlab')?.url || config.providers.gitlabUrl,
     forgejoUrl: gitTokens.get('forgejo')?.url || null,
     useHttpPath: hostsNeedingPath(allGitTokens, config.providers),
+    commitSigning: (await getSettings(db, ctx.userId)).commitSigning,
   };
 
   const aiRows = await listCredentials(db, ctx.userId, { type: 'ai_token' });

@@ -33,6 +33,8 @@ export interface GitlabKey {
   title: string;
   key: string;
   created_at: string;
+  /** GitLab's `usage_type`: what the key may be used for. */
+  usage_type: 'auth' | 'signing' | 'auth_and_signing';
 }
 
 export interface GitlabProject {
@@ -90,6 +92,7 @@ export class FakeGitlab extends FakeProvider {
       title,
       key: identity,
       created_at: new Date().toISOString(),
+      usage_type: 'auth_and_signing' as GitlabKey['usage_type'],
     };
     this.keys.push(key);
     return key;
@@ -209,12 +212,16 @@ export class FakeGitlab extends FakeProvider {
       created_at: k.created_at,
       expires_at: null,
       key: k.key,
-      usage_type: 'auth_and_signing',
+      usage_type: k.usage_type,
     };
   }
 
   private createKey(req: FakeRequest, user: GitlabUser): Reply {
-    const body = (req.json ?? {}) as { key?: unknown; title?: unknown };
+    const body = (req.json ?? {}) as { key?: unknown; title?: unknown; usage_type?: unknown };
+    const usages = ['auth', 'signing', 'auth_and_signing'];
+    if (body.usage_type !== undefined && !usages.includes(String(body.usage_type))) {
+      return { status: 400, body: { error: 'usage_type does not have a valid value' } };
+    }
     if (typeof body.title !== 'string' || !body.title) {
       return { status: 400, body: { error: 'title is missing' } };
     }
@@ -235,6 +242,8 @@ export class FakeGitlab extends FakeProvider {
       };
     }
     const key = this.addKey(user.username, identity, body.title);
+    // GitLab's default is auth_and_signing.
+    if (body.usage_type !== undefined) key.usage_type = body.usage_type as GitlabKey['usage_type'];
     return { status: 201, body: this.keyJson(key) };
   }
 
