@@ -10,6 +10,7 @@ const DEFAULTS = {
   auditRetentionDays: 90,
   githubApiUrl: 'https://api.github.com',
   gitlabUrl: 'https://gitlab.com',
+  githubUrl: 'https://github.com',
   openaiBaseUrl: 'https://api.openai.com/v1',
   anthropicBaseUrl: 'https://api.anthropic.com',
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
@@ -52,6 +53,9 @@ const EnvSchema = z.object({
   DOCKER_HOST: z.string().optional(),
   GITHUB_API_URL: baseUrl('GITHUB_API_URL').default(DEFAULTS.githubApiUrl),
   GITLAB_URL: baseUrl('GITLAB_URL').default(DEFAULTS.gitlabUrl),
+  GITHUB_URL: baseUrl('GITHUB_URL').default(DEFAULTS.githubUrl),
+  GITHUB_OAUTH_CLIENT_ID: z.string().max(200).optional(),
+  GITLAB_OAUTH_CLIENT_ID: z.string().max(200).optional(),
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
@@ -78,6 +82,14 @@ export interface Config {
   publicUrl: string | undefined;
   dockerHost: string | undefined;
   providers: ProviderUrls;
+  /** OAuth device sign-in: GitHub's web root and the OAuth apps' client ids (none: pasted only). */
+  oauth: OauthConfig;
+}
+
+export interface OauthConfig {
+  githubUrl: string;
+  githubClientId: string | undefined;
+  gitlabClientId: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openaiBaseUrl: e.OPENAI_BASE_URL,
       anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
       googleAiBaseUrl: e.GOOGLE_AI_BASE_URL,
+    },
+    oauth: {
+      githubUrl: e.GITHUB_URL,
+      githubClientId: e.GITHUB_OAUTH_CLIENT_ID,
+      gitlabClientId: e.GITLAB_OAUTH_CLIENT_ID,
     },
   };
 }

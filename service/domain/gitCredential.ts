@@ -12,6 +12,7 @@ import {
   listCredentials,
   revealSecret,
 } from '../store';
+import { refreshIfDue } from '../oauth/refresh';
 import { auditFields } from './common';
 import type { DomainContext } from './deps';
 
@@ -47,8 +48,10 @@ export async function getGitCredential(
   const tokens = await listCredentials(store.db, ctx.caller.userId, { type: 'git_token' });
   const match = chooseGitToken(tokens, input, config.providers);
   if (!match) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
-  const row = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
-  if (!row) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  const found = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
+  if (!found) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  // An OAuth token about to expire is renewed first, so git never gets a stale one.
+  const row = await refreshIfDue(ctx, found);
   const password = await revealSecret(store.db, keyring, row, {
     ...auditFields(ctx.caller),
     action: 'read',

@@ -242,7 +242,7 @@ export async function registerSshKey(
     detail: `to register SSH key ${key.name}`,
   });
   const result = await registerWithProvider(
-    { provider, token, url: row.url },
+    { provider, token, url: row.url, source: row.source },
     { title: `XaresAICoder ${ctx.caller.username} ${key.name}`, publicKey: key.public_key ?? '' },
     config.providers,
     {},

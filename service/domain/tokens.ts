@@ -151,7 +151,14 @@ async function runTest(ctx: DomainContext, row: CredentialRow): Promise<TokenTes
     action: 'test',
   });
   const result = await testCredential(
-    { type: row.type, provider: row.provider, token, url: row.url, envVar: row.env_var },
+    {
+      type: row.type,
+      provider: row.provider,
+      token,
+      url: row.url,
+      envVar: row.env_var,
+      source: row.source,
+    },
     config.providers,
   );
   await recordTestResult(store.db, ctx.caller.userId, row.id, {

@@ -25,13 +25,19 @@ export function parseGitlabExpiry(value: unknown): number | null | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** How GitLab takes a token: personal access tokens as PRIVATE-TOKEN, OAuth tokens as Bearer. */
+export function gitlabAuthHeaders(token: string, oauth = false): Record<string, string> {
+  return oauth ? { Authorization: `Bearer ${token}` } : { 'PRIVATE-TOKEN': token };
+}
+
 export async function testGitlabToken(
   token: string,
   siteUrl: string,
   opts: ClientOptions = {},
+  oauth = false,
 ): Promise<TestResult> {
   const origin = originOf(siteUrl);
-  const headers = { 'PRIVATE-TOKEN': token };
+  const headers = gitlabAuthHeaders(token, oauth);
   const res = await providerFetch(`${siteUrl}/api/v4/user`, { headers, timeoutMs: opts.timeoutMs });
   if (!res.ok) return unreachableResult(NAME, origin, res);
   if (res.status === 401) return rejectedResult(NAME, 401);
@@ -101,11 +107,12 @@ export async function registerGitlabKey(
   key: { title: string; publicKey: string },
   opts: ClientOptions = {},
   usage: KeyUsage = 'authentication',
+  oauth = false,
 ): Promise<RegisterResult> {
   const origin = originOf(siteUrl);
   const identity = publicKeyIdentity(key.publicKey);
   if (!identity) return { status: 'error', detail: 'The public key is not in OpenSSH format.' };
-  const headers = { 'PRIVATE-TOKEN': token };
+  const headers = gitlabAuthHeaders(token, oauth);
   const res = await providerFetch(`${siteUrl}/api/v4/user/keys`, {
     method: 'POST',
     headers,

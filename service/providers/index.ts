@@ -77,7 +77,9 @@ export async function testCredential(
       return testGithubToken(cred.token, urls.githubApiUrl, opts);
     case 'git_token:gitlab': {
       const site = cred.url ? userUrl(cred.url, '/api/v4', 'GitLab') : { url: urls.gitlabUrl };
-      return 'result' in site ? site.result : testGitlabToken(cred.token, site.url, opts);
+      return 'result' in site
+        ? site.result
+        : testGitlabToken(cred.token, site.url, opts, cred.source === 'oauth');
     }
     case 'git_token:forgejo': {
       if (!cred.url) {
@@ -134,7 +136,7 @@ function combineGithub(auth: RegisterResult, signing: RegisterResult): RegisterR
 }
 
 export async function registerSshKey(
-  cred: { provider: string; token: string; url?: string | null },
+  cred: { provider: string; token: string; url?: string | null; source?: 'pasted' | 'oauth' },
   key: { title: string; publicKey: string },
   urls: ProviderUrls,
   opts: ClientOptions = {},
@@ -174,7 +176,7 @@ export async function registerSshKey(
     }
     // Forgejo and Gitea verify SSH commit signatures with the user's (authentication) keys.
     return provider === 'gitlab'
-      ? registerGitlabKey(cred.token, site, key, opts, usage)
+      ? registerGitlabKey(cred.token, site, key, opts, usage, cred.source === 'oauth')
       : registerForgejoKey(cred.token, site, key, opts);
   }
   throw new AppError(

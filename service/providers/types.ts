@@ -10,6 +10,8 @@ export interface CredentialToTest {
   token: string;
   url?: string | null;
   envVar?: string | null;
+  /** OAuth tokens go as `Authorization: Bearer` (GitLab refuses them as PRIVATE-TOKEN). */
+  source?: 'pasted' | 'oauth';
 }
 
 export interface TestResult {

@@ -4,6 +4,7 @@ import { router } from '../trpc';
 import { auditRouter } from './audit';
 import { authRouter } from './auth';
 import { gitCredentialRouter } from './gitCredential';
+import { oauthRouter } from './oauth';
 import { settingsRouter } from './settings';
 import { sshKeysRouter } from './sshKeys';
 import { tokensRouter } from './tokens';
@@ -18,6 +19,7 @@ export const appRouter = router({
   workspaces: workspacesRouter,
   credentials: credentialsRouter,
   gitCredential: gitCredentialRouter,
+  oauth: oauthRouter,
 });
 
 export type AppRouter = typeof appRouter;

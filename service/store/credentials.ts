@@ -279,7 +279,7 @@ const listCache = new ReadCache<readonly CredentialInfo[]>({
 });
 
 /** Runs a write to a user's credentials with their cached list forgotten around it. */
-function noteWrite<T>(db: Executor, userId: string, write: () => Promise<T>): Promise<T> {
+export function noteWrite<T>(db: Executor, userId: string, write: () => Promise<T>): Promise<T> {
   return listCache.around(() => listCache.forgetKey(db, userId), write);
 }
 

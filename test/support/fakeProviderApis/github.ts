@@ -9,6 +9,7 @@ import {
   type FakeRequest,
   type Reply,
 } from './base';
+import { FakeOauth } from './oauth';
 
 export interface GithubTokenOptions {
   login: string;
@@ -79,6 +80,12 @@ export class FakeGithub extends FakeProvider {
   /** SSH signing keys: GitHub keeps them apart from authentication keys. */
   readonly signingKeys: GithubKey[] = [];
   readonly repos: GithubRepo[] = [];
+  /** The OAuth device flow and refresh at {GITHUB_URL}/login/... (this fake's origin). */
+  readonly oauth = new FakeOauth(
+    'github',
+    (token, login, expiresAt) => this.addToken(token, { login, scopes: null, expiresAt }),
+    () => this.origin,
+  );
 
   /** Makes `token` valid for account `login` (created on first use). */
   addToken(token: string, opts: GithubTokenOptions): void {
@@ -142,6 +149,8 @@ export class FakeGithub extends FakeProvider {
   protected override route(req: FakeRequest): Reply {
     // GitHub Enterprise serves the same API below /api/v3; accept both roots.
     const path = req.path.replace(/^\/api\/v3(?=\/)/, '').replace(/\/+$/, '');
+    if (req.method === 'POST' && path === '/login/device/code') return this.oauth.device(req);
+    if (req.method === 'POST' && path === '/login/oauth/access_token') return this.oauth.token(req);
     const auth = this.authenticate(req);
     const known = ['/user', '/user/keys', '/user/ssh_signing_keys', '/user/repos'];
     if (!known.includes(path)) return githubError(404, 'Not Found');
