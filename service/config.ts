@@ -16,6 +16,9 @@ const DEFAULTS = {
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
 } as const;
 
+/** A label secret shorter than this is guessable offline from one signed label. */
+const WORKSPACE_LABEL_SECRET_MIN = 32;
+
 const positiveInt = (name: string) =>
   z.coerce
     .number({ error: `${name} must be a whole number` })
@@ -59,6 +62,17 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
+  CREDENTIAL_WORKSPACE_LABEL_SECRET: z
+    .string()
+    .min(
+      WORKSPACE_LABEL_SECRET_MIN,
+      `CREDENTIAL_WORKSPACE_LABEL_SECRET must be at least ${WORKSPACE_LABEL_SECRET_MIN} characters (e.g. openssl rand -hex 32)`,
+    )
+    .regex(
+      /^[\x21-\x7e]+$/,
+      'CREDENTIAL_WORKSPACE_LABEL_SECRET must be printable ASCII without spaces',
+    )
+    .optional(),
 });
 
 export interface ProviderUrls {
@@ -82,6 +96,11 @@ export interface Config {
   publicUrl: string | undefined;
   dockerHost: string | undefined;
   providers: ProviderUrls;
+  /**
+   * When set, a container is a user's only if its xaresaicoder.owner-sig label is the HMAC of
+   * owner and name under this secret (service/workspaces/ownership.ts).
+   */
+  workspaceLabelSecret: string | undefined;
   /** OAuth device sign-in: GitHub's web root and the OAuth apps' client ids (none: pasted only). */
   oauth: OauthConfig;
 }
@@ -137,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       githubClientId: e.GITHUB_OAUTH_CLIENT_ID,
       gitlabClientId: e.GITLAB_OAUTH_CLIENT_ID,
     },
+    workspaceLabelSecret: e.CREDENTIAL_WORKSPACE_LABEL_SECRET,
   };
 }

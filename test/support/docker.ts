@@ -83,9 +83,11 @@ export async function createWorkspace(
     labels?: Record<string, string>;
     /** Another image than TEST_IMAGE (one derived from it, such as ghImage.ts's). */
     image?: string;
+    /** Docker's container name (default: a random `xares-test-…`). */
+    name?: string;
   },
 ): Promise<TestWorkspace> {
-  const name = `xares-test-${randomBytes(5).toString('hex')}`;
+  const name = opts.name ?? `xares-test-${randomBytes(5).toString('hex')}`;
   const labels: Record<string, string> = { [TEST_LABEL]: '1', ...(opts.labels ?? {}) };
   if (opts.owner) labels['xaresaicoder.owner'] = opts.owner;
   if (opts.user) labels['xaresaicoder.user'] = opts.user;
