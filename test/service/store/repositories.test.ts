@@ -24,6 +24,7 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       autoInject: false,
       auditLogging: true,
       clearOnSessionTimeout: false,
+      commitSigning: false,
     });
     assert.deepEqual(DEFAULT_SETTINGS.autoInject, false);
     await updateSettings(ctx().db, user.id, { clearOnSessionTimeout: true });
@@ -31,7 +32,12 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       autoInject: true,
       auditLogging: undefined,
     });
-    assert.deepEqual(after, { autoInject: true, auditLogging: true, clearOnSessionTimeout: true });
+    assert.deepEqual(after, {
+      autoInject: true,
+      auditLogging: true,
+      clearOnSessionTimeout: true,
+      commitSigning: false,
+    });
     assert.deepEqual(await getSettings(ctx().db, user.id), after);
   });
 
