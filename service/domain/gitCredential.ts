@@ -4,7 +4,7 @@
 // chooseGitToken's business alone.
 import type { ProviderUrls } from '../config';
 import { AppError } from '../errors';
-import { defaultGitUsername, isLoopbackHost, matchGitCredential } from '../providers';
+import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
 import {
   type CredentialInfo,
@@ -13,12 +13,8 @@ import {
   revealSecret,
 } from '../store';
 import { refreshIfDue } from '../oauth/refresh';
-import { auditFields } from './common';
+import { audit, auditFields } from './common';
 import type { DomainContext } from './deps';
-
-function hostName(host: string): string {
-  return host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-}
 
 /**
  * The git token that answers `input` among the user's tokens, or undefined. Refuses plain http
@@ -30,9 +26,7 @@ export function chooseGitToken(
   urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
 ): CredentialInfo | undefined {
   const protocol = input.protocol.toLowerCase();
-  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
-    return undefined;
-  }
+  if (!gitProtocolAllowed(protocol, input.host)) return undefined;
   return matchGitCredential(input.host, tokens, urls, protocol, input.path);
 }
 
@@ -40,8 +34,20 @@ export async function getGitCredential(
   ctx: DomainContext,
   input: GitCredentialInputT,
 ): Promise<GitCredential> {
+  if (ctx.caller.sessionKind !== 'workspace') {
+    // A plaintext token is for git inside a workspace; a user session (a stolen browser or
+    // extension token) never reads one this way.
+    await audit(ctx, {
+      action: 'read',
+      outcome: 'denied',
+      credentialType: 'git_token',
+      detail: 'git credentials are only for workspace sessions',
+    });
+    throw new AppError('FORBIDDEN', 'git credentials are given only to a workspace session');
+  }
   const protocol = input.protocol.toLowerCase();
-  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostName(input.host)))) {
+  // A token sent over plain http could be read on the way; only loopback forges are exempt.
+  if (!gitProtocolAllowed(protocol, input.host)) {
     throw new AppError('NOT_FOUND', `no token is given for ${protocol}://; use https`);
   }
   const { store, keyring, config } = ctx.deps;

@@ -3,6 +3,7 @@
 // collect the token, which lands as a git token of that provider (created, or replaced when the
 // user reconnects), tested for its account and scopes, its refresh token kept encrypted.
 import { randomUUID } from 'node:crypto';
+import type { SecretOwner } from '../crypto/keyring';
 import { AppError } from '../errors';
 import {
   oauthEndpoints,
@@ -32,6 +33,20 @@ const VARIABLE: Record<OauthProvider, string> = {
   gitlab: 'GITLAB_OAUTH_CLIENT_ID',
 };
 
+/** The device code is sealed to its flow and owner, in the key ring's second AAD form. */
+const FLOW_AAD_VERSION = 2;
+function flowOwner(userId: string, flowId: string, provider: OauthProvider): SecretOwner {
+  return {
+    id: `oauth-flow:${flowId}`,
+    user_id: userId,
+    type: 'git_token',
+    provider,
+    name: '',
+    url: null,
+    env_var: null,
+  };
+}
+
 function endpointsOrExplain(ctx: DomainContext, provider: OauthProvider) {
   const endpoints = oauthEndpoints(provider, ctx.deps.config.oauth, ctx.deps.config.providers);
   if (!endpoints) {
@@ -51,9 +66,10 @@ export async function startOauth(ctx: DomainContext, input: OauthStartInputT): P
   const id = randomUUID();
   const now = Date.now();
   const code = await keyring.encryptSecret(
-    ctx.caller.userId,
-    `oauth-flow:${id}`,
+    flowOwner(ctx.caller.userId, id, input.provider),
     started.deviceCode,
+    undefined,
+    FLOW_AAD_VERSION,
   );
   const expiresAt = now + started.expiresInSeconds * 1000;
   await insertFlow(store.db, {
@@ -110,8 +126,8 @@ export async function pollOauth(ctx: DomainContext, flowId: string): Promise<Oau
   const provider = flow.provider;
   const endpoints = endpointsOrExplain(ctx, provider);
   const deviceCode = await ctx.deps.keyring.decryptSecret({
-    id: `oauth-flow:${flow.id}`,
-    user_id: flow.user_id,
+    ...flowOwner(flow.user_id, flow.id, flow.provider),
+    secret_aad_version: FLOW_AAD_VERSION,
     secret_ciphertext: flow.device_code_ciphertext,
     secret_iv: flow.device_code_iv,
     secret_tag: flow.device_code_tag,
@@ -197,7 +213,12 @@ async function landToken(
         });
     await setOauthColumns(trx, ctx.caller.userId, info.id, {
       source: 'oauth',
-      ...(await encryptRefreshToken(trx, keyring, ctx.caller.userId, info.id, token.refreshToken)),
+      ...(await encryptRefreshToken(
+        trx,
+        keyring,
+        { id: info.id, user_id: ctx.caller.userId, type: 'git_token', provider },
+        token.refreshToken,
+      )),
       refresh_expires_at: token.refreshExpiresAt,
       refresh_failed_at: null,
     });

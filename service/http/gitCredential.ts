@@ -98,9 +98,7 @@ async function answer(deps: ServiceDeps, ctx: Koa.Context): Promise<string> {
   if (!caller) {
     throw new AppError('UNAUTHORIZED', 'the workspace token is missing, expired or revoked');
   }
-  if (caller.sessionKind !== 'workspace') {
-    throw new AppError('FORBIDDEN', 'only a workspace token may ask for git credentials');
-  }
+  // getGitCredential answers workspace sessions only (FORBIDDEN, audited, for any other).
   const parsed = GitCredentialInput.safeParse(parseGitRequest(await readText(ctx.req)));
   if (!parsed.success) {
     const first = parsed.error.issues[0];

@@ -78,12 +78,10 @@ export async function refreshIfDue(ctx: DomainContext, row: CredentialRow): Prom
     const answer = await refreshAccessToken(provider, endpoints, refreshToken);
     if (answer.kind === 'token') {
       const t = answer.token;
-      const access = await keyring.encryptSecret(row.user_id, row.id, t.accessToken, db);
+      const access = await keyring.encryptSecret(row, t.accessToken, db);
       // Providers that rotate send a new refresh token; the old one is spent.
       const refresh =
-        t.refreshToken === null
-          ? {}
-          : await encryptRefreshToken(db, keyring, row.user_id, row.id, t.refreshToken);
+        t.refreshToken === null ? {} : await encryptRefreshToken(db, keyring, row, t.refreshToken);
       await finishRefresh(db, row.user_id, row.id, claimed, {
         ...access,
         ...refresh,

@@ -36,6 +36,7 @@ export { validateProviderUrl, isLoopbackHost } from './urls';
 export {
   defaultGitUsername,
   gitHostFor,
+  gitProtocolAllowed,
   githubHosts,
   hostOfUrl,
   hostsNeedingPath,

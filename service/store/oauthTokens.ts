@@ -5,7 +5,7 @@
 // oauth_version is even while nobody refreshes; a refresher moves it to the next odd number with
 // a compare-and-swap (only one wins), calls the provider, and writes the new tokens moving it to
 // the next even number. A claim older than REFRESH_CLAIM_MS (a crashed replica) may be taken over.
-import type { KeyRing } from '../crypto/keyring';
+import { type KeyRing, type SecretOwner } from '../crypto/keyring';
 import { noteWrite } from './credentials';
 import type { Executor } from './database';
 import type { CredentialRow } from './schema';
@@ -17,11 +17,40 @@ export function refreshAad(rowId: string): string {
   return `${rowId}#refresh`;
 }
 
+/** The AAD version refresh tokens are sealed with (the key ring's second form). */
+const REFRESH_AAD_VERSION = 2;
+
+/**
+ * What a refresh token is bound to: its owner, its own id next to the row's, and the token's
+ * type and provider. Not the name or URL: a rename must not lose the sign-in, and a token whose
+ * URL changes is a pasted one anyway.
+ */
+function refreshOwner(row: {
+  id: string;
+  user_id: string;
+  type: CredentialRow['type'];
+  provider: CredentialRow['provider'];
+}): SecretOwner {
+  return {
+    id: refreshAad(row.id),
+    user_id: row.user_id,
+    type: row.type,
+    provider: row.provider,
+    name: '',
+    url: null,
+    env_var: null,
+  };
+}
+
 export async function encryptRefreshToken(
   db: Executor,
   keyring: KeyRing,
-  userId: string,
-  rowId: string,
+  row: {
+    id: string;
+    user_id: string;
+    type: CredentialRow['type'];
+    provider: CredentialRow['provider'];
+  },
   refreshToken: string | null,
 ) {
   if (refreshToken === null) {
@@ -32,7 +61,7 @@ export async function encryptRefreshToken(
       refresh_data_key_version: null,
     };
   }
-  const e = await keyring.encryptSecret(userId, refreshAad(rowId), refreshToken, db);
+  const e = await keyring.encryptSecret(refreshOwner(row), refreshToken, db, REFRESH_AAD_VERSION);
   return {
     refresh_ciphertext: e.secret_ciphertext,
     refresh_iv: e.secret_iv,
@@ -49,12 +78,12 @@ export async function decryptRefreshToken(
   if (!row.refresh_ciphertext || !row.refresh_iv || !row.refresh_tag) return null;
   return keyring.decryptSecret(
     {
-      id: refreshAad(row.id),
-      user_id: row.user_id,
+      ...refreshOwner(row),
       secret_ciphertext: row.refresh_ciphertext,
       secret_iv: row.refresh_iv,
       secret_tag: row.refresh_tag,
       data_key_version: row.refresh_data_key_version ?? row.data_key_version,
+      secret_aad_version: REFRESH_AAD_VERSION,
     },
     db,
   );
@@ -95,6 +124,7 @@ export async function finishRefresh(
       | 'secret_iv'
       | 'secret_tag'
       | 'data_key_version'
+      | 'secret_aad_version'
       | 'hint'
       | 'expires_at'
       | 'refresh_ciphertext'
