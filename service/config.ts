@@ -11,6 +11,7 @@ const DEFAULTS = {
   auditRetentionDays: 90,
   githubApiUrl: 'https://api.github.com',
   gitlabUrl: 'https://gitlab.com',
+  githubUrl: 'https://github.com',
   openaiBaseUrl: 'https://api.openai.com/v1',
   anthropicBaseUrl: 'https://api.anthropic.com',
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
@@ -96,6 +97,9 @@ const EnvSchema = z.object({
   CREDENTIAL_TRUSTED_PROXIES: z.string().optional(),
   GITHUB_API_URL: baseUrl('GITHUB_API_URL').default(DEFAULTS.githubApiUrl),
   GITLAB_URL: baseUrl('GITLAB_URL').default(DEFAULTS.gitlabUrl),
+  GITHUB_URL: baseUrl('GITHUB_URL').default(DEFAULTS.githubUrl),
+  GITHUB_OAUTH_CLIENT_ID: z.string().max(200).optional(),
+  GITLAB_OAUTH_CLIENT_ID: z.string().max(200).optional(),
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
@@ -154,6 +158,8 @@ export interface Config {
   gateway: GatewayLimits;
   /** The model each AI tool configuration names, per provider. */
   aiModels: AiModels;
+  /** OAuth device sign-in: GitHub's web root and the OAuth apps' client ids (none: pasted only). */
+  oauth: OauthConfig;
 }
 
 export interface AiModels {
@@ -170,6 +176,12 @@ export interface GatewayLimits {
   concurrencyPerUser: number;
   /** Silence from the provider (or the caller) that ends a call; a flowing stream never ends. */
   idleTimeoutMs: number;
+}
+
+export interface OauthConfig {
+  githubUrl: string;
+  githubClientId: string | undefined;
+  gitlabClientId: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -253,6 +265,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: Math.round(e.CREDENTIAL_AI_IDLE_TIMEOUT * 1000),
     },
     aiModels: { ...DEFAULTS.aiModels, ...e.CREDENTIAL_AI_MODELS },
+    oauth: {
+      githubUrl: e.GITHUB_URL,
+      githubClientId: e.GITHUB_OAUTH_CLIENT_ID,
+      gitlabClientId: e.GITLAB_OAUTH_CLIENT_ID,
+    },
     workspaceLabelSecret: e.CREDENTIAL_WORKSPACE_LABEL_SECRET,
   };
 }

@@ -1,11 +1,34 @@
 // git credential helper answers (CONTRACT.md section 6): a git host to the caller's matching
 // token. The token is revealed only through revealSecret, so a failed audit write fails the call.
+// Who may ask is checked by the caller of getGitCredential; which token answers is
+// chooseGitToken's business alone.
+import type { ProviderUrls } from '../config';
 import { AppError } from '../errors';
 import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
-import { findCredentialForUser, listCredentials, revealSecret } from '../store';
+import {
+  type CredentialInfo,
+  findCredentialForUser,
+  listCredentials,
+  revealSecret,
+} from '../store';
+import { refreshIfDue } from '../oauth/refresh';
 import { audit, auditFields } from './common';
 import type { DomainContext } from './deps';
+
+/**
+ * The git token that answers `input` among the user's tokens, or undefined. Refuses plain http
+ * off loopback (a token sent that way could be read on the way).
+ */
+export function chooseGitToken(
+  tokens: readonly CredentialInfo[],
+  input: GitCredentialInputT,
+  urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
+): CredentialInfo | undefined {
+  const protocol = input.protocol.toLowerCase();
+  if (!gitProtocolAllowed(protocol, input.host)) return undefined;
+  return matchGitCredential(input.host, tokens, urls, protocol, input.path);
+}
 
 export async function getGitCredential(
   ctx: DomainContext,
@@ -29,14 +52,21 @@ export async function getGitCredential(
   }
   const { store, keyring, config } = ctx.deps;
   const tokens = await listCredentials(store.db, ctx.caller.userId, { type: 'git_token' });
-  const match = matchGitCredential(input.host, tokens, config.providers, protocol);
+  const match = chooseGitToken(tokens, input, config.providers);
   if (!match) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
-  const row = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
-  if (!row) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  const found = await findCredentialForUser(store.db, ctx.caller.userId, match.id);
+  if (!found) throw new AppError('NOT_FOUND', `no saved token matches ${input.host}`);
+  // An OAuth token about to expire is renewed first, so git never gets a stale one.
+  const row = await refreshIfDue(ctx, found);
   const password = await revealSecret(store.db, keyring, row, {
     ...auditFields(ctx.caller),
     action: 'read',
     detail: `git credential for ${input.host.slice(0, 200)}`,
   });
-  return { username: defaultGitUsername(row.provider, row.username), password };
+  return {
+    username: defaultGitUsername(row.provider, row.username),
+    password,
+    // git (2.41+) and caches in front of the helper drop the token at this time.
+    ...(row.expires_at !== null && { passwordExpiryUtc: Math.floor(row.expires_at / 1000) }),
+  };
 }

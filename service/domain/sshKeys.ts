@@ -1,7 +1,7 @@
 // SSH keys: generate (ed25519), import, list, get by name, delete, and register the public key
 // with a git provider using the user's stored token. The private key never leaves through here.
 import { AppError } from '../errors';
-import { registerSshKey as registerWithProvider } from '../providers';
+import { type KeyUsage, registerSshKey as registerWithProvider } from '../providers';
 import type {
   GenerateSshKeyInputT,
   GitProvider,
@@ -56,6 +56,7 @@ function toSshKey(c: CredentialInfo, registrations: Registration[]): SshKey {
         status: r.status,
         detail: r.detail,
         checkedAt: iso(r.checked_at),
+        usage: r.usage ?? 'authentication',
       })),
   };
 }
@@ -194,12 +195,18 @@ export async function registerSshKey(
   ctx: DomainContext,
   id: string,
   provider: GitProvider,
+  usage: KeyUsage = 'authentication',
 ): Promise<RegisterResult> {
   const key = await ownKey(ctx, id, 'register');
   const { store: s, keyring, config } = ctx.deps;
   const tokens = await listCredentials(s.db, ctx.caller.userId, { type: 'git_token', provider });
   const chosen = tokens.find((t) => t.name === 'default') ?? tokens[0];
-  const save = async (status: RegisterResult['status'], detail: string, remoteId?: string) => {
+  const save = async (
+    status: RegisterResult['status'],
+    detail: string,
+    remoteId?: string,
+    signingRemoteId?: string,
+  ) => {
     await upsertRegistration(s.db, ctx.caller.userId, {
       credential_id: key.id,
       provider,
@@ -207,6 +214,8 @@ export async function registerSshKey(
       detail,
       remote_id: remoteId ?? null,
       checked_at: Date.now(),
+      usage,
+      signing_remote_id: signingRemoteId ?? null,
     });
     await audit(ctx, {
       action: 'register',
@@ -215,7 +224,7 @@ export async function registerSshKey(
       credentialType: 'ssh_key',
       provider,
       name: key.name,
-      detail: `${PROVIDER_LABEL[provider]}: ${status}`,
+      detail: `${PROVIDER_LABEL[provider]} (${usage}): ${status}`,
     });
     return { provider, status, detail };
   };
@@ -233,9 +242,11 @@ export async function registerSshKey(
     detail: `to register SSH key ${key.name}`,
   });
   const result = await registerWithProvider(
-    { provider, token, url: row.url },
+    { provider, token, url: row.url, source: row.source },
     { title: `XaresAICoder ${ctx.caller.username} ${key.name}`, publicKey: key.public_key ?? '' },
     config.providers,
+    {},
+    usage,
   );
-  return save(result.status, result.detail, result.remoteId);
+  return save(result.status, result.detail, result.remoteId, result.signingRemoteId);
 }

@@ -49,6 +49,8 @@ export function toTokenInfo(c: CredentialInfo): TokenInfo {
     username: c.username,
     url: c.url,
     envVar: c.env_var,
+    pathPrefix: c.path_prefix ?? null,
+    source: c.source ?? 'pasted',
     hint: c.hint,
     expiresAt: isoOrNull(c.expires_at),
     createdAt: iso(c.created_at),
@@ -89,6 +91,7 @@ export async function createToken(
       url: input.url ?? null,
       envVar: input.envVar ?? null,
       expiresAt: epochOrNull(input.expiresAt),
+      pathPrefix: input.pathPrefix ?? null,
     });
     await auditChange(trx, ctx, info, 'create');
     return info;
@@ -109,6 +112,9 @@ export async function updateToken(
   if (input.envVar !== undefined && current.provider !== 'custom') {
     throw new AppError('BAD_REQUEST', 'envVar is only for custom AI keys');
   }
+  if (input.pathPrefix !== undefined && current.type !== 'git_token') {
+    throw new AppError('BAD_REQUEST', 'pathPrefix is only for git tokens');
+  }
   if (input.url !== undefined && (input.url ?? null) !== current.url && input.token === undefined) {
     // The next test (or git) would send the stored token to the new host: whoever moves a
     // token to another server must know the token.
@@ -126,6 +132,7 @@ export async function updateToken(
       url: input.url,
       envVar: input.envVar,
       expiresAt: epochOrNull(input.expiresAt),
+      pathPrefix: input.pathPrefix,
     });
     await auditChange(trx, ctx, info, 'update');
     return info;
@@ -152,7 +159,14 @@ async function runTest(ctx: DomainContext, row: CredentialRow): Promise<TokenTes
     action: 'test',
   });
   const result = await testCredential(
-    { type: row.type, provider: row.provider, token, url: row.url, envVar: row.env_var },
+    {
+      type: row.type,
+      provider: row.provider,
+      token,
+      url: row.url,
+      envVar: row.env_var,
+      source: row.source,
+    },
     config.providers,
   );
   await recordTestResult(store.db, ctx.caller.userId, row.id, {

@@ -13,6 +13,7 @@ import { accessLoggerOf } from '../logger';
 import { assertBatchAllowed, isUnexpected } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
 import { clientAddressResolver } from './clientAddress';
+import { GIT_CREDENTIAL_PATH, gitCredentialEndpoint } from './gitCredential';
 import { healthz, readyz } from './health';
 import { answeredMalformedUrl } from './malformedUrl';
 import { openApiDocument, openApiRouter, REST_PREFIX } from './openapi';
@@ -103,6 +104,7 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
       return answeredMalformedUrl(ctx, 'trpc') ? undefined : trpc(ctx);
     }
     if (path.startsWith(GATEWAY_PREFIX)) return gateway(ctx);
+    if (path === GIT_CREDENTIAL_PATH) return gitCredentialEndpoint(deps, ctx);
     if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
       return answeredMalformedUrl(ctx, 'rest') ? undefined : rest(ctx, () => notFound(ctx));
     }

@@ -12,6 +12,8 @@ export interface GitTokenCandidate {
   provider: string;
   url?: string | null;
   name?: string;
+  /** The repository path prefix the token answers for (`acme`), if any. */
+  path_prefix?: string | null;
 }
 
 /** `host[:port]` of a URL as git would name it, or undefined for an unusable URL. */
@@ -75,20 +77,96 @@ function hostsServedBy(
 }
 
 /**
- * The token for a git host, or undefined. Tokens whose own URL names the host win over the
- * general rules (github.com, gitlab.com); among equals the one named `default` wins.
+ * A repository path as git sends it (`acme/tools.git`, percent-escapes allowed) as its segments,
+ * lower case (GitHub, GitLab and Forgejo owners are case-insensitive); undefined when it holds `.` or `..` segments or bad escapes, which could make a
+ * server read a different path than the prefix was compared with.
+ */
+export function repositorySegments(path: string): string[] | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  const trimmed = decoded.toLowerCase().replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return [];
+  const segments = trimmed.split('/');
+  if (segments.some((s) => s === '.' || s === '..' || s === '' || s.includes('\\'))) {
+    return undefined;
+  }
+  // `acme/tools.git` is the repository `acme/tools`.
+  segments[segments.length - 1] = segments.at(-1)!.replace(/\.git$/, '');
+  return segments;
+}
+
+/** How many segments of `path` the token's prefix covers: 0 without a prefix, -1 if it does not match. */
+function prefixMatch(prefix: string | null | undefined, path: string[] | undefined): number {
+  if (!prefix) return 0;
+  const wanted = repositorySegments(prefix);
+  if (!wanted || wanted.length === 0 || !path || path.length < wanted.length) return -1;
+  return wanted.every((s, i) => path[i] === s) ? wanted.length : -1;
+}
+
+/**
+ * The token for a git host (and repository path, when git sends one), or undefined. A token with
+ * a path prefix answers only for paths under it, and the longest matching prefix wins; then
+ * tokens whose own URL names the host win over the general rules (github.com, gitlab.com); then
+ * the one named `default`.
  */
 export function matchGitCredential<T extends GitTokenCandidate>(
   host: string,
   tokens: readonly T[],
   urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
   protocol = 'https',
+  path?: string,
 ): T | undefined {
   const wanted = normalizeGitHost(host, protocol);
   if (!wanted) return undefined;
-  const matching = tokens.filter((t) => hostsServedBy(t, urls).includes(wanted));
-  const rank = (t: T) => (hostOfUrl(t.url) === wanted ? 0 : 2) + (t.name === 'default' ? 0 : 1);
-  return [...matching].sort((a, b) => rank(a) - rank(b))[0];
+  const segments = path === undefined ? undefined : repositorySegments(path);
+  const matching = tokens
+    .filter((t) => hostsServedBy(t, urls).includes(wanted))
+    .map((t) => ({ t, depth: prefixMatch(t.path_prefix, segments) }))
+    .filter((m) => m.depth >= 0);
+  const rank = ({ t, depth }: { t: T; depth: number }) =>
+    -depth * 4 + (hostOfUrl(t.url) === wanted ? 0 : 2) + (t.name === 'default' ? 0 : 1);
+  return [...matching].sort((a, b) => rank(a) - rank(b))[0]?.t;
+}
+
+/**
+ * The git URLs (`https://github.com`, `http://127.0.0.1:3000`) for which git must send the
+ * repository path with its credential requests (`credential.<url>.useHttpPath`): hosts served by
+ * more than one of the tokens, or by a token with a path prefix.
+ */
+export function hostsNeedingPath(
+  tokens: readonly GitTokenCandidate[],
+  urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
+): string[] {
+  const byHost = new Map<string, { count: number; prefixed: boolean; scheme: string }>();
+  for (const t of tokens) {
+    for (const host of hostsServedBy(t, urls)) {
+      const scheme = schemeFor(t, host, urls);
+      const entry = byHost.get(host) ?? { count: 0, prefixed: false, scheme };
+      entry.count += 1;
+      entry.prefixed ||= Boolean(t.path_prefix);
+      byHost.set(host, entry);
+    }
+  }
+  return [...byHost]
+    .filter(([, e]) => e.count > 1 || e.prefixed)
+    .map(([host, e]) => `${e.scheme}://${host}`)
+    .sort();
+}
+
+/** The scheme git uses for a host: the one of the URL that names it, else https. */
+function schemeFor(
+  token: GitTokenCandidate,
+  host: string,
+  urls: Pick<ProviderUrls, 'githubApiUrl' | 'gitlabUrl'>,
+): string {
+  for (const url of [token.url, urls.githubApiUrl, urls.gitlabUrl]) {
+    if (url && hostOfUrl(url) === host) return new URL(url).protocol.replace(':', '');
+  }
+  return 'https';
 }
 
 /** The user name for git over HTTPS when the token has none of its own. */

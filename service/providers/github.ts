@@ -99,32 +99,40 @@ export async function testGithubToken(
   };
 }
 
+/**
+ * Adds the key at GitHub: `authentication` as an SSH key (`/user/keys`), `signing` as an SSH
+ * signing key (`/user/ssh_signing_keys`, which GitHub keeps apart).
+ */
 export async function registerGithubKey(
   token: string,
   apiUrl: string,
   key: { title: string; publicKey: string },
   opts: ClientOptions = {},
+  kind: 'authentication' | 'signing' = 'authentication',
 ): Promise<RegisterResult> {
   const origin = originOf(apiUrl);
   const identity = publicKeyIdentity(key.publicKey);
   if (!identity) return { status: 'error', detail: 'The public key is not in OpenSSH format.' };
-  const res = await providerFetch(`${apiUrl}/user/keys`, {
+  const endpoint = kind === 'signing' ? 'ssh_signing_keys' : 'keys';
+  const account =
+    kind === 'signing' ? 'your GitHub account as a signing key' : 'your GitHub account';
+  const res = await providerFetch(`${apiUrl}/user/${endpoint}`, {
     method: 'POST',
     headers: headers(token),
     json: { title: key.title, key: key.publicKey },
     timeoutMs: opts.timeoutMs,
   });
-  if (res.ok && res.status === 201) return keyAddedResult(res.json, 'your GitHub account');
+  if (res.ok && res.status === 201) return keyAddedResult(res.json, account);
   if (res.ok && res.status === 422 && /already in use/i.test(res.text)) {
     const listing = await findKeyInPages(identity, 100, (page) =>
-      providerFetch(`${apiUrl}/user/keys?per_page=100&page=${page}`, {
+      providerFetch(`${apiUrl}/user/${endpoint}?per_page=100&page=${page}`, {
         headers: headers(token),
         timeoutMs: opts.timeoutMs,
       }),
     );
     return keyTakenResult(
       listing,
-      { name: NAME, origin, account: 'your GitHub account' },
+      { name: NAME, origin, account },
       {
         listFailed: 'It said the key is in use, and listing your keys failed.',
         otherAccount:
@@ -137,7 +145,9 @@ export async function registerGithubKey(
       NAME,
       origin,
       res,
-      'The token probably lacks the "admin:public_key" (or "write:public_key") scope.',
+      kind === 'signing'
+        ? 'The token probably lacks the "admin:ssh_signing_key" (or "write:ssh_signing_key") scope.'
+        : 'The token probably lacks the "admin:public_key" (or "write:public_key") scope.',
     );
   }
   if (res.ok && res.status === 422) {

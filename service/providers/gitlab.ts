@@ -11,7 +11,7 @@ import {
   rejectedResult,
   unreachableResult,
 } from './results';
-import type { ClientOptions, RegisterResult, TestResult } from './types';
+import type { ClientOptions, KeyUsage, RegisterResult, TestResult } from './types';
 
 const NAME = 'GitLab';
 
@@ -25,13 +25,19 @@ export function parseGitlabExpiry(value: unknown): number | null | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** How GitLab takes a token: personal access tokens as PRIVATE-TOKEN, OAuth tokens as Bearer. */
+export function gitlabAuthHeaders(token: string, oauth = false): Record<string, string> {
+  return oauth ? { Authorization: `Bearer ${token}` } : { 'PRIVATE-TOKEN': token };
+}
+
 export async function testGitlabToken(
   token: string,
   siteUrl: string,
   opts: ClientOptions = {},
+  oauth = false,
 ): Promise<TestResult> {
   const origin = originOf(siteUrl);
-  const headers = { 'PRIVATE-TOKEN': token };
+  const headers = gitlabAuthHeaders(token, oauth);
   const res = await providerFetch(`${siteUrl}/api/v4/user`, { headers, timeoutMs: opts.timeoutMs });
   if (!res.ok) return unreachableResult(NAME, origin, res);
   if (res.status === 401) return rejectedResult(NAME, 401);
@@ -89,20 +95,28 @@ export async function testGitlabToken(
   };
 }
 
+const USAGE_TYPE = {
+  authentication: 'auth',
+  signing: 'signing',
+  both: 'auth_and_signing',
+} as const;
+
 export async function registerGitlabKey(
   token: string,
   siteUrl: string,
   key: { title: string; publicKey: string },
   opts: ClientOptions = {},
+  usage: KeyUsage = 'authentication',
+  oauth = false,
 ): Promise<RegisterResult> {
   const origin = originOf(siteUrl);
   const identity = publicKeyIdentity(key.publicKey);
   if (!identity) return { status: 'error', detail: 'The public key is not in OpenSSH format.' };
-  const headers = { 'PRIVATE-TOKEN': token };
+  const headers = gitlabAuthHeaders(token, oauth);
   const res = await providerFetch(`${siteUrl}/api/v4/user/keys`, {
     method: 'POST',
     headers,
-    json: { title: key.title, key: key.publicKey },
+    json: { title: key.title, key: key.publicKey, usage_type: USAGE_TYPE[usage] },
     timeoutMs: opts.timeoutMs,
   });
   if (res.ok && res.status === 201) return keyAddedResult(res.json, 'your GitLab account');

@@ -17,6 +17,7 @@ import type {
   ClientOptions,
   CredentialToTest,
   GitProvider,
+  KeyUsage,
   RegisterResult,
   TestResult,
 } from './types';
@@ -27,6 +28,7 @@ export type {
   ClientOptions,
   CredentialToTest,
   GitProvider,
+  KeyUsage,
   RegisterResult,
   TestResult,
 } from './types';
@@ -37,7 +39,9 @@ export {
   gitProtocolAllowed,
   githubHosts,
   hostOfUrl,
+  hostsNeedingPath,
   matchGitCredential,
+  repositorySegments,
   normalizeGitHost,
 } from './gitHosts';
 export type { GitTokenCandidate } from './gitHosts';
@@ -74,7 +78,9 @@ export async function testCredential(
       return testGithubToken(cred.token, urls.githubApiUrl, opts);
     case 'git_token:gitlab': {
       const site = cred.url ? userUrl(cred.url, '/api/v4', 'GitLab') : { url: urls.gitlabUrl };
-      return 'result' in site ? site.result : testGitlabToken(cred.token, site.url, opts);
+      return 'result' in site
+        ? site.result
+        : testGitlabToken(cred.token, site.url, opts, cred.source === 'oauth');
     }
     case 'git_token:forgejo': {
       if (!cred.url) {
@@ -114,14 +120,44 @@ export async function testCredential(
   }
 }
 
+/** Both of GitHub's registrations in one answer: an error if either failed. */
+function combineGithub(auth: RegisterResult, signing: RegisterResult): RegisterResult {
+  const status =
+    auth.status === 'error' || signing.status === 'error'
+      ? 'error'
+      : auth.status === 'registered' || signing.status === 'registered'
+        ? 'registered'
+        : 'already_registered';
+  return {
+    status,
+    detail: `Authentication: ${auth.detail} Signing: ${signing.detail}`,
+    ...(auth.remoteId !== undefined && { remoteId: auth.remoteId }),
+    ...(signing.remoteId !== undefined && { signingRemoteId: signing.remoteId }),
+  };
+}
+
 export async function registerSshKey(
-  cred: { provider: string; token: string; url?: string | null },
+  cred: { provider: string; token: string; url?: string | null; source?: 'pasted' | 'oauth' },
   key: { title: string; publicKey: string },
   urls: ProviderUrls,
   opts: ClientOptions = {},
+  usage: KeyUsage = 'authentication',
 ): Promise<RegisterResult> {
   const provider = cred.provider as GitProvider;
-  if (provider === 'github') return registerGithubKey(cred.token, urls.githubApiUrl, key, opts);
+  if (provider === 'github') {
+    const api = urls.githubApiUrl;
+    if (usage === 'authentication') return registerGithubKey(cred.token, api, key, opts);
+    const signing = await registerGithubKey(cred.token, api, key, opts, 'signing');
+    const result =
+      usage === 'signing'
+        ? signing
+        : combineGithub(await registerGithubKey(cred.token, api, key, opts), signing);
+    if (usage === 'signing') {
+      const { remoteId, ...rest } = result;
+      return { ...rest, ...(remoteId !== undefined && { signingRemoteId: remoteId }) };
+    }
+    return result;
+  }
   if (provider === 'gitlab' || provider === 'forgejo') {
     const raw = cred.url || (provider === 'gitlab' ? urls.gitlabUrl : undefined);
     if (!raw)
@@ -139,8 +175,9 @@ export async function registerSshKey(
         detail: `The token's URL cannot be used: ${err instanceof AppError ? err.message : 'invalid URL.'}`,
       };
     }
+    // Forgejo and Gitea verify SSH commit signatures with the user's (authentication) keys.
     return provider === 'gitlab'
-      ? registerGitlabKey(cred.token, site, key, opts)
+      ? registerGitlabKey(cred.token, site, key, opts, usage, cred.source === 'oauth')
       : registerForgejoKey(cred.token, site, key, opts);
   }
   throw new AppError(

@@ -1,6 +1,8 @@
 // Shapes shared by the provider clients: what a token test and a key registration answer.
 export type GitProvider = 'github' | 'gitlab' | 'forgejo';
 export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+/** What an SSH key is registered for at a git provider. */
+export type KeyUsage = 'authentication' | 'signing' | 'both';
 
 export interface CredentialToTest {
   type: 'git_token' | 'ai_token';
@@ -8,6 +10,8 @@ export interface CredentialToTest {
   token: string;
   url?: string | null;
   envVar?: string | null;
+  /** OAuth tokens go as `Authorization: Bearer` (GitLab refuses them as PRIVATE-TOKEN). */
+  source?: 'pasted' | 'oauth';
 }
 
 export interface TestResult {
@@ -26,6 +30,8 @@ export interface RegisterResult {
   detail: string;
   /** The provider's id of the key, when known. */
   remoteId?: string;
+  /** GitHub: the id of the key among the signing keys, when registered for signing. */
+  signingRemoteId?: string;
 }
 
 export interface ClientOptions {

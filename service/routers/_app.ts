@@ -5,6 +5,7 @@ import { aiRouter } from './ai';
 import { auditRouter } from './audit';
 import { authRouter } from './auth';
 import { gitCredentialRouter } from './gitCredential';
+import { oauthRouter } from './oauth';
 import { settingsRouter } from './settings';
 import { sshKeysRouter } from './sshKeys';
 import { tokensRouter } from './tokens';
@@ -20,6 +21,7 @@ export const appRouter = router({
   credentials: credentialsRouter,
   gitCredential: gitCredentialRouter,
   ai: aiRouter,
+  oauth: oauthRouter,
 });
 
 export type AppRouter = typeof appRouter;

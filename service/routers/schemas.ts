@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { envVarRefusal } from '../envNames';
 import { forbiddenAddressReason, isLoopbackHost } from '../providers/addresses';
+import { CredentialSourceSchema, KeyUsageSchema, PathPrefixSchema } from './gitSchemas';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -120,6 +121,8 @@ export const RegistrationSchema = z.object({
   status: z.enum(['registered', 'already_registered', 'error', 'pending']),
   detail: z.string().nullable(),
   checkedAt: z.string(),
+  /** What the key was registered for (authentication when registered before usages existed). */
+  usage: KeyUsageSchema,
 });
 
 export const SshKeySchema = z.object({
@@ -143,6 +146,9 @@ export const TokenInfoSchema = z.object({
   username: z.string().nullable(),
   url: z.string().nullable(),
   envVar: z.string().nullable(),
+  /** Git tokens: the repository path prefix this token answers for (`acme`), else null. */
+  pathPrefix: z.string().nullable(),
+  source: CredentialSourceSchema,
   hint: z.string(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
@@ -173,6 +179,7 @@ export const SettingsSchema = z.object({
   auditLogging: z.boolean(),
   clearOnSessionTimeout: z.boolean(),
   aiKeyDelivery: z.enum(['gateway', 'environment']),
+  commitSigning: z.boolean(),
 });
 
 export const AuditActionSchema = z.enum([
@@ -239,7 +246,12 @@ export const ClearAllResultSchema = z.object({
   workspacesCleared: z.number(),
 });
 
-export const GitCredentialSchema = z.object({ username: z.string(), password: z.string() });
+export const GitCredentialSchema = z.object({
+  username: z.string(),
+  password: z.string(),
+  /** When the token stops working, in seconds since 1970 (git's `password_expiry_utc`). */
+  passwordExpiryUtc: z.number().int().optional(),
+});
 
 export const LoginResultSchema = z.object({
   token: z.string(),
@@ -305,11 +317,20 @@ export const ImportSshKeyInput = z.object({
 });
 export const SshKeyByNameInput = z.object({ name: NameSchema });
 export const ByIdInput = z.object({ id: IdSchema });
-export const RegisterSshKeyInput = z.object({ id: IdSchema, provider: GitProviderSchema });
+export const RegisterSshKeyInput = z.object({
+  id: IdSchema,
+  provider: GitProviderSchema,
+  usage: KeyUsageSchema.optional(),
+});
 
 /** Rules across fields of a new token: the provider fits the type; envVar only for custom. */
 function checkTokenShape(
-  v: { type: TokenType; provider: TokenProvider; envVar?: string | undefined },
+  v: {
+    type: TokenType;
+    provider: TokenProvider;
+    envVar?: string | undefined;
+    pathPrefix?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (tokenTypeOf(v.provider) !== v.type) {
@@ -325,6 +346,13 @@ function checkTokenShape(
       code: 'custom',
       path: ['envVar'],
       message: 'a custom AI key needs envVar, the variable it is exported as',
+    });
+  }
+  if (v.type !== 'git_token' && v.pathPrefix !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pathPrefix'],
+      message: 'pathPrefix is only for git tokens',
     });
   }
   if (v.provider !== 'custom' && v.envVar !== undefined) {
@@ -344,6 +372,7 @@ const tokenFields = {
   url: ProviderUrlSchema.optional(),
   envVar: EnvVarSchema.optional(),
   expiresAt: IsoDateSchema.nullable().optional(),
+  pathPrefix: PathPrefixSchema.optional(),
 };
 
 export const CreateTokenInput = z
@@ -385,6 +414,8 @@ export const UpdateTokenInput = z.object({
   name: NameSchema.optional(),
   envVar: EnvVarSchema.optional(),
   expiresAt: IsoDateSchema.nullable().optional(),
+  /** null removes the prefix: the token answers for every repository on its host again. */
+  pathPrefix: PathPrefixSchema.nullable().optional(),
 });
 
 export const SettingsUpdateInput = z.object({
@@ -396,6 +427,7 @@ export const SettingsUpdateInput = z.object({
   aiKeyDelivery: z
     .enum(['gateway', 'environment'], { error: "aiKeyDelivery must be 'gateway' or 'environment'" })
     .optional(),
+  commitSigning: z.boolean({ error: 'commitSigning must be true or false' }).optional(),
 });
 
 export const AuditListInput = z

@@ -57,5 +57,5 @@ export const sshKeysRouter = router({
   register: userProcedure
     .input(RegisterSshKeyInput)
     .output(RegisterResultSchema)
-    .mutation(({ ctx, input }) => registerSshKey(ctx, input.id, input.provider)),
+    .mutation(({ ctx, input }) => registerSshKey(ctx, input.id, input.provider, input.usage)),
 });

@@ -10,6 +10,7 @@ import { dialectOf, isUniqueViolation } from './dialect';
 import type {
   CredentialProvider,
   CredentialRow,
+  CredentialSource,
   CredentialType,
   Database,
   NewCredentialRow,
@@ -17,7 +18,15 @@ import type {
 } from './schema';
 
 type SecretColumn =
-  'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version' | 'secret_aad_version';
+  | 'secret_ciphertext'
+  | 'secret_iv'
+  | 'secret_tag'
+  | 'data_key_version'
+  | 'refresh_ciphertext'
+  | 'refresh_iv'
+  | 'refresh_tag'
+  | 'refresh_data_key_version'
+  | 'secret_aad_version';
 
 /** A credential without its encrypted secret: what every listing works with. */
 export type CredentialInfo = Omit<CredentialRow, SecretColumn>;
@@ -41,6 +50,11 @@ const INFO_COLUMNS = [
   'last_test_status',
   'last_test_detail',
   'last_test_at',
+  'path_prefix',
+  'source',
+  'refresh_expires_at',
+  'refresh_failed_at',
+  'oauth_version',
 ] as const satisfies readonly (keyof CredentialInfo)[];
 
 /** '…' + the last 4 characters: enough to tell tokens apart, too little to guess one. */
@@ -72,6 +86,9 @@ export interface NewCredential {
   publicKey?: string | null;
   fingerprint?: string | null;
   expiresAt?: number | null;
+  /** Git tokens: the repository path prefix the token answers for. */
+  pathPrefix?: string | null;
+  source?: CredentialSource;
 }
 
 /**
@@ -118,6 +135,8 @@ export async function createCredential(
     last_test_status: null,
     last_test_detail: null,
     last_test_at: null,
+    path_prefix: input.pathPrefix ?? null,
+    source: input.source ?? 'pasted',
   };
   await insertCredential(db, row);
   return toInfo(row);
@@ -138,9 +157,18 @@ function toInfo(row: NewCredentialRow): CredentialInfo {
     secret_iv: _i,
     secret_tag: _t,
     data_key_version: _v,
+    refresh_ciphertext: _rc,
+    refresh_iv: _ri,
+    refresh_tag: _rt,
+    refresh_data_key_version: _rv,
     secret_aad_version: _a,
     ...info
-  } = row as CredentialRow;
+  } = {
+    refresh_expires_at: null,
+    refresh_failed_at: null,
+    oauth_version: 0,
+    ...row,
+  } as CredentialRow;
   return info;
 }
 
@@ -153,6 +181,7 @@ export interface CredentialChanges {
   publicKey?: string | null;
   fingerprint?: string | null;
   hint?: string;
+  pathPrefix?: string | null;
   /** A new secret: re-encrypted with a fresh IV, and the hint follows unless given. */
   secret?: string;
 }
@@ -194,6 +223,7 @@ export async function updateCredential(
     ...(changes.expiresAt !== undefined && { expires_at: changes.expiresAt }),
     ...(changes.publicKey !== undefined && { public_key: changes.publicKey }),
     ...(changes.fingerprint !== undefined && { fingerprint: changes.fingerprint }),
+    ...(changes.pathPrefix !== undefined && { path_prefix: changes.pathPrefix }),
     ...(changes.hint !== undefined
       ? { hint: changes.hint }
       : changes.secret !== undefined && { hint: secretHint(changes.secret) }),
@@ -280,7 +310,7 @@ const listCache = new ReadCache<readonly CredentialInfo[]>({
 });
 
 /** Runs a write to a user's credentials with their cached list forgotten around it. */
-function noteWrite<T>(db: Executor, userId: string, write: () => Promise<T>): Promise<T> {
+export function noteWrite<T>(db: Executor, userId: string, write: () => Promise<T>): Promise<T> {
   return listCache.around(() => listCache.forgetKey(db, userId), write);
 }
 

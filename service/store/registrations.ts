@@ -2,7 +2,7 @@
 // Every call is scoped by the key owner's user id through the credentials table.
 import type { Executor } from './database';
 import { isUniqueViolation } from './dialect';
-import type { GitProvider, RegistrationStatus } from './schema';
+import type { GitProvider, KeyUsage, RegistrationStatus } from './schema';
 
 export interface Registration {
   credential_id: string;
@@ -11,6 +11,8 @@ export interface Registration {
   detail: string | null;
   remote_id: string | null;
   checked_at: number;
+  usage?: KeyUsage | null;
+  signing_remote_id?: string | null;
 }
 
 async function ownsCredential(
@@ -73,6 +75,8 @@ export async function listRegistrations(
       'r.detail',
       'r.remote_id',
       'r.checked_at',
+      'r.usage',
+      'r.signing_remote_id',
     ])
     .where('c.user_id', '=', userId);
   if (credentialIds) query = query.where('r.credential_id', 'in', credentialIds);

@@ -12,6 +12,11 @@ export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
 /** SSH keys use the provider `ssh`, so the uniqueness of (user, type, provider, name) holds for them too. */
 export type CredentialProvider = GitProvider | AiProvider | 'ssh';
 export type TestStatus = 'valid' | 'invalid' | 'unreachable';
+/** How a git token came: pasted by the user, or from an OAuth device sign-in (refreshable). */
+export type CredentialSource = 'pasted' | 'oauth';
+/** What an SSH key is registered at a provider for. */
+export type KeyUsage = 'authentication' | 'signing' | 'both';
+export type OauthFlowStatus = 'pending' | 'connected' | 'expired' | 'denied' | 'error';
 export type RegistrationStatus = 'registered' | 'already_registered' | 'error' | 'pending';
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 export type AuditAction =
@@ -94,6 +99,19 @@ export interface CredentialsTable {
   last_test_status: TestStatus | null;
   last_test_detail: string | null;
   last_test_at: number | null;
+  /** Git tokens: the repository path prefix on the host this token answers for (`acme`). */
+  path_prefix: string | null;
+  source: Generated<CredentialSource>;
+  /** OAuth tokens: the refresh token, encrypted like the secret (its own associated data). */
+  refresh_ciphertext: string | null;
+  refresh_iv: string | null;
+  refresh_tag: string | null;
+  refresh_data_key_version: number | null;
+  refresh_expires_at: number | null;
+  /** When a refresh failed for good (the user must sign in again); null while all is well. */
+  refresh_failed_at: number | null;
+  /** Moved on by every refresh: a replica writes its refresh only if nobody did meanwhile. */
+  oauth_version: Generated<number>;
 }
 
 export interface SshKeyRegistrationsTable {
@@ -103,6 +121,8 @@ export interface SshKeyRegistrationsTable {
   detail: string | null;
   remote_id: string | null; // the provider's id of the key, to remove it later
   checked_at: number;
+  usage: KeyUsage | null; // null: registered before usages existed (authentication)
+  signing_remote_id: string | null; // GitHub keeps signing keys apart: their id there
 }
 
 export interface UserSettingsTable {
@@ -112,6 +132,27 @@ export interface UserSettingsTable {
   clear_on_session_timeout: number;
   ai_key_delivery: Generated<AiKeyDelivery>;
   updated_at: number;
+  commit_signing: Generated<number>;
+}
+
+/** OAuth device sign-ins in progress (oauth.start / oauth.poll), shared by all replicas. */
+export interface OauthFlowsTable {
+  id: string;
+  user_id: string;
+  provider: 'github' | 'gitlab';
+  name: string;
+  device_code_ciphertext: string;
+  device_code_iv: string;
+  device_code_tag: string;
+  data_key_version: number;
+  interval_seconds: number;
+  next_poll_at: number;
+  expires_at: number;
+  status: OauthFlowStatus;
+  detail: string | null;
+  credential_id: string | null;
+  version: Generated<number>;
+  created_at: number;
 }
 
 /** How AI keys reach a workspace: through the service's gateway, or as keys in `~/.env`. */
@@ -199,6 +240,7 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   login_limit_locks: LoginLimitLocksTable;
   ai_usage: AiUsageTable;
+  oauth_flows: OauthFlowsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -11,6 +11,8 @@ export interface UserSettings {
   clearOnSessionTimeout: boolean;
   /** How AI keys reach a workspace: the gateway (no key in the container) or `~/.env`. */
   aiKeyDelivery: AiKeyDelivery;
+  /** Sign commits and tags with the user's SSH key in workspaces (off by default). */
+  commitSigning: boolean;
 }
 
 export const DEFAULT_SETTINGS: UserSettings = {
@@ -18,6 +20,7 @@ export const DEFAULT_SETTINGS: UserSettings = {
   auditLogging: true,
   clearOnSessionTimeout: false,
   aiKeyDelivery: 'gateway',
+  commitSigning: false,
 };
 
 export async function getSettings(db: Executor, userId: string): Promise<UserSettings> {
@@ -32,6 +35,7 @@ export async function getSettings(db: Executor, userId: string): Promise<UserSet
     auditLogging: row.audit_logging === 1,
     clearOnSessionTimeout: row.clear_on_session_timeout === 1,
     aiKeyDelivery: row.ai_key_delivery === 'environment' ? 'environment' : 'gateway',
+    commitSigning: row.commit_signing === 1,
   };
 }
 
@@ -47,6 +51,7 @@ export async function updateSettings(
     audit_logging: next.auditLogging ? 1 : 0,
     clear_on_session_timeout: next.clearOnSessionTimeout ? 1 : 0,
     ai_key_delivery: next.aiKeyDelivery,
+    commit_signing: next.commitSigning ? 1 : 0,
     updated_at: Date.now(),
   };
   const update = () =>

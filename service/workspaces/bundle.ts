@@ -3,8 +3,10 @@
 // Git tokens stay in the store: the workspace asks for them at run time.
 import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
+import { hostsNeedingPath } from '../providers/gitHosts';
 import { envVarRefusal } from '../envNames';
 import {
+  getSettings,
   findCredentialByName,
   recordAudit,
   findCredentialForUser,
@@ -80,13 +82,16 @@ export async function gatherBundle(
     if (privateKey) sshKey = { privateKey, publicKey: keyRow.public_key };
   }
 
-  const gitTokens = pickPerProvider(await listCredentials(db, ctx.userId, { type: 'git_token' }));
+  const allGitTokens = await listCredentials(db, ctx.userId, { type: 'git_token' });
+  const gitTokens = pickPerProvider(allGitTokens);
   const order = ['github', 'gitlab', 'forgejo'] as const;
   const git: GitProviderSettings = {
     configured: order.filter((p) => gitTokens.has(p) && (p !== 'forgejo' || gitTokens.get(p)?.url)),
     githubApiUrl: config.providers.githubApiUrl,
     gitlabUrl: gitTokens.get('gitlab')?.url || config.providers.gitlabUrl,
     forgejoUrl: gitTokens.get('forgejo')?.url || null,
+    useHttpPath: hostsNeedingPath(allGitTokens, config.providers),
+    commitSigning: (await getSettings(db, ctx.userId)).commitSigning,
   };
 
   const aiRows = await listCredentials(db, ctx.userId, { type: 'ai_token' });

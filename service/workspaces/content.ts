@@ -19,6 +19,14 @@ export interface GitProviderSettings {
   githubApiUrl: string;
   gitlabUrl: string;
   forgejoUrl: string | null;
+  /**
+   * Git URLs (`https://github.com`) served by several tokens or by one with a path prefix: git
+   * must send the repository path there so the service can pick the token
+   * (`credential.<url>.useHttpPath`).
+   */
+  useHttpPath?: string[];
+  /** Sign commits and tags with the injected SSH key (the user's `commitSigning` setting). */
+  commitSigning?: boolean;
 }
 
 export interface InjectionInput {
@@ -74,6 +82,35 @@ const DIR_MODES: Record<string, number> = {
 /** Every directory a plan may create. */
 export const PLAN_DIRS = Object.keys(DIR_MODES);
 
+/** The e-mail the injected git configuration commits with (and signatures are allowed for). */
+function commitEmail(input: InjectionInput): string {
+  return `${input.username}@xaresaicoder.local`;
+}
+
+/** Whether this injection sets up commit signing: the setting, and a key to sign with. */
+function signs(input: InjectionInput): boolean {
+  return Boolean(input.git.commitSigning && input.sshKey);
+}
+
+/**
+ * SSH signing of commits and tags with the injected key; the allowed-signers file (the user's
+ * e-mail and public key) lets `git log --show-signature` and `git verify-commit` check them here.
+ */
+function signingConfig(user: WorkspaceUser): string[] {
+  return [
+    '[gpg]',
+    '\tformat = ssh',
+    '[gpg "ssh"]',
+    `\tallowedSignersFile = ${gitConfigQuote(`${user.home}/.config/xares/allowed_signers`)}`,
+    '[user]',
+    `\tsigningkey = ${gitConfigQuote(`${user.home}/.ssh/id_ed25519`)}`,
+    '[commit]',
+    '\tgpgsign = true',
+    '[tag]',
+    '\tgpgsign = true',
+  ];
+}
+
 function xaresGitConfig(input: InjectionInput, user: WorkspaceUser): string {
   const helper = `!${shQuote(`${user.home}/bin/git-credential-xares`)}`;
   return [
@@ -81,11 +118,16 @@ function xaresGitConfig(input: InjectionInput, user: WorkspaceUser): string {
     '# Settings in ~/.gitconfig itself take precedence over these.',
     '[user]',
     `\tname = ${gitConfigQuote(input.username)}`,
-    `\temail = ${gitConfigQuote(`${input.username}@xaresaicoder.local`)}`,
+    `\temail = ${gitConfigQuote(commitEmail(input))}`,
     '[credential]',
     `\thelper = ${gitConfigQuote(helper)}`,
     '[init]',
     '\tdefaultBranch = main',
+    ...(input.git.useHttpPath ?? [])
+      // Only plain scheme://host[:port] URLs: nothing that could end the section header.
+      .filter((url) => /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(url))
+      .flatMap((url) => [`[credential "${url}"]`, '\tuseHttpPath = true']),
+    ...(signs(input) ? signingConfig(user) : []),
     '',
   ].join('\n');
 }
@@ -120,6 +162,14 @@ export function buildPlan(
   ours('.config/xares/workspace-token', 0o600, `${input.workspaceToken}\n`);
   ours('.config/xares/service-url', 0o644, `${input.serviceUrl}\n`);
   ours('.config/xares/providers', 0o644, providersFile(input.git));
+  if (signs(input) && input.sshKey) {
+    const [type, blob] = input.sshKey.publicKey.trim().split(/\s+/);
+    ours(
+      '.config/xares/allowed_signers',
+      0o644,
+      `${commitEmail(input)} namespaces="git" ${type} ${blob}\n`,
+    );
+  }
   for (const s of helperScripts(user.home)) {
     ours(s.path, s.path.startsWith('bin/') ? 0o755 : 0o644, s.content);
   }

@@ -1,5 +1,6 @@
 // The programs written into a workspace's ~/bin: the git credential helper and the repository
-// helpers. POSIX sh with only git, curl and sed; no token is ever stored by them or put in argv.
+// helpers. POSIX sh with only git, curl and sed (the credential helper: bash); no token is ever
+// stored by them or put in argv.
 import { shQuote } from './quote';
 
 /**
@@ -16,60 +17,43 @@ function header(xaresDir: string, binDir: string): string {
 }
 
 const CREDENTIAL_HELPER = sh`
-# Answers git's "get" by asking the XaresAICoder credential service with this workspace's
-# token; stores nothing. Hosts the service does not know get no answer, so git goes on to its
-# other helpers or asks the user.
+# Answers git's "get" through the XaresAICoder credential service (POST /api/git-credential):
+# git's request goes to the service as it is and the answer, already in git's own format, goes
+# back to git; nothing is stored. The workspace token never appears in argv or a file: over
+# plain http bash writes it to the connection itself (/dev/tcp: no other process to start, which
+# is most of the cost of a credential call), over https it reaches curl through a pipe.
+# A host the service has no token for gets no answer, so git goes on to its other helpers.
 [ "$1" = get ] || exit 0
-protocol= host= path=
-while IFS= read -r line; do
-  [ -n "$line" ] || break
-  case $line in
-    protocol=*) protocol=$\{line#protocol=} ;;
-    host=*) host=$\{line#host=} ;;
-    path=*) path=$\{line#path=} ;;
-  esac
-done
-[ -n "$protocol" ] && [ -n "$host" ] || exit 0
-case "$protocol$host$path" in *[[:cntrl:]]*) exit 0 ;; esac
-[ -r "$XARES_DIR/workspace-token" ] && [ -r "$XARES_DIR/service-url" ] || exit 0
-url=$(cat "$XARES_DIR/service-url") || exit 0
-token=$(cat "$XARES_DIR/workspace-token") || exit 0
-case $token in '' | *[!A-Za-z0-9._~+/=-]*) exit 0 ;; esac
-esc() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
-input="{\"protocol\":\"$(esc "$protocol")\",\"host\":\"$(esc "$host")\""
-[ -z "$path" ] || input="$input,\"path\":\"$(esc "$path")\""
-input="$input}"
-# The token goes to curl on stdin (-K -), never on its command line.
-out=$(printf 'header = "Authorization: Bearer %s"\n' "$token" |
-  curl -s --max-time 15 --connect-timeout 5 -K - -G --data-urlencode "input=$input" \
-    -w '\n%{http_code}' "$url/trpc/gitCredential.get") || {
-  echo "git-credential-xares: the credential service at $url is not reachable" >&2
-  exit 0
-}
-status=$\{out##*
-}
-body=$\{out%
-*}
-case $status in
-  200) ;;
-  404) exit 0 ;;
-  401) echo "git-credential-xares: this workspace's token is no longer valid; inject again" >&2; exit 0 ;;
-  *) echo "git-credential-xares: the credential service answered HTTP $status" >&2; exit 0 ;;
+export LC_ALL=C # so that $\{#body} counts bytes
+{ read -r url <"$XARES_DIR/service-url" && read -r token <"$XARES_DIR/workspace-token"; } 2>/dev/null || exit 0
+[[ $token =~ ^[A-Za-z0-9._~+/=-]+$ ]] || exit 0
+body=
+while IFS= read -r line && [ -n "$line" ]; do body+="$line"$'\n'; done
+say() { echo "git-credential-xares: $*" >&2; }
+if [[ $url =~ ^http://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]+))?(/[^[:space:]]*)?$ ]]; then
+  host=$\{BASH_REMATCH[1]} port=$\{BASH_REMATCH[3]:-80} base=$\{BASH_REMATCH[4]%/}
+  host=$\{host#[} host=$\{host%]}
+  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || { say "the credential service at $url is not reachable"; exit 0; }
+  printf 'POST %s/api/git-credential HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$base" "$\{url#http://}" "$token" "$\{#body}" "$body" >&3
+  read -r -t 15 _ code _ <&3 || code=000
+  while IFS= read -r -t 15 line <&3 && [ -n "$\{line%$'\r'}" ]; do :; done
+  if [ "$code" = 200 ]; then
+    while IFS= read -r -t 15 line <&3 || [ -n "$line" ]; do printf '%s\n' "$line"; done
+  fi
+else
+  exec 4>&1
+  code=$(printf '%s' "$body" | curl -s --fail --max-time 15 --connect-timeout 5 -K /dev/fd/3 \
+    -H 'Content-Type: text/plain' --data-binary @- -o /dev/fd/4 -w '%{http_code}' \
+    "$\{url%/}/api/git-credential" 3< <(printf 'header = "Authorization: Bearer %s"\n' "$token"))
+fi
+case $code in
+  200 | 404) ;;
+  401) say "this workspace's token is no longer valid; inject again" ;;
+  000) say "the credential service at $url is not reachable" ;;
+  *) say "the credential service answered HTTP $code" ;;
 esac
-soh=$(printf '\001')
-field() {
-  printf '%s' "$body" | tr -d '\r\n' | sed -E 's/([{,[])[[:space:]]*"/\1\
-"/g' | sed -n -E 's/^"'"$1"'"[[:space:]]*:[[:space:]]*"(([^"\\]|\\.)*)".*/\1/p' | head -n 1 |
-    sed -e 's/\\\\/'"$soh"'/g' -e 's/\\"/"/g' -e 's/\\\//\//g'
-}
-username=$(field username)
-password=$(field password)
-case "$username$password" in *\\*) echo "git-credential-xares: unexpected characters in the answer" >&2; exit 0 ;; esac
-[ -n "$password" ] || exit 0
-username=$(printf '%s' "$username" | sed -e 's/'"$soh"'/\\/g')
-password=$(printf '%s' "$password" | sed -e 's/'"$soh"'/\\/g')
-[ -n "$username" ] || username=oauth2
-printf 'username=%s\npassword=%s\n' "$username" "$password"
+exit 0
 `;
 
 const LIB = sh`
@@ -283,6 +267,30 @@ case $provider in
 esac
 `;
 
+const GH = sh`
+# gh (GitHub CLI) with no "gh auth login": the GitHub token is fetched through git's credential
+# helpers (ours asks the service) at run time and given to this one gh process in its
+# environment. Nothing is written to disk and no SSH key is added at GitHub. A token or login of
+# your own (GH_TOKEN, GH_ENTERPRISE_TOKEN) is left alone.
+. "$XARES_DIR/lib.sh"
+real=
+IFS=:
+for dir in $PATH; do
+  [ "$dir" = "$XARES_BIN" ] || [ ! -x "$dir/gh" ] || { real=$dir/gh; break; }
+done
+unset IFS
+[ -n "$real" ] || xares_die "gh is not installed in this workspace"
+[ -z "$GH_TOKEN$GITHUB_TOKEN$GH_ENTERPRISE_TOKEN$GITHUB_ENTERPRISE_TOKEN" ] || exec "$real" "$@"
+token=$(xares_token "$GITHUB_API_URL")
+[ -n "$token" ] || exec "$real" "$@"
+case $GITHUB_API_URL in
+  https://api.github.com) GH_TOKEN=$token exec "$real" "$@" ;;
+esac
+# GitHub Enterprise (https://HOST/api/v3): gh calls it GH_HOST and wants GH_ENTERPRISE_TOKEN.
+host=$\{GITHUB_API_URL#*://}
+GH_HOST=$\{GH_HOST:-$\{host%%/*}} GH_ENTERPRISE_TOKEN=$token exec "$real" "$@"
+`;
+
 const GIT_HELPER = sh`
 # git-helper: what the XaresAICoder workspace offers for git, and this repository's remotes.
 . "$XARES_DIR/lib.sh"
@@ -311,14 +319,17 @@ export interface HelperScript {
 export function helperScripts(home: string): HelperScript[] {
   const xaresDir = `${home}/.config/xares`;
   const binDir = `${home}/bin`;
-  const program = (body: string) => `#!/bin/sh\n${header(xaresDir, binDir)}${body}`;
+  const program = (body: string, shell = '/bin/sh') =>
+    `#!${shell}\n${header(xaresDir, binDir)}${body}`;
   return [
-    { path: 'bin/git-credential-xares', content: program(CREDENTIAL_HELPER) },
+    // bash for its /dev/tcp (see the helper); code-server workspaces always have it.
+    { path: 'bin/git-credential-xares', content: program(CREDENTIAL_HELPER, '/bin/bash') },
     { path: 'bin/create-repo', content: program(CREATE_REPO) },
     { path: 'bin/create-github-repo', content: program(CREATE_GITHUB) },
     { path: 'bin/create-forgejo-repo', content: program(CREATE_FORGEJO) },
     { path: 'bin/create-gitlab-repo', content: program(CREATE_GITLAB) },
     { path: 'bin/git-helper', content: program(GIT_HELPER) },
+    { path: 'bin/gh', content: program(GH) },
     { path: '.config/xares/lib.sh', content: `# sourced by the helpers in ~/bin\n${LIB}` },
   ];
 }

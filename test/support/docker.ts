@@ -81,6 +81,8 @@ export async function createWorkspace(
     network?: 'host' | 'none';
     start?: boolean;
     labels?: Record<string, string>;
+    /** Another image than TEST_IMAGE (one derived from it, such as ghImage.ts's). */
+    image?: string;
     /** Docker's container name (default: a random `xares-test-…`). */
     name?: string;
   },
@@ -90,7 +92,7 @@ export async function createWorkspace(
   if (opts.owner) labels['xaresaicoder.owner'] = opts.owner;
   if (opts.user) labels['xaresaicoder.user'] = opts.user;
   const container = await docker.createContainer({
-    Image: TEST_IMAGE,
+    Image: opts.image ?? TEST_IMAGE,
     name,
     Labels: labels,
     Cmd: ['sleep', 'infinity'],

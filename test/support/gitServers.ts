@@ -138,18 +138,33 @@ export interface HttpGitServer {
   stop(): Promise<void>;
 }
 
+/** One account of a git server that holds several: it may read repositories under `prefix/`. */
+export interface GitServerAccount {
+  prefix: string;
+  username: string;
+  password: string;
+}
+
 /**
  * Serves bare repositories under `repoRoot` with `git http-backend` (smart HTTP), for requests
- * with basic auth `username:password` only; anything else gets 401 and a Basic challenge.
+ * with basic auth `username:password` only; anything else gets 401 and a Basic challenge. With
+ * `accounts`, each account may read only the repositories under its own prefix (as a forge with
+ * a work and a personal account would), and `username:password` serves the rest.
  */
 export async function startHttpGitServer(
   repoRoot: string,
   username: string,
   password: string,
+  accounts: GitServerAccount[] = [],
 ): Promise<HttpGitServer> {
   const stats = { unauthorized: 0, authorized: 0, users: [] as string[] };
-  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  const expectedFor = (urlPath: string) => {
+    const account = accounts.find((a) => urlPath.startsWith(`/${a.prefix}/`));
+    return account ? basic(account.username, account.password) : basic(username, password);
+  };
   const server = http.createServer((req, res) => {
+    const expected = expectedFor(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (req.headers.authorization !== expected) {
       stats.unauthorized += 1;
       req.resume();

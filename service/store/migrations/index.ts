@@ -8,6 +8,7 @@ import * as m0003 from './0003_autoinject_opt_in';
 import * as m0004 from './0004_login_attempts';
 import * as m0005 from './0005_secret_binding';
 import * as m0006 from './0006_ai_gateway';
+import * as m0007 from './0007_git_accounts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_login_attempts': m0004,
   '0005_secret_binding': m0005,
   '0006_ai_gateway': m0006,
+  '0007_git_accounts': m0007,
 };
 
 export class MigrationError extends Error {

@@ -19,12 +19,14 @@ forEachDialect('store/migration 0003_autoinject_opt_in', (ctx) => {
       auditLogging: false,
       clearOnSessionTimeout: false,
       aiKeyDelivery: 'gateway',
+      commitSigning: false,
     });
     assert.deepEqual(await getSettings(ctx().db, off.id), {
       autoInject: false,
       auditLogging: true,
       clearOnSessionTimeout: true,
       aiKeyDelivery: 'gateway',
+      commitSigning: false,
     });
     // a user without a row has the default, which is off too
     assert.equal((await getSettings(ctx().db, none.id)).autoInject, false);

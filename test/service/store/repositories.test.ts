@@ -25,6 +25,7 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       auditLogging: true,
       clearOnSessionTimeout: false,
       aiKeyDelivery: 'gateway',
+      commitSigning: false,
     });
     assert.deepEqual(DEFAULT_SETTINGS.autoInject, false);
     await updateSettings(ctx().db, user.id, { clearOnSessionTimeout: true });
@@ -37,6 +38,7 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       auditLogging: true,
       clearOnSessionTimeout: true,
       aiKeyDelivery: 'gateway',
+      commitSigning: false,
     });
     assert.deepEqual(await getSettings(ctx().db, user.id), after);
     const env = await updateSettings(ctx().db, user.id, { aiKeyDelivery: 'environment' });

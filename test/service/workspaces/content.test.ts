@@ -335,11 +335,12 @@ tierSuite('unit', 'workspace content', () => {
     assert.equal(helper, "!'/home/coder/bin/git-credential-xares'\n");
   });
 
-  it('every script is valid POSIX sh', () => {
+  it('every script is valid for the shell it names (POSIX sh, bash for the credential helper)', () => {
     for (const s of helperScripts("/home/o'dd")) {
       const file = path.join(dir, path.basename(s.path));
       writeFileSync(file, s.content);
-      const r = spawnSync('sh', ['-n', file], { encoding: 'utf8' });
+      const shell = s.content.startsWith('#!/bin/bash\n') ? 'bash' : 'sh';
+      const r = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${s.path}: ${r.stderr}`);
       assert.doesNotMatch(s.content, /\$\\\{/, 'placeholder left in script');
     }

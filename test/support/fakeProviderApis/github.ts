@@ -1,5 +1,6 @@
 // A fake GitHub REST API (api.github.com, or GitHub Enterprise below /api/v3): /user,
-// /user/keys and /user/repos with GitHub's status codes, scope headers and error bodies.
+// /user/keys, /user/ssh_signing_keys and /user/repos with GitHub's status codes, scope headers
+// and error bodies.
 import {
   authorizationToken,
   FakeProvider,
@@ -8,6 +9,7 @@ import {
   type FakeRequest,
   type Reply,
 } from './base';
+import { FakeOauth } from './oauth';
 
 export interface GithubTokenOptions {
   login: string;
@@ -50,7 +52,12 @@ interface GithubAccount {
 
 const DOCS = 'https://docs.github.com/rest';
 
-export const DEFAULT_GITHUB_SCOPES = ['repo', 'read:user', 'admin:public_key'];
+export const DEFAULT_GITHUB_SCOPES = [
+  'repo',
+  'read:user',
+  'admin:public_key',
+  'admin:ssh_signing_key',
+];
 
 /** `2026-12-31 23:59:59 UTC`, the form GitHub sends in the expiration header. */
 export function githubExpirationHeader(ms: number): string {
@@ -70,7 +77,15 @@ export class FakeGithub extends FakeProvider {
   private readonly tokens = new Map<string, GithubToken>();
   private readonly accounts = new Map<string, GithubAccount>();
   readonly keys: GithubKey[] = [];
+  /** SSH signing keys: GitHub keeps them apart from authentication keys. */
+  readonly signingKeys: GithubKey[] = [];
   readonly repos: GithubRepo[] = [];
+  /** The OAuth device flow and refresh at {GITHUB_URL}/login/... (this fake's origin). */
+  readonly oauth = new FakeOauth(
+    'github',
+    (token, login, expiresAt) => this.addToken(token, { login, scopes: null, expiresAt }),
+    () => this.origin,
+  );
 
   /** Makes `token` valid for account `login` (created on first use). */
   addToken(token: string, opts: GithubTokenOptions): void {
@@ -103,6 +118,14 @@ export class FakeGithub extends FakeProvider {
     return key;
   }
 
+  addSigningKey(login: string, publicKey: string, title = 'existing signing key'): GithubKey {
+    const identity = keyIdentity(publicKey);
+    if (!identity) throw new Error('not an OpenSSH public key');
+    const key = { id: newId(), login, key: identity, title, created_at: new Date().toISOString() };
+    this.signingKeys.push(key);
+    return key;
+  }
+
   keysOf(login: string): GithubKey[] {
     return this.keys.filter((k) => k.login === login);
   }
@@ -126,8 +149,10 @@ export class FakeGithub extends FakeProvider {
   protected override route(req: FakeRequest): Reply {
     // GitHub Enterprise serves the same API below /api/v3; accept both roots.
     const path = req.path.replace(/^\/api\/v3(?=\/)/, '').replace(/\/+$/, '');
+    if (req.method === 'POST' && path === '/login/device/code') return this.oauth.device(req);
+    if (req.method === 'POST' && path === '/login/oauth/access_token') return this.oauth.token(req);
     const auth = this.authenticate(req);
-    const known = ['/user', '/user/keys', '/user/repos'];
+    const known = ['/user', '/user/keys', '/user/ssh_signing_keys', '/user/repos'];
     if (!known.includes(path)) return githubError(404, 'Not Found');
     if (auth === 'missing') return githubError(401, 'Requires authentication');
     if (auth === 'bad') return githubError(401, 'Bad credentials');
@@ -161,6 +186,12 @@ export class FakeGithub extends FakeProvider {
     }
     if (path === '/user/keys' && req.method === 'GET') return this.listKeys(req, account);
     if (path === '/user/keys' && req.method === 'POST') return this.createKey(req, token, account);
+    if (path === '/user/ssh_signing_keys' && req.method === 'GET') {
+      return this.listKeys(req, account, 'signing');
+    }
+    if (path === '/user/ssh_signing_keys' && req.method === 'POST') {
+      return this.createKey(req, token, account, 'signing');
+    }
     if (path === '/user/repos' && req.method === 'POST')
       return this.createRepo(req, token, account);
     return githubError(404, 'Not Found');
@@ -198,10 +229,17 @@ export class FakeGithub extends FakeProvider {
     return token.scopes === null || wanted.some((s) => token.scopes!.includes(s));
   }
 
-  private listKeys(req: FakeRequest, account: GithubAccount): Reply {
+  private listKeys(
+    req: FakeRequest,
+    account: GithubAccount,
+    kind: 'authentication' | 'signing' = 'authentication',
+  ): Reply {
     const perPage = Math.min(Math.max(Number(req.query.get('per_page') ?? 30) || 30, 1), 100);
     const page = Math.max(Number(req.query.get('page') ?? 1) || 1, 1);
-    const all = this.keysOf(account.login);
+    const all =
+      kind === 'signing'
+        ? this.signingKeys.filter((k) => k.login === account.login)
+        : this.keysOf(account.login);
     const slice = all.slice((page - 1) * perPage, page * perPage);
     return {
       status: 200,
@@ -217,13 +255,23 @@ export class FakeGithub extends FakeProvider {
     };
   }
 
-  private createKey(req: FakeRequest, token: GithubToken, account: GithubAccount): Reply {
-    if (!this.hasScope(token, ['admin:public_key', 'write:public_key'])) {
+  private createKey(
+    req: FakeRequest,
+    token: GithubToken,
+    account: GithubAccount,
+    kind: 'authentication' | 'signing' = 'authentication',
+  ): Reply {
+    const scopes =
+      kind === 'signing'
+        ? ['admin:ssh_signing_key', 'write:ssh_signing_key']
+        : ['admin:public_key', 'write:public_key'];
+    if (!this.hasScope(token, scopes)) {
       return {
         ...githubError(404, 'Not Found'),
-        headers: { 'X-Accepted-OAuth-Scopes': 'admin:public_key, write:public_key' },
+        headers: { 'X-Accepted-OAuth-Scopes': scopes.join(', ') },
       };
     }
+    const store = kind === 'signing' ? this.signingKeys : this.keys;
     const body = (req.json ?? {}) as { key?: unknown; title?: unknown };
     if (typeof body.key !== 'string' || body.key.length === 0) {
       return githubError(422, 'Invalid request.\n\n"key" wasn\'t supplied.');
@@ -241,7 +289,7 @@ export class FakeGithub extends FakeProvider {
         ],
       });
     }
-    if (this.keys.some((k) => k.key === identity)) {
+    if (store.some((k) => k.key === identity)) {
       return githubError(422, 'Validation Failed', {
         errors: [
           { resource: 'PublicKey', code: 'custom', field: 'key', message: 'key is already in use' },
@@ -249,13 +297,16 @@ export class FakeGithub extends FakeProvider {
       });
     }
     const title = typeof body.title === 'string' && body.title ? body.title : identity.slice(0, 30);
-    const key = this.addKey(account.login, identity, title);
+    const key =
+      kind === 'signing'
+        ? this.addSigningKey(account.login, identity, title)
+        : this.addKey(account.login, identity, title);
     return {
       status: 201,
       body: {
         id: key.id,
         key: key.key,
-        url: `${this.origin}/user/keys/${key.id}`,
+        url: `${this.origin}/user/${kind === 'signing' ? 'ssh_signing_keys' : 'keys'}/${key.id}`,
         title: key.title,
         created_at: key.created_at,
         verified: true,

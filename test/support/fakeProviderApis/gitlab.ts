@@ -9,6 +9,7 @@ import {
   type FakeRequest,
   type Reply,
 } from './base';
+import { FakeOauth } from './oauth';
 
 export interface GitlabTokenOptions {
   username: string;
@@ -18,6 +19,8 @@ export interface GitlabTokenOptions {
   expiresAt?: Date | number | null;
   name?: string;
   email?: string;
+  /** An OAuth access token expiring at this time (epoch ms): GitLab takes it only as Bearer. */
+  oauthExpiresAt?: number;
 }
 
 interface GitlabToken {
@@ -25,6 +28,7 @@ interface GitlabToken {
   username: string;
   scopes: string[];
   expiresOn: string | null;
+  oauthExpiresAt?: number;
 }
 
 export interface GitlabKey {
@@ -33,6 +37,8 @@ export interface GitlabKey {
   title: string;
   key: string;
   created_at: string;
+  /** GitLab's `usage_type`: what the key may be used for. */
+  usage_type: 'auth' | 'signing' | 'auth_and_signing';
 }
 
 export interface GitlabProject {
@@ -58,6 +64,13 @@ export class FakeGitlab extends FakeProvider {
   private readonly users = new Map<string, GitlabUser>();
   readonly keys: GitlabKey[] = [];
   readonly projects: GitlabProject[] = [];
+  /** The OAuth device flow and refresh at /oauth/authorize_device and /oauth/token. */
+  readonly oauth = new FakeOauth(
+    'gitlab',
+    (token, username, expiresAt) =>
+      this.addToken(token, { username, expiresAt: null, oauthExpiresAt: expiresAt }),
+    () => this.origin,
+  );
 
   addToken(token: string, opts: GitlabTokenOptions): void {
     const expires = opts.expiresAt instanceof Date ? opts.expiresAt.getTime() : opts.expiresAt;
@@ -66,6 +79,7 @@ export class FakeGitlab extends FakeProvider {
       username: opts.username,
       scopes: opts.scopes ?? ['api'],
       expiresOn: expires == null ? null : new Date(expires).toISOString().slice(0, 10),
+      ...(opts.oauthExpiresAt !== undefined && { oauthExpiresAt: opts.oauthExpiresAt }),
     });
     if (!this.users.has(opts.username)) {
       this.users.set(opts.username, {
@@ -90,6 +104,7 @@ export class FakeGitlab extends FakeProvider {
       title,
       key: identity,
       created_at: new Date().toISOString(),
+      usage_type: 'auth_and_signing' as GitlabKey['usage_type'],
     };
     this.keys.push(key);
     return key;
@@ -121,6 +136,8 @@ export class FakeGitlab extends FakeProvider {
 
   protected override route(req: FakeRequest): Reply {
     const path = req.path.replace(/\/+$/, '');
+    if (req.method === 'POST' && path === '/oauth/authorize_device') return this.oauth.device(req);
+    if (req.method === 'POST' && path === '/oauth/token') return this.oauth.token(req);
     const known = [
       '/api/v4/user',
       '/api/v4/personal_access_tokens/self',
@@ -136,6 +153,13 @@ export class FakeGitlab extends FakeProvider {
     if (value === undefined) return { status: 401, body: { message: '401 Unauthorized' } };
     const token = this.tokens.get(value);
     const today = new Date().toISOString().slice(0, 10);
+    // OAuth tokens: GitLab refuses them as PRIVATE-TOKEN, and they expire to the second.
+    if (token?.oauthExpiresAt !== undefined) {
+      const bearer = authorizationToken(req, ['bearer']);
+      if (bearer !== value || token.oauthExpiresAt <= Date.now()) {
+        return { status: 401, body: { message: '401 Unauthorized' } };
+      }
+    }
     // GitLab tokens stop working on their expiry date (at 00:00 UTC).
     if (!token || (token.expiresOn !== null && token.expiresOn <= today)) {
       return { status: 401, body: { message: '401 Unauthorized' } };
@@ -209,12 +233,16 @@ export class FakeGitlab extends FakeProvider {
       created_at: k.created_at,
       expires_at: null,
       key: k.key,
-      usage_type: 'auth_and_signing',
+      usage_type: k.usage_type,
     };
   }
 
   private createKey(req: FakeRequest, user: GitlabUser): Reply {
-    const body = (req.json ?? {}) as { key?: unknown; title?: unknown };
+    const body = (req.json ?? {}) as { key?: unknown; title?: unknown; usage_type?: unknown };
+    const usages = ['auth', 'signing', 'auth_and_signing'];
+    if (body.usage_type !== undefined && !usages.includes(String(body.usage_type))) {
+      return { status: 400, body: { error: 'usage_type does not have a valid value' } };
+    }
     if (typeof body.title !== 'string' || !body.title) {
       return { status: 400, body: { error: 'title is missing' } };
     }
@@ -235,6 +263,8 @@ export class FakeGitlab extends FakeProvider {
       };
     }
     const key = this.addKey(user.username, identity, body.title);
+    // GitLab's default is auth_and_signing.
+    if (body.usage_type !== undefined) key.usage_type = body.usage_type as GitlabKey['usage_type'];
     return { status: 201, body: this.keyJson(key) };
   }
 
