@@ -97,6 +97,7 @@ const TABLES = {
       'manifest',
       'injected_at',
       'cleared_at',
+      'docker_host',
     ],
     orderBy: ['id'],
   },
