@@ -480,6 +480,14 @@ export class WorkspaceService {
       if (ws) return ws;
     }
     const { containers, down } = await this.ownContainersEverywhere(username);
+    // A name is unique on one engine only: the same name on two hosts must not pick one silently.
+    const named = containers.filter((c) => containerName(c.info.Names) === wanted).length;
+    if (named > 1 && !containers.some((c) => c.info.Id === wanted)) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `${named} of your workspaces on different Docker hosts are named "${wanted}"; give the id`,
+      );
+    }
     const match = matchContainer(
       containers.map((c) => ({ ...c, Id: c.info.Id, Names: c.info.Names })),
       wanted,

@@ -1,6 +1,7 @@
 // A second, real Docker engine beside the first for the many-hosts tests (docker tier): its own
 // dockerd (and containerd), data root and socket, without networking of its own (workspaces
-// there run with network none). Started once per test run and shared by the suites that ask
+// there run with network none). It also listens on loopback TCP with TLS (--tlsverify), with a
+// CA, server and client certificates made by openssl, so the tls= syntax is tested for real. Started once per test run and shared by the suites that ask
 // for it; its data root is kept between runs so the test image is loaded only once. Needs root
 // and dockerd on PATH; when it cannot start, the suite fails with dockerd's own words.
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +19,12 @@ const STOP_TIMEOUT_MS = 30_000;
 export interface SecondEngine {
   /** unix:///…/docker.sock, as CREDENTIAL_DOCKER_HOSTS takes it. */
   address: string;
+  /** tcp://127.0.0.1:PORT?tls=DIR: the same engine over TLS with a client certificate. */
+  tlsAddress: string;
+  /** The address as the service names it (without the options). */
+  tlsName: string;
+  /** A DOCKER_CERT_PATH-style directory with a client certificate of another CA. */
+  strangerCertDir: string;
   docker: Docker;
   /** Stops dockerd (its containers stop with it); start() brings it back on the same data. */
   stop(): Promise<void>;
@@ -27,7 +34,28 @@ export interface SecondEngine {
 const socketPath = path.join(DIR, 'docker.sock');
 const pidFile = path.join(DIR, 'docker.pid');
 const logFile = path.join(DIR, 'dockerd.log');
+const tlsDir = path.join(DIR, 'tls');
+const strangerDir = path.join(DIR, 'tls-stranger');
+const TLS_PORT = Number(process.env.XARES_SECOND_ENGINE_TLS_PORT ?? 23761);
 let shared: Promise<SecondEngine> | null = null;
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, in Docker's file names. */
+function makeCertificates(dir: string): void {
+  if (existsSync(path.join(dir, 'key.pem'))) return;
+  mkdirSync(dir, { recursive: true });
+  const script = [
+    'set -e',
+    'openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=xares-test-ca -keyout ca-key.pem -out ca.pem 2>/dev/null',
+    'openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr 2>/dev/null',
+    'printf "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n" > server.ext',
+    'openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server-cert.pem 2>/dev/null',
+    'openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr 2>/dev/null',
+    'printf "extendedKeyUsage=clientAuth\n" > client.ext',
+    'openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile client.ext -out cert.pem 2>/dev/null',
+  ].join('\n');
+  const r = spawnSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl could not make test certificates: ${r.stderr}`);
+}
 let users = 0;
 
 function alive(pid: number): boolean {
@@ -65,6 +93,8 @@ function logTail(): string {
 async function startDockerd(docker: Docker): Promise<void> {
   if (runningPid() !== null && (await answers(docker))) return;
   mkdirSync(DIR, { recursive: true });
+  makeCertificates(tlsDir);
+  makeCertificates(strangerDir);
   rmSync(socketPath, { force: true });
   const log = openSync(logFile, 'a');
   const child = spawn(
@@ -76,6 +106,15 @@ async function startDockerd(docker: Docker): Promise<void> {
       path.join(DIR, 'exec'),
       '-H',
       `unix://${socketPath}`,
+      '-H',
+      `tcp://127.0.0.1:${TLS_PORT}`,
+      '--tlsverify',
+      '--tlscacert',
+      path.join(tlsDir, 'ca.pem'),
+      '--tlscert',
+      path.join(tlsDir, 'server-cert.pem'),
+      '--tlskey',
+      path.join(tlsDir, 'server-key.pem'),
       '--pidfile',
       pidFile,
       '--bridge=none',
@@ -130,12 +169,7 @@ async function loadImage(docker: Docker): Promise<void> {
   const first = process.env.DOCKER_HOST ? ['-H', process.env.DOCKER_HOST] : [];
   const r = spawnSync(
     'sh',
-    [
-      '-c',
-      'docker "$@" save "$IMAGE" | docker -H "unix://$SOCKET" load',
-      'sh',
-      ...first,
-    ],
+    ['-c', 'docker "$@" save "$IMAGE" | docker -H "unix://$SOCKET" load', 'sh', ...first],
     { env: { ...process.env, IMAGE: TEST_IMAGE, SOCKET: socketPath }, encoding: 'utf8' },
   );
   if (r.status !== 0) {
@@ -159,6 +193,9 @@ export function acquireSecondEngine(): Promise<SecondEngine> {
     await loadImage(docker);
     return {
       address: `unix://${socketPath}`,
+      tlsAddress: `tcp://127.0.0.1:${TLS_PORT}?tls=${tlsDir}`,
+      tlsName: `tcp://127.0.0.1:${TLS_PORT}`,
+      strangerCertDir: strangerDir,
       docker,
       stop: stopDockerd,
       start: () => startDockerd(docker),

@@ -1,11 +1,12 @@
 // Many Docker hosts (docker tier): one service on two real engines (CREDENTIAL_DOCKER_HOSTS),
-// over HTTP. Listing merges both, inject and clear work on each, the second engine's events
+// over HTTP, the second one reached over TCP with TLS and a client certificate. Listing merges both, inject and clear work on each, the second engine's events
 // auto-inject, a destroy there revokes the token; with the second engine stopped its workspaces
 // answer 503 naming it while the first one's still inject and /readyz says which is down; once
 // it is back, its event stream reconnects on its own and auto-inject works again.
 import assert from 'node:assert/strict';
+import { loadConfig } from '../../../service/config';
 import { updateSettings } from '../../../service/store';
-import type { WorkspaceService } from '../../../service/workspaces';
+import { createDockerHosts, hostStates, type WorkspaceService } from '../../../service/workspaces';
 import { createWorkspace, testDocker, waitFor, type TestWorkspace } from '../../support/docker';
 import {
   acquireSecondEngine,
@@ -52,7 +53,7 @@ tierSuite('docker', 'many Docker hosts', function () {
     second = await acquireSecondEngine();
     svc = await startTestService({
       dialect: 'sqlite',
-      env: { CREDENTIAL_DOCKER_HOSTS: `${FIRST}, ${second.address}` },
+      env: { CREDENTIAL_DOCKER_HOSTS: `${FIRST}, ${second.tlsAddress}` },
     });
     userId = (await svc.createUser(owner, 'hostuser-password-1')).id;
     token = await svc.login(owner, 'hostuser-password-1');
@@ -92,7 +93,7 @@ tierSuite('docker', 'many Docker hosts', function () {
       .select('docker_host')
       .where('workspace_id', '=', b.id)
       .executeTakeFirstOrThrow();
-    assert.equal(row.docker_host, second.address, 'the record remembers the host');
+    assert.equal(row.docker_host, second.tlsName, 'the record remembers the host');
     assert.ok((await list()).find((w) => w.id === b.id)?.injectedAt);
 
     const refused = await call('inject', other.id);
@@ -127,14 +128,14 @@ tierSuite('docker', 'many Docker hosts', function () {
 
     await second.stop();
     await waitFor(
-      async () => !workspaces().followingHost(second.address),
+      async () => !workspaces().followingHost(second.tlsName),
       15_000,
       'the second stream to notice',
     );
 
     const down = await call('inject', b.id);
     assert.equal(down.status, 503, down.text);
-    assert.ok(down.text.includes(second.address), `names the host: ${down.text}`);
+    assert.ok(down.text.includes(second.tlsName), `names the host: ${down.text}`);
     assert.ok(!down.text.includes(FIRST), `names only the host that is down: ${down.text}`);
     const byName = await call('clear', b.name);
     assert.equal(byName.status, 503, 'a name not found on the hosts that answer may be there');
@@ -152,18 +153,18 @@ tierSuite('docker', 'many Docker hosts', function () {
     assert.equal(ready.status, 200, 'still ready: the database answers');
     const body = ready.body as Ready;
     assert.equal(body.docker.state, 'degraded');
-    assert.ok(body.docker.detail.includes(second.address), body.docker.detail);
+    assert.ok(body.docker.detail.includes(second.tlsName), body.docker.detail);
     assert.deepEqual(
       body.docker.hosts.map((h) => [h.host, h.state]),
       [
         [FIRST, 'available'],
-        [second.address, 'unavailable'],
+        [second.tlsName, 'unavailable'],
       ],
     );
 
     await second.start();
     await waitFor(
-      async () => workspaces().followingHost(second.address),
+      async () => workspaces().followingHost(second.tlsName),
       20_000,
       'the second stream to reconnect on its own',
     );
@@ -171,5 +172,19 @@ tierSuite('docker', 'many Docker hosts', function () {
     await updateSettings(svc.service.store.db, userId, { autoInject: true });
     const later = track(await createWorkspace(second.docker, { owner }));
     await waitFor(async () => has(later, TOKEN_FILE), 15_000, 'auto-inject after the restart');
+  });
+
+  it("refuses an engine whose certificate is not from the tls= directory's CA, and plain TCP to a TLS port", async () => {
+    const port = new URL(second.tlsName).port;
+    // One configuration each: the three share an address, which one list may not name twice.
+    const hosts = [
+      second.tlsAddress,
+      `tcp://127.0.0.1:${port}?tls=${second.strangerCertDir}`,
+      `tcp://127.0.0.1:${port}`,
+    ].flatMap((a) => createDockerHosts(loadConfig({ CREDENTIAL_DOCKER_HOSTS: a })));
+    assert.deepEqual(
+      (await hostStates(hosts)).map((h) => h.state),
+      ['available', 'unavailable', 'unavailable'],
+    );
   });
 });
