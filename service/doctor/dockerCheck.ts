@@ -38,8 +38,18 @@ async function probeEvents(docker: Docker): Promise<void> {
 
 /** Every configured engine, probed at once: one result each. */
 export function checkDockerHosts(config: Pick<Config, 'dockerHosts'>): Promise<CheckResult[]> {
-  const variable = config.dockerHosts.length > 1 ? 'CREDENTIAL_DOCKER_HOSTS' : undefined;
-  return Promise.all(config.dockerHosts.map((a) => checkDocker(a, variable)));
+  if (config.dockerHosts.length === 1) {
+    return Promise.all(config.dockerHosts.map((a) => checkDocker(a)));
+  }
+  // One line per engine, numbered in the list's order (report names end at the first colon, so
+  // not the address: each message says it).
+  const n = config.dockerHosts.length;
+  return Promise.all(
+    config.dockerHosts.map(async (a, i) => ({
+      ...(await checkDocker(a, 'CREDENTIAL_DOCKER_HOSTS')),
+      name: `docker ${i + 1} of ${n}`,
+    })),
+  );
 }
 
 export async function checkDocker(
