@@ -57,7 +57,7 @@ export function hostsDown(names: readonly string[], cause?: unknown): AppError {
     names.length === 1 ? `The Docker host ${names[0]}` : `The Docker hosts ${names.join(', ')}`;
   return new AppError(
     'SERVICE_UNAVAILABLE',
-    `${which} ${names.length === 1 ? 'is' : 'are'} not reachable; its workspaces are unavailable, try again later`,
+    `${which} ${names.length === 1 ? 'is not reachable; its' : 'are not reachable; their'} workspaces are unavailable, try again later`,
     { cause },
   );
 }

@@ -247,7 +247,8 @@ export class WorkspaceService {
    * Containers removed from `host` while the service was not watching (down, or the engine
    * restarting): their injections are closed and their tokens revoked as if the destroy event
    * had come. Only this engine's records are checked (another engine may be down, which does not
-   * mean its containers are gone); records older than the host column are looked for everywhere.
+   * mean its containers are gone); records older than the host column, or of an engine no longer
+   * listed, are looked for everywhere.
    */
   private async revokeRemovedWorkspaces(host: DockerHost): Promise<void> {
     const rows = await this.deps.store.db
@@ -255,14 +256,26 @@ export class WorkspaceService {
       .select(['workspace_id', 'docker_host'])
       .distinct()
       .where('cleared_at', 'is', null)
-      .where((eb) => eb.or([eb('docker_host', '=', host.name), eb('docker_host', 'is', null)]))
+      // Also records of an engine no longer configured: looked for on every engine.
+      .where((eb) =>
+        eb.or([
+          eb('docker_host', '=', host.name),
+          eb('docker_host', 'is', null),
+          eb(
+            'docker_host',
+            'not in',
+            this.ops.hosts.map((h) => h.name),
+          ),
+        ]),
+      )
       .limit(RECONCILE_LIMIT)
       .execute();
     for (const { workspace_id: id, docker_host: recorded } of rows) {
       try {
-        const gone = recorded
-          ? (await this.ops.inspectOn(host, id)) === null
-          : (await this.ops.inspect(id)) === null;
+        const gone =
+          recorded === host.name
+            ? (await this.ops.inspectOn(host, id)) === null
+            : (await this.ops.inspect(id)) === null;
         if (gone) await this.onDestroyed(id);
       } catch (e) {
         // An engine stopped answering meanwhile: its reconnect will check again.
@@ -368,9 +381,7 @@ export class WorkspaceService {
    * The caller's containers on every engine (owner label, and signature when a label secret is
    * set), with the engines that did not answer; when none answers, SERVICE_UNAVAILABLE.
    */
-  private async ownContainersEverywhere(
-    username: string,
-  ): Promise<{
+  private async ownContainersEverywhere(username: string): Promise<{
     containers: Array<{ info: Docker.ContainerInfo; host: DockerHost }>;
     down: string[];
   }> {
