@@ -468,10 +468,14 @@ export class WorkspaceService {
   ): Promise<OwnedWorkspace | null | undefined> {
     const own = caller.workspaceId;
     if (!own) return undefined;
-    // By id, so a name is not needed to tell; looked for on every engine (or, when one of
-    // them is down and the container is not found elsewhere, SERVICE_UNAVAILABLE).
+    // Its own container is looked for by id on every engine (one of them down and it not found
+    // elsewhere: SERVICE_UNAVAILABLE); `wanted` may name it by an id prefix or by its name.
     const names = own.startsWith(wanted);
-    const mine = await this.ops.inspect(own);
+    const mine = await this.ops.inspect(own).catch((e: unknown) => {
+      // Its engine down and `wanted` is no prefix of its id: FORBIDDEN as ever, not 503.
+      if (!names && e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE') return null;
+      throw e;
+    });
     if (!names && !(mine !== null && containerName(mine.info.Name) === wanted)) return undefined;
     return mine && this.ops.owns(mine.info, caller.username) ? this.ops.toOwned(mine) : null;
   }
