@@ -56,7 +56,6 @@ function makeCertificates(dir: string): void {
   const r = spawnSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl could not make test certificates: ${r.stderr}`);
 }
-let users = 0;
 
 function alive(pid: number): boolean {
   try {
@@ -178,11 +177,10 @@ async function loadImage(docker: Docker): Promise<void> {
 }
 
 /**
- * The second engine, started on first use; call release() once per acquire: the last one stops
- * it. Also stopped if the test process exits without releasing.
+ * The second engine, started on first use and shared by every suite of the run; stopped once
+ * at the end of the run (a root `after` hook), or when the process exits.
  */
 export function acquireSecondEngine(): Promise<SecondEngine> {
-  users += 1;
   shared ??= (async () => {
     const docker = new Docker({ socketPath });
     await startDockerd(docker);
@@ -204,13 +202,10 @@ export function acquireSecondEngine(): Promise<SecondEngine> {
   return shared;
 }
 
+/** Removes what a suite left on the second engine (test containers); the engine keeps running. */
 export async function releaseSecondEngine(): Promise<void> {
-  users -= 1;
-  if (users > 0 || !shared) return;
-  const engine = await shared.catch(() => null);
-  shared = null;
+  const engine = await shared?.catch(() => null);
   if (!engine) return;
-  // Containers of the tests go first, so the next run starts clean.
   const left = await engine.docker
     .listContainers({ all: true, filters: { label: ['xares.test'] } })
     .catch(() => []);
@@ -222,8 +217,18 @@ export async function releaseSecondEngine(): Promise<void> {
         .catch(() => undefined),
     ),
   );
+}
+
+async function stopSharedEngine(): Promise<void> {
+  if (!shared) return;
+  await shared.catch(() => null);
+  shared = null;
   await stopDockerd();
 }
+
+// Loaded by mocha while it reads the test files: this registers on the root suite, so it runs
+// once after every suite of the run.
+if (typeof after === 'function') after(stopSharedEngine);
 
 /** The first engine, for symmetry in tests that use both. */
 export const firstEngine = testDocker;
