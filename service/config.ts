@@ -95,6 +95,9 @@ const EnvSchema = z.object({
   CREDENTIAL_PUBLIC_URL: baseUrl('CREDENTIAL_PUBLIC_URL').optional(),
   DOCKER_HOST: z.string().optional(),
   CREDENTIAL_TRUSTED_PROXIES: z.string().optional(),
+  CREDENTIAL_DOCKER_HOSTS: z.string().optional(),
+  DOCKER_CERT_PATH: z.string().optional(),
+  DOCKER_TLS_VERIFY: z.string().optional(),
   GITHUB_API_URL: baseUrl('GITHUB_API_URL').default(DEFAULTS.githubApiUrl),
   GITLAB_URL: baseUrl('GITLAB_URL').default(DEFAULTS.gitlabUrl),
   GITHUB_URL: baseUrl('GITHUB_URL').default(DEFAULTS.githubUrl),
@@ -149,6 +152,8 @@ export interface Config {
   dockerHost: string | undefined;
   /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed; none by default. */
   trustedProxies: TrustedProxy[];
+  /** Every engine whose workspaces are served (CREDENTIAL_DOCKER_HOSTS, else DOCKER_HOST). */
+  dockerHosts: DockerHostAddress[];
   providers: ProviderUrls;
   /**
    * When set, a container is a user's only if its xaresaicoder.owner-sig label is the HMAC of
@@ -182,6 +187,94 @@ export interface OauthConfig {
   githubUrl: string;
   githubClientId: string | undefined;
   gitlabClientId: string | undefined;
+}
+
+/**
+ * One Docker engine: `name` is its address without options, as records, logs and /readyz show
+ * it; `tlsDir` holds ca.pem, cert.pem and key.pem (Docker's DOCKER_CERT_PATH layout).
+ */
+export interface DockerHostAddress {
+  name: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  /** TLS to the engine: with tlsDir, its CA and a client certificate; else the system CAs. */
+  tls?: boolean;
+  tlsDir?: string;
+}
+
+const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/**
+ * One entry of CREDENTIAL_DOCKER_HOSTS: unix:///path, tcp://host:port (plain, as behind a socket
+ * proxy) or tcp://host:port?tls=/cert/dir (TLS, the server checked against the directory's CA
+ * and the client presenting its certificate). http:// is read as tcp://, https:// as TLS
+ * checked against the system's CAs.
+ */
+export function parseDockerHostAddress(raw: string, tlsDir?: string): DockerHostAddress {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `Docker host "${raw}" is not an address such as unix:///var/run/docker.sock or tcp://host:2376?tls=/certs`,
+    );
+  }
+  if (url.protocol === 'unix:') {
+    if (!url.pathname || url.pathname === '/')
+      throw new ConfigError(`Docker host "${raw}" names no socket path`);
+    return { name: `unix://${url.pathname}`, socketPath: url.pathname };
+  }
+  if (!['tcp:', 'http:', 'https:'].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError(
+      `Docker host "${raw}": use unix:///path/docker.sock, tcp://host:2375 or tcp://host:2376?tls=/cert/dir`,
+    );
+  }
+  const options = [...url.searchParams.keys()].filter((k) => k !== 'tls');
+  if (options.length > 0) {
+    throw new ConfigError(
+      `Docker host "${raw}": unknown option ${options.join(', ')} (only tls=/cert/dir)`,
+    );
+  }
+  const dir = url.searchParams.get('tls') ?? tlsDir;
+  if (dir !== undefined && !dir.startsWith('/')) {
+    throw new ConfigError(
+      `Docker host "${raw}": tls= needs an absolute directory holding ca.pem, cert.pem and key.pem`,
+    );
+  }
+  const tls = dir !== undefined || url.protocol === 'https:';
+  const port = Number(url.port || (tls ? 2376 : 2375));
+  // WHATWG URLs keep an IPv6 host in brackets, as the name shows it and sockets do not take it.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    name: `tcp://${url.hostname}:${port}`,
+    host,
+    port,
+    tls,
+    ...(dir !== undefined ? { tlsDir: dir } : {}),
+  };
+}
+
+function dockerHostsOf(e: {
+  CREDENTIAL_DOCKER_HOSTS?: string;
+  DOCKER_HOST?: string;
+  DOCKER_CERT_PATH?: string;
+  DOCKER_TLS_VERIFY?: string;
+}): DockerHostAddress[] {
+  if (e.CREDENTIAL_DOCKER_HOSTS === undefined) {
+    // The one engine of DOCKER_HOST, with Docker's own TLS variables when they ask for TLS.
+    const tls = e.DOCKER_TLS_VERIFY && e.DOCKER_TLS_VERIFY !== '0' ? e.DOCKER_CERT_PATH : undefined;
+    return [parseDockerHostAddress(e.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`, tls)];
+  }
+  const entries = e.CREDENTIAL_DOCKER_HOSTS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('CREDENTIAL_DOCKER_HOSTS names no Docker host');
+  const hosts = entries.map((raw) => parseDockerHostAddress(raw));
+  const names = hosts.map((h) => h.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError(`CREDENTIAL_DOCKER_HOSTS names ${twice} twice`);
+  return hosts;
 }
 
 export class ConfigError extends Error {
@@ -252,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.CREDENTIAL_PUBLIC_URL,
     dockerHost: e.DOCKER_HOST,
     trustedProxies,
+    dockerHosts: dockerHostsOf(e),
     providers: {
       githubApiUrl: e.GITHUB_API_URL,
       gitlabUrl: e.GITLAB_URL,

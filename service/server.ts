@@ -1,13 +1,13 @@
 // Assembles and runs the service: opens and migrates the database, resolves and verifies the
 // master key, starts the HTTP(S) server, the workspace service (when Docker answers) and the
 // audit retention timer; close() undoes all of it in reverse order.
-import type Docker from 'dockerode';
 import { sql } from 'kysely';
 import { type Config, loadConfig } from './config';
 import { KeyRing } from './crypto/keyring';
 import { resolveMasterKey, verifyMasterKey } from './crypto/masterKey';
 import type { DockerState, HealthChecks, ServiceDeps } from './domain/deps';
 import { createHttpApp } from './http/app';
+import { summarizeDocker } from './http/health';
 import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import {
@@ -18,7 +18,7 @@ import {
   type Store,
   upgradeSecretBindings,
 } from './store';
-import { createDockerClient, WorkspaceService } from './workspaces';
+import { createDockerHosts, hostStates, WorkspaceService, type DockerHost } from './workspaces';
 
 export interface ServiceOptions {
   config?: Config;
@@ -53,22 +53,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function dockerState(docker: Docker): Promise<DockerState> {
-  try {
-    await withTimeout(docker.ping(), CHECK_TIMEOUT_MS, 'Docker');
-    return { state: 'available', detail: 'Docker answers' };
-  } catch {
-    return { state: 'unavailable', detail: 'Docker does not answer: injection is unavailable' };
-  }
+async function dockerState(hosts: readonly DockerHost[]): Promise<DockerState> {
+  return summarizeDocker(await hostStates(hosts));
 }
 
 /**
- * Starts the workspace service's background work (Docker events, sweeps) once Docker answers,
- * retrying while it does not; API calls meanwhile answer SERVICE_UNAVAILABLE. Returns its stop.
+ * Starts the workspace service's background work (Docker events, sweeps) once an engine
+ * answers, retrying while none does; API calls meanwhile answer SERVICE_UNAVAILABLE. Engines
+ * that are down then are followed as soon as they answer (each event stream reconnects on its
+ * own). Returns its stop.
  */
 function startWorkspacesWhenDockerAnswers(
   workspaces: WorkspaceService,
-  docker: Docker,
+  docker: readonly DockerHost[],
   logger: Logger,
 ): () => Promise<void> {
   let started = false;
@@ -77,7 +74,7 @@ function startWorkspacesWhenDockerAnswers(
   const attempt = async () => {
     const state = await dockerState(docker);
     if (stopped) return;
-    if (state.state === 'available') {
+    if (state.state !== 'unavailable') {
       workspaces.start();
       started = true;
       logger.info('Docker answers: workspace injection is available');
@@ -152,7 +149,7 @@ export async function createService(options: ServiceOptions = {}): Promise<Runni
       );
     }
 
-    const docker = createDockerClient(config.dockerHost);
+    const docker = createDockerHosts(config);
     const health: HealthChecks = {
       database: async () => {
         await withTimeout(sql`select 1`.execute(store.db), CHECK_TIMEOUT_MS, 'the database');
@@ -163,7 +160,7 @@ export async function createService(options: ServiceOptions = {}): Promise<Runni
     const workspaces = new WorkspaceService({
       store,
       keyring,
-      docker,
+      hosts: docker,
       config,
       logger,
       serviceUrl: () => serviceUrl,

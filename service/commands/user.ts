@@ -210,7 +210,8 @@ async function disable(args: string[]): Promise<number> {
 function notClearedMessage(username: string, outcome: ClearAllOutcome, config: Config): string {
   const engine = config.dockerHost ?? 'the local socket';
   const lines = outcome.notCleared.map(({ workspaceId, code, reason }) =>
-    code === 'SERVICE_UNAVAILABLE'
+    // With several engines the reason names the one the workspace is on.
+    code === 'SERVICE_UNAVAILABLE' && config.dockerHosts.length === 1
       ? `  ${workspaceId.slice(0, 12)}: the Docker engine at ${engine} is not reachable`
       : `  ${workspaceId.slice(0, 12)}: ${reason}`,
   );

@@ -1,43 +1,12 @@
-// Checks the Docker engine injection uses (DOCKER_HOST): reachable, its version, and that every
-// API section injection needs is allowed, which matters behind a socket proxy. Changes nothing.
+// Checks each Docker engine injection uses (CREDENTIAL_DOCKER_HOSTS, else DOCKER_HOST): reachable,
+// its version, and that every API section injection needs is allowed, which matters behind a
+// socket proxy. Changes nothing.
 import { randomBytes } from 'node:crypto';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import type { Config, DockerHostAddress } from '../config';
+import { createHostClient } from '../workspaces/hosts';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
-
-const DEFAULT_SOCKET = '/var/run/docker.sock';
-
-/**
- * dockerode options for a DOCKER_HOST value, read as service/workspaces/docker.ts reads it
- * (unix://PATH, tcp:// or http://HOST:PORT, https://), plus a request timeout so a silent
- * engine cannot keep doctor waiting.
- */
-export function dockerOptionsFor(dockerHost: string | undefined): Docker.DockerOptions {
-  if (!dockerHost) return { socketPath: DEFAULT_SOCKET, timeout: PROBE_TIMEOUT_MS };
-  if (dockerHost.startsWith('unix://')) {
-    return { socketPath: dockerHost.slice('unix://'.length), timeout: PROBE_TIMEOUT_MS };
-  }
-  const url = new URL(dockerHost);
-  if (url.protocol === 'tcp:' || url.protocol === 'http:') {
-    return {
-      host: url.hostname,
-      port: Number(url.port || 2375),
-      protocol: 'http',
-      timeout: PROBE_TIMEOUT_MS,
-    };
-  }
-  if (url.protocol === 'https:') {
-    return {
-      host: url.hostname,
-      port: Number(url.port || 2376),
-      protocol: 'https',
-      timeout: PROBE_TIMEOUT_MS,
-    };
-  }
-  throw new Error(
-    `DOCKER_HOST scheme '${url.protocol}' is not supported (use unix://, tcp:// or https://)`,
-  );
-}
 
 function statusCodeOf(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -67,17 +36,37 @@ async function probeEvents(docker: Docker): Promise<void> {
   (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }
 
-export async function checkDocker(dockerHost: string | undefined): Promise<CheckResult> {
-  const where = dockerHost ?? `unix://${DEFAULT_SOCKET}`;
+/** Every configured engine, probed at once: one result each. */
+export function checkDockerHosts(config: Pick<Config, 'dockerHosts'>): Promise<CheckResult[]> {
+  if (config.dockerHosts.length === 1) {
+    return Promise.all(config.dockerHosts.map((a) => checkDocker(a)));
+  }
+  // One line per engine, numbered in the list's order (report names end at the first colon, so
+  // not the address: each message says it).
+  const n = config.dockerHosts.length;
+  return Promise.all(
+    config.dockerHosts.map(async (a, i) => ({
+      ...(await checkDocker(a, 'CREDENTIAL_DOCKER_HOSTS')),
+      name: `docker ${i + 1} of ${n}`,
+    })),
+  );
+}
+
+export async function checkDocker(
+  address: DockerHostAddress,
+  /** The variable a fix should name; DOCKER_HOST when there is one engine. */
+  variable = 'DOCKER_HOST',
+): Promise<CheckResult> {
+  const where = address.name;
   let docker: Docker;
   try {
-    docker = new Docker(dockerOptionsFor(dockerHost));
+    docker = createHostClient(address, PROBE_TIMEOUT_MS);
   } catch (err) {
     return {
       name: 'docker',
       status: 'fail',
       message: describeError(err),
-      fix: 'set DOCKER_HOST to unix:///var/run/docker.sock or tcp://docker-proxy:2375',
+      fix: `check the tls= directory of ${where} in ${variable}`,
     };
   }
   let version: Docker.DockerVersion;
@@ -91,7 +80,9 @@ export async function checkDocker(dockerHost: string | undefined): Promise<Check
         ? `the service's user may not open ${where}: use the socket proxy of docker-compose.yml, or add the user to the docker group`
         : statusCodeOf(err) === 403
           ? 'the socket proxy must allow PING=1 and VERSION=1'
-          : `start the Docker engine, or set DOCKER_HOST to where it listens (compose: tcp://docker-proxy:2375)`;
+          : variable === 'DOCKER_HOST'
+            ? `start the Docker engine, or set DOCKER_HOST to where it listens (compose: tcp://docker-proxy:2375)`
+            : `start the Docker engine at ${where}, or correct its address in ${variable}`;
     return {
       name: 'docker',
       status: 'fail',

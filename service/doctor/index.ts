@@ -2,7 +2,7 @@
 // providers, TLS, public URL) and returns one result per line of the report. Changes nothing anywhere.
 import { checkConfig } from './configCheck';
 import { checkDatabase } from './databaseCheck';
-import { checkDocker } from './dockerCheck';
+import { checkDockerHosts } from './dockerCheck';
 import { checkKey } from './keyCheck';
 import { checkProviders } from './providersCheck';
 import { checkPublicUrl } from './publicUrlCheck';
@@ -35,10 +35,10 @@ export async function runDoctor(
   }
   // Docker and the providers are independent of each other: probe them together.
   const [docker, providers] = await Promise.all([
-    checkDocker(config.dockerHost),
+    checkDockerHosts(config),
     options.skipProviders ? Promise.resolve([]) : checkProviders(config.providers),
   ]);
-  results.push(docker, ...providers);
+  results.push(...docker, ...providers);
   results.push(checkTls(config), checkPublicUrl(config));
   return results;
 }

@@ -28,10 +28,15 @@ export interface RequestOrigin {
   userAgent: string | null;
 }
 
-/** Docker as /readyz reports it: injection works only when it is 'available'. */
+/**
+ * Docker as /readyz reports it: injection works on every engine when 'available', on those
+ * listed as available in `hosts` when 'degraded', nowhere when 'unavailable'.
+ */
 export interface DockerState {
-  state: 'available' | 'unavailable';
+  state: 'available' | 'degraded' | 'unavailable';
   detail: string;
+  /** Each engine of CREDENTIAL_DOCKER_HOSTS by its address. */
+  hosts?: Array<{ host: string; state: 'available' | 'unavailable'; detail: string }>;
 }
 
 /** What /readyz asks; both bounded in time by their implementations. */

@@ -1,12 +1,34 @@
-// /healthz (the process answers) and /readyz (the database answers; Docker's state is reported
-// but does not make the service unready, since only injection needs it).
+// /healthz (the process answers) and /readyz (the database answers; Docker's state is reported,
+// engine by engine, but does not make the service unready, since only injection needs it and an
+// engine that is down affects only the workspaces on it).
 import type Koa from 'koa';
-import type { HealthChecks } from '../domain/deps';
+import type { DockerState, HealthChecks } from '../domain/deps';
 import type { Logger } from '../logger';
 
 export function healthz(ctx: Koa.Context): void {
   ctx.status = 200;
   ctx.body = { status: 'ok' };
+}
+
+/** The state of all engines from each one's: which are down is said by address. */
+export function summarizeDocker(hosts: NonNullable<DockerState['hosts']>): DockerState {
+  const down = hosts.filter((h) => h.state !== 'available').map((h) => h.host);
+  if (down.length === 0) {
+    const detail =
+      hosts.length === 1 ? 'Docker answers' : `all ${hosts.length} Docker hosts answer`;
+    return { state: 'available', detail, hosts };
+  }
+  if (down.length === hosts.length) {
+    const detail =
+      hosts.length === 1
+        ? 'Docker does not answer: injection is unavailable'
+        : 'no Docker host answers: injection is unavailable';
+    return { state: 'unavailable', detail, hosts };
+  }
+  const detail = `Docker host${down.length > 1 ? 's' : ''} ${down.join(', ')} ${
+    down.length > 1 ? 'do' : 'does'
+  } not answer: the workspaces there are unavailable`;
+  return { state: 'degraded', detail, hosts };
 }
 
 export async function readyz(

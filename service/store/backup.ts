@@ -116,6 +116,7 @@ const TABLES = {
       'manifest',
       'injected_at',
       'cleared_at',
+      'docker_host',
     ],
     orderBy: ['id'],
   },

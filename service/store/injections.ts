@@ -31,6 +31,8 @@ export async function recordInjection(
     sessionId: string | null;
     manifest: ManifestEntry[];
     injectedAt?: number;
+    /** The Docker host the container is on. */
+    dockerHost?: string | null;
   },
 ): Promise<Injection> {
   const row: InjectionRow = {
@@ -42,6 +44,7 @@ export async function recordInjection(
     manifest: JSON.stringify(input.manifest),
     injected_at: input.injectedAt ?? Date.now(),
     cleared_at: null,
+    docker_host: input.dockerHost ?? null,
   };
   await db.insertInto('workspace_injections').values(row).execute();
   return parse(row);

@@ -200,6 +200,8 @@ export interface WorkspaceInjectionsTable {
   manifest: string; // JSON: [{path, sha256, mode}] relative to the workspace user's home
   injected_at: number;
   cleared_at: number | null;
+  /** The Docker host's address (CREDENTIAL_DOCKER_HOSTS); null for rows before 0008. */
+  docker_host: string | null;
 }
 
 /** Key/value rows of the service itself: schema facts and the master key check. */

@@ -8,5 +8,6 @@ export {
   type WorkspaceSummary,
 } from './service';
 export { createDockerClient } from './docker';
+export { createDockerHosts, hostStates, type DockerHost, type HostState } from './hosts';
 export { clearWorkspacesOfUser } from './offboard';
 export type { ClearAllOutcome } from './operations';

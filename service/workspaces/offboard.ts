@@ -5,14 +5,14 @@ import type Docker from 'dockerode';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { listActiveInjections, type Store } from '../store';
-import { createDockerClient } from './docker';
+import { hostsOf } from './service';
 import { WorkspaceOperations, type ClearAllOutcome } from './operations';
 
 export interface OffboardDeps {
   store: Store;
   config: Config;
   logger: Logger;
-  /** Default: a client for DOCKER_HOST. */
+  /** Default: a client for each of CREDENTIAL_DOCKER_HOSTS. */
   docker?: Docker;
 }
 
@@ -28,7 +28,7 @@ export async function clearWorkspacesOfUser(
     store: deps.store,
     config: deps.config,
     logger: deps.logger,
-    docker: deps.docker ?? createDockerClient(deps.config.dockerHost),
+    hosts: hostsOf(deps),
     keyring: null,
   });
   return ops.clearAllOf({ userId: user.id, username: user.username, ipAddress: null, userAgent });

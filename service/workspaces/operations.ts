@@ -19,7 +19,8 @@ import {
 } from '../store';
 import { gatherBundle } from './bundle';
 import { buildPlan, type WorkspaceUser } from './content';
-import { isEngineDown, mapDockerError, statusOf } from './docker';
+import { isEngineDown, statusOf } from './docker';
+import { hostsDown, type DockerHost } from './hosts';
 import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
@@ -33,6 +34,8 @@ const PASSWD_CACHE_LIMIT = 256;
 /** A container resolved and checked to belong to the caller. */
 export interface OwnedWorkspace {
   container: Docker.Container;
+  /** The engine the container is on. */
+  host: DockerHost;
   id: string;
   name: string;
   running: boolean;
@@ -41,7 +44,16 @@ export interface OwnedWorkspace {
 }
 
 /** What operations need: the key ring only to inject (`user disable` clears without the key). */
-export type OperationsDeps = Omit<WorkspaceServiceDeps, 'keyring'> & { keyring: KeyRing | null };
+export type OperationsDeps = Omit<WorkspaceServiceDeps, 'keyring' | 'docker' | 'hosts'> & {
+  keyring: KeyRing | null;
+  hosts: readonly DockerHost[];
+};
+
+/** A container found on one of the engines. */
+export interface Located {
+  info: Docker.ContainerInspectInfo;
+  host: DockerHost;
+}
 
 /** What clearAllOf did: cleared workspaces, and those whose files stay (their tokens are dead). */
 export interface ClearAllOutcome {
@@ -106,24 +118,53 @@ export class WorkspaceOperations {
     });
   }
 
-  /** Inspects a container; null when there is none by that id or name. */
-  async inspect(idOrName: string): Promise<Docker.ContainerInspectInfo | null> {
+  get hosts(): readonly DockerHost[] {
+    return this.deps.hosts;
+  }
+
+  /** Inspects a container on one engine; null when it has none by that id or name. */
+  async inspectOn(host: DockerHost, idOrName: string): Promise<Docker.ContainerInspectInfo | null> {
     try {
-      return await this.deps.docker
+      return await host.docker
         .getContainer(idOrName.replace(/^\//, ''))
         .inspect({ abortSignal: AbortSignal.timeout(15_000) } as Docker.ContainerInspectOptions);
     } catch (e) {
       if (!isEngineDown(e) && (statusOf(e) === 404 || statusOf(e) === 400)) return null;
-      return mapDockerError(e);
+      if (isEngineDown(e)) throw hostsDown([host.name], e);
+      throw e;
     }
+  }
+
+  /**
+   * Finds a container by full id: on the host the injection record names when it is one of
+   * ours, else on every host at once. Null when no host has it; when none of those that answer
+   * has it and some did not answer, SERVICE_UNAVAILABLE naming them (it may be there).
+   */
+  async inspect(id: string, recordedHost?: string | null): Promise<Located | null> {
+    const known = this.deps.hosts.find((h) => h.name === recordedHost);
+    const hosts = known ? [known] : this.deps.hosts;
+    const answers = await Promise.allSettled(hosts.map((h) => this.inspectOn(h, id)));
+    const down: string[] = [];
+    let failure: unknown;
+    for (const [i, a] of answers.entries()) {
+      const host = hosts[i] as DockerHost;
+      if (a.status === 'fulfilled') {
+        if (a.value && a.value.Id === id) return { info: a.value, host };
+      } else if (a.reason instanceof AppError && a.reason.code === 'SERVICE_UNAVAILABLE') {
+        down.push(host.name);
+      } else failure ??= a.reason;
+    }
+    if (failure !== undefined) throw failure;
+    if (down.length > 0) throw hostsDown(down);
+    return null;
   }
 
   /** The container with exactly this full id, when it is `owner`'s; else null. */
   async inspectOwned(id: string, owner: string): Promise<OwnedWorkspace | null> {
-    const info = await this.inspect(id);
+    const found = await this.inspect(id);
     // A name may look like an id: only the container with this very id counts.
-    if (!info || info.Id !== id || !this.owns(info, owner)) return null;
-    return this.toOwned(info);
+    if (!found || !this.owns(found.info, owner)) return null;
+    return this.toOwned(found);
   }
 
   /**
@@ -131,10 +172,14 @@ export class WorkspaceOperations {
    * so a signature that stopped matching (a label secret set since, a rename) does not keep our
    * files in it. Labels cannot change, so the owner label still says who it was injected for.
    */
-  private async inspectInjected(id: string, owner: string): Promise<OwnedWorkspace | null> {
-    const info = await this.inspect(id);
-    if (!info || info.Id !== id || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
-    return this.toOwned(info);
+  private async inspectInjected(
+    id: string,
+    owner: string,
+    recordedHost: string | null,
+  ): Promise<OwnedWorkspace | null> {
+    const found = await this.inspect(id, recordedHost);
+    if (!found || found.info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
+    return this.toOwned(found);
   }
 
   /** The owner label is `username` (and, with a label secret, signed for this name). */
@@ -143,9 +188,10 @@ export class WorkspaceOperations {
     return isOwnedBy(info.Config.Labels, containerName(info.Name), username, secret);
   }
 
-  toOwned(info: Docker.ContainerInspectInfo): OwnedWorkspace {
+  toOwned({ info, host }: Located): OwnedWorkspace {
     return {
-      container: this.deps.docker.getContainer(info.Id),
+      container: host.docker.getContainer(info.Id),
+      host,
       id: info.Id,
       name: info.Name.replace(/^\//, ''),
       running: info.State.Running,
@@ -278,6 +324,7 @@ export class WorkspaceOperations {
           workspaceName: ws.name,
           sessionId,
           manifest: result.manifest,
+          dockerHost: ws.host.name,
         });
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
         // The previous injection's gateway token goes with it (all of them in environment mode).
@@ -367,10 +414,11 @@ export class WorkspaceOperations {
         'clearing a workspace failed',
       );
     };
-    for (const workspaceId of new Set(injections.map((i) => i.workspace_id))) {
+    const hostOf = new Map(injections.map((i) => [i.workspace_id, i.docker_host]));
+    for (const [workspaceId, recordedHost] of hostOf) {
       let ws: OwnedWorkspace | null;
       try {
-        ws = await this.inspectInjected(workspaceId, actor.username);
+        ws = await this.inspectInjected(workspaceId, actor.username, recordedHost ?? null);
       } catch (e) {
         // The engine did not answer: the token dies now; the files wait for a clear that can
         // reach them, so the injection stays open.

@@ -1,7 +1,9 @@
 // The WorkspaceService: lists, injects into and clears the caller's containers (ownership as
 // ownership.ts decides it, ids resolved only among the caller's own containers, every attempt
-// audited), and follows Docker's events for auto-injection and token revocation. Routers call
-// it; it throws AppError.
+// audited), and follows Docker's events for auto-injection and token revocation. It serves the
+// workspaces of every engine in CREDENTIAL_DOCKER_HOSTS: lists merge them, an id is looked for
+// on all, each engine's events are followed on their own, and an engine that is down makes only
+// its own workspaces unavailable. Routers call it; it throws AppError.
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -21,6 +23,7 @@ import {
   type Store,
 } from '../store';
 import { DockerEventFollower, type ContainerEvent } from './events';
+import { createDockerHosts, hostStates, hostsDown, type DockerHost, type HostState } from './hosts';
 import { WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';
 import {
   OWNER_LABEL,
@@ -49,7 +52,10 @@ export interface WorkspaceCaller {
 export interface WorkspaceServiceDeps {
   store: Store;
   keyring: KeyRing;
-  docker: Docker;
+  /** The engines served; default: a client for each of config.dockerHosts. */
+  hosts?: readonly DockerHost[];
+  /** One engine, for callers that have a client already: named config.dockerHosts[0]. */
+  docker?: Docker;
   config: Config;
   logger: Logger;
   /**
@@ -75,40 +81,70 @@ const WorkspaceIdSchema = z
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
 const FULL_ID = /^[0-9a-f]{64}$/;
 
+/** The engines of the deps: given, one client named as the first configured host, or built. */
+export function hostsOf(deps: Pick<WorkspaceServiceDeps, 'hosts' | 'docker' | 'config'>) {
+  if (deps.hosts) return deps.hosts;
+  if (deps.docker) {
+    return [{ name: deps.config.dockerHosts[0]?.name ?? 'docker', docker: deps.docker }];
+  }
+  return createDockerHosts(deps.config);
+}
+
 export class WorkspaceService {
   private readonly ops: WorkspaceOperations;
-  private readonly events: DockerEventFollower;
+  private readonly events: DockerEventFollower[];
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: WorkspaceServiceDeps) {
-    this.ops = new WorkspaceOperations(deps);
-    this.events = new DockerEventFollower(
-      deps.docker,
-      (e) => this.onContainerEvent(e),
-      deps.logger,
-      () => this.track(this.revokeRemovedWorkspaces()),
+    this.ops = new WorkspaceOperations({ ...deps, hosts: hostsOf(deps) });
+    // Each engine's stream reconnects on its own; one that is down holds up no other.
+    this.events = this.ops.hosts.map(
+      (host) =>
+        new DockerEventFollower(
+          host.docker,
+          (e) => this.onContainerEvent(host, e),
+          deps.logger.child({ dockerHost: host.name }),
+          () => this.track(this.revokeRemovedWorkspaces(host)),
+        ),
     );
   }
 
   // --- API ------------------------------------------------------------------------------------
 
+  /**
+   * The caller's workspaces on every engine. An engine that does not answer leaves out only its
+   * own containers, except those we injected into, which are listed from the record with the
+   * state "unreachable"; when no engine answers, SERVICE_UNAVAILABLE naming them.
+   */
   async list(caller: WorkspaceCaller): Promise<WorkspaceSummary[]> {
-    const containers = await this.ownContainers(caller.username);
+    const { containers, down } = await this.ownContainersEverywhere(caller.username);
     const injections = await listActiveInjections(this.deps.store.db, caller.userId);
     const injectedAt = new Map<string, number>();
     for (const i of injections) {
       injectedAt.set(i.workspace_id, Math.max(injectedAt.get(i.workspace_id) ?? 0, i.injected_at));
     }
-    return containers
-      .filter((c) => caller.sessionKind === 'user' || c.Id === caller.workspaceId)
-      .map((c) => ({
-        id: c.Id,
-        name: containerName(c.Names) ?? c.Id.slice(0, 12),
-        state: c.State,
-        injectedAt: injectedAt.has(c.Id) ? new Date(injectedAt.get(c.Id)!).toISOString() : null,
-      }));
+    const at = (id: string) =>
+      injectedAt.has(id) ? new Date(injectedAt.get(id)!).toISOString() : null;
+    const listed: WorkspaceSummary[] = containers.map(({ info: c }) => ({
+      id: c.Id,
+      name: containerName(c.Names) ?? c.Id.slice(0, 12),
+      state: c.State,
+      injectedAt: at(c.Id),
+    }));
+    const seen = new Set(listed.map((w) => w.id));
+    for (const i of injections) {
+      if (seen.has(i.workspace_id) || !i.docker_host || !down.includes(i.docker_host)) continue;
+      seen.add(i.workspace_id);
+      listed.push({
+        id: i.workspace_id,
+        name: i.workspace_name,
+        state: 'unreachable',
+        injectedAt: at(i.workspace_id),
+      });
+    }
+    return listed.filter((w) => caller.sessionKind === 'user' || w.id === caller.workspaceId);
   }
 
   async inject(
@@ -141,9 +177,9 @@ export class WorkspaceService {
 
   // --- background -----------------------------------------------------------------------------
 
-  /** Follows Docker's events and starts the clear-on-session-timeout sweep. */
+  /** Follows every engine's events and starts the clear-on-session-timeout sweep. */
   start(): void {
-    this.events.start();
+    for (const follower of this.events) follower.start();
     if (!this.sweepTimer) {
       this.sweepTimer = setInterval(() => void this.sweepExpiredSessions(), SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
@@ -153,14 +189,25 @@ export class WorkspaceService {
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
-    await this.events.stop();
+    await Promise.all(this.events.map((f) => f.stop()));
     await this.sweeping;
     await Promise.allSettled([...this.pending]);
   }
 
-  /** True while the Docker event stream is connected. */
+  /** True while every engine's event stream is connected. */
   get following(): boolean {
-    return this.events.connected;
+    return this.events.every((f) => f.connected);
+  }
+
+  /** Whether the event stream of the engine named `host` is connected. */
+  followingHost(host: string): boolean {
+    const i = this.ops.hosts.findIndex((h) => h.name === host);
+    return i >= 0 && (this.events[i]?.connected ?? false);
+  }
+
+  /** Each engine's state, for /readyz. */
+  hostStates(): Promise<HostState[]> {
+    return hostStates(this.ops.hosts);
   }
 
   /** One pass of the clear-on-session-timeout sweep (also run by the timer); bounded. */
@@ -197,19 +244,46 @@ export class WorkspaceService {
   }
 
   /**
-   * Containers removed while the service was not watching (down, or the engine restarting):
-   * their injections are closed and their tokens revoked as if the destroy event had come.
+   * Containers removed from `host` while the service was not watching (down, or the engine
+   * restarting): their injections are closed and their tokens revoked as if the destroy event
+   * had come. Only this engine's records are checked (another engine may be down, which does not
+   * mean its containers are gone); records older than the host column, or of an engine no longer
+   * listed, are looked for everywhere.
    */
-  private async revokeRemovedWorkspaces(): Promise<void> {
+  private async revokeRemovedWorkspaces(host: DockerHost): Promise<void> {
     const rows = await this.deps.store.db
       .selectFrom('workspace_injections')
-      .select('workspace_id')
+      .select(['workspace_id', 'docker_host'])
       .distinct()
       .where('cleared_at', 'is', null)
+      // Also records of an engine no longer configured: looked for on every engine.
+      .where((eb) =>
+        eb.or([
+          eb('docker_host', '=', host.name),
+          eb('docker_host', 'is', null),
+          eb(
+            'docker_host',
+            'not in',
+            this.ops.hosts.map((h) => h.name),
+          ),
+        ]),
+      )
       .limit(RECONCILE_LIMIT)
       .execute();
-    for (const { workspace_id: id } of rows) {
-      if ((await this.ops.inspect(id)) === null) await this.onDestroyed(id);
+    for (const { workspace_id: id, docker_host: recorded } of rows) {
+      try {
+        const gone =
+          recorded === host.name
+            ? (await this.ops.inspectOn(host, id)) === null
+            : (await this.ops.inspect(id)) === null;
+        if (gone) await this.onDestroyed(id);
+      } catch (e) {
+        // An engine stopped answering meanwhile: its reconnect will check again.
+        this.deps.logger.warn(
+          { err: (e as Error).message, workspaceId: id },
+          'could not check whether a workspace still exists',
+        );
+      }
     }
   }
 
@@ -222,13 +296,13 @@ export class WorkspaceService {
     void settled.finally(() => this.pending.delete(settled));
   }
 
-  private onContainerEvent(e: ContainerEvent): void {
+  private onContainerEvent(host: DockerHost, e: ContainerEvent): void {
     const task = (async () => {
       if (e.action === 'destroy') await this.onDestroyed(e.id);
-      else if (e.action === 'start' && e.labels[OWNER_LABEL]) await this.autoInject(e);
+      else if (e.action === 'start' && e.labels[OWNER_LABEL]) await this.autoInject(host, e);
     })().catch((err: unknown) => {
       this.deps.logger.warn(
-        { err: (err as Error).message, workspaceId: e.id, action: e.action },
+        { err: (err as Error).message, workspaceId: e.id, action: e.action, dockerHost: host.name },
         'handling a container event failed',
       );
     });
@@ -236,7 +310,7 @@ export class WorkspaceService {
     void task.finally(() => this.pending.delete(task));
   }
 
-  private async autoInject(e: ContainerEvent): Promise<void> {
+  private async autoInject(host: DockerHost, e: ContainerEvent): Promise<void> {
     const owner = e.labels[OWNER_LABEL];
     if (!owner) return;
     const user = await findUserByName(this.deps.store.db, owner);
@@ -249,7 +323,8 @@ export class WorkspaceService {
       ipAddress: null,
       userAgent: SYSTEM_AGENT,
     };
-    const info = await this.ops.inspect(e.id);
+    // The event came from this engine: the container is looked at there only.
+    const info = await this.ops.inspectOn(host, e.id);
     if (!info || info.Id !== e.id || !info.State.Running) return;
     if (!this.ops.owns(info, owner)) {
       // Labelled as the user's, but not signed for them: tell the user, who may want to know.
@@ -268,9 +343,12 @@ export class WorkspaceService {
       }
       return;
     }
-    const ws = this.ops.toOwned(info);
+    const ws = this.ops.toOwned({ info, host });
     await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
-    this.deps.logger.info({ workspaceId: ws.id, user: owner }, 'auto-injected a workspace');
+    this.deps.logger.info(
+      { workspaceId: ws.id, user: owner, dockerHost: host.name },
+      'auto-injected a workspace',
+    );
   }
 
   /** The container is gone: its tokens die and its injections are closed. */
@@ -299,9 +377,30 @@ export class WorkspaceService {
 
   // --- access ---------------------------------------------------------------------------------
 
-  /** The caller's containers (owner label, and signature when a label secret is set). */
-  private ownContainers(username: string): Promise<Docker.ContainerInfo[]> {
-    return listOwnedContainers(this.deps.docker, username, this.deps.config.workspaceLabelSecret);
+  /**
+   * The caller's containers on every engine (owner label, and signature when a label secret is
+   * set), with the engines that did not answer; when none answers, SERVICE_UNAVAILABLE.
+   */
+  private async ownContainersEverywhere(username: string): Promise<{
+    containers: Array<{ info: Docker.ContainerInfo; host: DockerHost }>;
+    down: string[];
+  }> {
+    const secret = this.deps.config.workspaceLabelSecret;
+    const hosts = this.ops.hosts;
+    const answers = await Promise.allSettled(
+      hosts.map((h) => listOwnedContainers(h.docker, username, secret)),
+    );
+    const containers: Array<{ info: Docker.ContainerInfo; host: DockerHost }> = [];
+    const down: string[] = [];
+    for (const [i, a] of answers.entries()) {
+      const host = hosts[i] as DockerHost;
+      if (a.status === 'fulfilled') for (const info of a.value) containers.push({ info, host });
+      else if (a.reason instanceof AppError && a.reason.code === 'SERVICE_UNAVAILABLE') {
+        down.push(host.name);
+      } else throw a.reason;
+    }
+    if (down.length === hosts.length) throw hostsDown(down);
+    return { containers, down };
   }
 
   /**
@@ -369,21 +468,45 @@ export class WorkspaceService {
   ): Promise<OwnedWorkspace | null | undefined> {
     const own = caller.workspaceId;
     if (!own) return undefined;
-    const info = await this.ops.inspect(own);
-    const mine = info && info.Id === own ? info : null;
-    const names = own.startsWith(wanted) || (mine !== null && containerName(mine.Name) === wanted);
-    if (!names) return undefined;
-    return mine && this.ops.owns(mine, caller.username) ? this.ops.toOwned(mine) : null;
+    // Its own container is looked for by id on every engine (one of them down and it not found
+    // elsewhere: SERVICE_UNAVAILABLE); `wanted` may name it by an id prefix or by its name.
+    const names = own.startsWith(wanted);
+    const mine = await this.ops.inspect(own).catch((e: unknown) => {
+      // Its engine down and `wanted` is no prefix of its id: FORBIDDEN as ever, not 503.
+      if (!names && e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE') return null;
+      throw e;
+    });
+    if (!names && !(mine !== null && containerName(mine.info.Name) === wanted)) return undefined;
+    return mine && this.ops.owns(mine.info, caller.username) ? this.ops.toOwned(mine) : null;
   }
 
-  /** The one of the user's containers that `wanted` names, or null. */
+  /**
+   * The one of the user's containers on any engine that `wanted` names, or null. Not found
+   * while an engine is down: SERVICE_UNAVAILABLE naming it, since the workspace may be there.
+   */
   private async amongOwn(username: string, wanted: string): Promise<OwnedWorkspace | null> {
     // The common case, a full id, needs no listing: the engine finds a full id before a name.
     if (FULL_ID.test(wanted)) {
-      const ws = await this.ops.inspectOwned(wanted, username);
+      const ws = await this.ops.inspectOwned(wanted, username).catch((e: unknown) => {
+        // An engine down: the listing below still finds it among those that answer.
+        if (e instanceof AppError && e.code === 'SERVICE_UNAVAILABLE') return null;
+        throw e;
+      });
       if (ws) return ws;
     }
-    const match = matchContainer(await this.ownContainers(username), wanted);
+    const { containers, down } = await this.ownContainersEverywhere(username);
+    // A name is unique on one engine only: the same name on two hosts must not pick one silently.
+    const named = containers.filter((c) => containerName(c.info.Names) === wanted).length;
+    if (named > 1 && !containers.some((c) => c.info.Id === wanted)) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `${named} of your workspaces on different Docker hosts are named "${wanted}"; give the id`,
+      );
+    }
+    const match = matchContainer(
+      containers.map((c) => ({ ...c, Id: c.info.Id, Names: c.info.Names })),
+      wanted,
+    );
     if (!match.found) {
       if (match.ambiguous > 1) {
         throw new AppError(
@@ -391,9 +514,12 @@ export class WorkspaceService {
           `"${wanted}" is the start of ${match.ambiguous} of your workspaces' ids; give more of the id, or the name`,
         );
       }
+      if (down.length > 0) throw hostsDown(down);
       return null;
     }
-    return this.ops.inspectOwned(match.found.Id, username);
+    const found = await this.ops.inspectOn(match.found.host, match.found.Id);
+    if (!found || found.Id !== match.found.Id || !this.ops.owns(found, username)) return null;
+    return this.ops.toOwned({ info: found, host: match.found.host });
   }
 }
 

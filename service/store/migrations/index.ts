@@ -9,6 +9,7 @@ import * as m0004 from './0004_login_attempts';
 import * as m0005 from './0005_secret_binding';
 import * as m0006 from './0006_ai_gateway';
 import * as m0007 from './0007_git_accounts';
+import * as m0008 from './0008_docker_hosts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_secret_binding': m0005,
   '0006_ai_gateway': m0006,
   '0007_git_accounts': m0007,
+  '0008_docker_hosts': m0008,
 };
 
 export class MigrationError extends Error {
