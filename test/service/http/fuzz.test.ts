@@ -28,7 +28,8 @@ interface ProcedureInfo {
 }
 
 function procedures(): ProcedureInfo[] {
-  const record = appRouter._def.procedures as Record<string, { _def: { type: string } }>;
+  // At run time tRPC keeps a flat record of dotted paths (its type describes the nested one).
+  const record = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
   return Object.entries(record)
     .map(([path, p]) => ({ path, type: p._def.type as ProcedureInfo['type'] }))
     .filter((p) => p.type !== 'subscription' && !SPARED.has(p.path));
