@@ -26,7 +26,7 @@ tierSuite('unit', 'extension message routing under fuzzing', () => {
         flip++;
         if (flip % 3 === 0) return Promise.resolve({ ok: true });
         if (flip % 3 === 1) {
-          return Promise.reject(new ServiceError('The service refused this.', 'bad_request'));
+          return Promise.reject(new ServiceError('The service refused this.', 'invalid'));
         }
         return Promise.reject(new Error(`failed\n    at leak (/x.ts:1:1) token=${CANARY}`));
       },
