@@ -5,7 +5,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
+  type DatabaseConnection,
   type Dialect,
+  type Driver,
   type Kysely,
   MysqlDialect,
   type SelectQueryBuilder,
@@ -13,6 +15,7 @@ import {
   SqliteDialect,
 } from 'kysely';
 import { createPool } from 'mysql2';
+import { isRetryable, RetryingDriver } from './retry';
 
 export type DialectName = 'sqlite' | 'mysql';
 
@@ -101,7 +104,7 @@ export function createKyselyDialect(target: DatabaseTarget): Dialect {
       },
     });
   }
-  return new MysqlDialect({
+  return new RetryingMysqlDialect({
     pool: async () =>
       createPool({
         uri: target.url,
@@ -119,8 +122,35 @@ export function createKyselyDialect(target: DatabaseTarget): Dialect {
     // The session zone too, so NOW()-style server values in ad-hoc queries are UTC as well.
     onCreateConnection: async (connection) => {
       await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
+      await readYourWritesOnGalera(connection);
     },
   });
+}
+
+/** MySQL's dialect with statements outside transactions retried after transient conflicts. */
+class RetryingMysqlDialect extends MysqlDialect {
+  override createDriver(): Driver {
+    return new RetryingDriver(super.createDriver());
+  }
+}
+
+/**
+ * On a Galera node, a read waits until the node has applied every write the cluster committed
+ * before it (wsrep_sync_wait = 1): replicas on different nodes then read their own and each
+ * other's writes, which sessions and the login limiter need. Elsewhere nothing changes (MySQL has
+ * no such variable; a MariaDB without Galera says OFF).
+ */
+async function readYourWritesOnGalera(connection: DatabaseConnection): Promise<void> {
+  let on = false;
+  try {
+    const { rows } = await connection.executeQuery<{ on: unknown }>(
+      CompiledQuery.raw('SELECT @@wsrep_on AS `on`'),
+    );
+    on = String(rows[0]?.on) === '1' || String(rows[0]?.on).toUpperCase() === 'ON';
+  } catch {
+    return;
+  }
+  if (on) await connection.executeQuery(CompiledQuery.raw('SET SESSION wsrep_sync_wait = 1'));
 }
 
 /** Which dialect a Kysely instance talks to (migrations only get `Kysely<any>`). */
@@ -158,22 +188,27 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-/** True when an error says the database could not be reached or is locked, on either dialect. */
+/**
+ * True when an error says the database could not be reached or is locked, on either dialect,
+ * or a transient conflict (deadlock, Galera node not synced) outlived its retries: the request
+ * answers 503 and may be sent again.
+ */
 export function isUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code } = err as { code?: unknown };
   return (
-    typeof code === 'string' &&
-    [
-      'SQLITE_BUSY',
-      'SQLITE_LOCKED',
-      'SQLITE_CANTOPEN',
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'PROTOCOL_CONNECTION_LOST',
-      'ER_LOCK_WAIT_TIMEOUT',
-    ].includes(code)
+    (typeof code === 'string' &&
+      [
+        'SQLITE_BUSY',
+        'SQLITE_LOCKED',
+        'SQLITE_CANTOPEN',
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'PROTOCOL_CONNECTION_LOST',
+        'ER_LOCK_WAIT_TIMEOUT',
+      ].includes(code)) ||
+    isRetryable(err)
   );
 }
 
