@@ -84,7 +84,27 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
           createContext: (ctx) => contextFor(ctx.req),
           onError,
         });
+  // At run time tRPC keeps a flat record of dotted procedure paths.
+  const procedures = new Set(Object.keys(appRouter._def.procedures));
   const trpc = (ctx: Koa.Context) => {
+    // An unknown procedure is answered here: tRPC's own answer repeats the whole path, which
+    // may be kilobytes of whatever the caller sent.
+    const unknown = ctx.path
+      .slice('/trpc/'.length)
+      .split(',')
+      .find((name) => !procedures.has(name));
+    if (unknown !== undefined) {
+      const shown = unknown.length > 60 ? `${unknown.slice(0, 60)}…` : unknown;
+      ctx.status = 404;
+      ctx.body = {
+        error: {
+          message: `There is no procedure named "${shown}".`,
+          code: -32004,
+          data: { code: 'NOT_FOUND', httpStatus: 404 },
+        },
+      };
+      return;
+    }
     const adapter = () => trpcAdapter(ctx, () => notFound(ctx));
     return fastPath ? fastPath(ctx, adapter) : adapter();
   };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { ConfigError } from '../config';
 
@@ -58,6 +59,7 @@ export async function listen(app: Koa, options: ListenOptions): Promise<RunningS
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -93,4 +95,30 @@ export async function listen(app: Koa, options: ListenOptions): Promise<RunningS
       return closed;
     },
   };
+}
+
+/**
+ * A request Node's parser refuses before the app sees it (a request line or headers over 16 KiB,
+ * bytes that are not HTTP) gets an answer in words like every other error, instead of Node's
+ * bare status line; nothing of the request is echoed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = JSON.stringify(
+    tooLarge
+      ? {
+          code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+          message:
+            'the request line and headers are too large (at most 16 KiB); send input in a POST body',
+        }
+      : { code: 'BAD_REQUEST', message: 'the request is not valid HTTP' },
+  );
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -37,6 +37,7 @@ tierSuite('unit', 'extension message routing under fuzzing', () => {
     actions: backend as CredentialActions,
     signIn: async () => undefined,
     signOut: async () => undefined,
+    connect: async () => undefined,
   });
   const methods = Object.values(messages)
     .filter((v): v is MessageType<unknown, unknown> => typeof v === 'object' && v !== null)
