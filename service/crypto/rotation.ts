@@ -14,6 +14,7 @@ import {
 } from './masterKey';
 import type { Database } from '../store/schema';
 import type { Executor } from '../store/database';
+import { inTransaction } from '../store/retry';
 
 export interface RotationOptions {
   /** Data keys re-wrapped per transaction (default 500). */
@@ -50,7 +51,7 @@ async function rotateBatch(
   next: MasterKey,
   batchSize: number,
 ): Promise<{ seen: number; rotated: number }> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const rows = await trx
       .selectFrom('data_keys')
       .selectAll()
@@ -191,7 +192,7 @@ export async function forgetPreviousWraps(
       .limit(batchSize)
       .execute();
     if (rows.length === 0) break;
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       for (const row of rows) {
         const result = await trx
           .updateTable('data_keys')

@@ -26,6 +26,7 @@ import { encryptRefreshToken, setOauthColumns } from '../store/oauthTokens';
 import { audit, auditChange, iso } from './common';
 import type { DomainContext } from './deps';
 import { toTokenInfo } from './tokens';
+import { inTransaction } from '../store/retry';
 
 const LABEL: Record<OauthProvider, string> = { github: 'GitHub', gitlab: 'GitLab' };
 const VARIABLE: Record<OauthProvider, string> = {
@@ -189,7 +190,7 @@ async function landToken(
   );
   const account = test.account ?? null;
   const expiresAt = token.expiresAt ?? (typeof test.expiresAt === 'number' ? test.expiresAt : null);
-  const id = await store.db.transaction().execute(async (trx) => {
+  const id = await inTransaction(store.db, async (trx) => {
     const existing = await findCredentialByName(trx, ctx.caller.userId, {
       type: 'git_token',
       provider,

@@ -31,6 +31,7 @@ import {
 } from '../store';
 import { audit, auditChange, auditFields, deniedNotFound, iso, isoOrNull } from './common';
 import type { DomainContext } from './deps';
+import { inTransaction } from '../store/retry';
 
 /** SSH keys share the credentials table under this provider, so (type, provider, name) stays unique. */
 const SSH = { type: 'ssh_key', provider: 'ssh' } as const;
@@ -82,7 +83,7 @@ async function store(
   replacing: CredentialInfo | undefined,
 ): Promise<SshKey> {
   const { store: s, keyring } = ctx.deps;
-  const info = await s.db.transaction().execute(async (trx) => {
+  const info = await inTransaction(s.db, async (trx) => {
     const fields = {
       secret: material.privateKey,
       hint: material.keyType,
@@ -181,7 +182,7 @@ export async function getSshKeyByName(ctx: DomainContext, name: string): Promise
 
 export async function deleteSshKey(ctx: DomainContext, id: string): Promise<{ ok: true }> {
   const current = await ownKey(ctx, id, 'delete');
-  await ctx.deps.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx.deps.store.db, async (trx) => {
     if (!(await deleteCredential(trx, ctx.caller.userId, id))) {
       throw new AppError('NOT_FOUND', 'no such SSH key');
     }

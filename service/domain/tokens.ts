@@ -35,6 +35,7 @@ import {
   isoOrNull,
 } from './common';
 import type { DomainContext } from './deps';
+import { inTransaction } from '../store/retry';
 
 const isToken = (c: { type: string }): c is { type: TokenType } =>
   c.type === 'git_token' || c.type === 'ai_token';
@@ -80,7 +81,7 @@ export async function createToken(
 ): Promise<TokenInfo> {
   const { store, keyring } = ctx.deps;
   const name = input.name ?? 'default';
-  const created = await store.db.transaction().execute(async (trx) => {
+  const created = await inTransaction(store.db, async (trx) => {
     const info = await createCredential(trx, keyring, {
       userId: ctx.caller.userId,
       type: input.type,
@@ -124,7 +125,7 @@ export async function updateToken(
     );
   }
   const { store, keyring } = ctx.deps;
-  const updated = await store.db.transaction().execute(async (trx) => {
+  const updated = await inTransaction(store.db, async (trx) => {
     const info = await updateCredential(trx, keyring, ctx.caller.userId, input.id, {
       secret: input.token,
       name: input.name,
@@ -142,7 +143,7 @@ export async function updateToken(
 
 export async function deleteToken(ctx: DomainContext, id: string): Promise<{ ok: true }> {
   const current = await ownToken(ctx, id, 'delete');
-  await ctx.deps.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx.deps.store.db, async (trx) => {
     if (!(await deleteCredential(trx, ctx.caller.userId, id))) {
       throw new AppError('NOT_FOUND', 'no such token');
     }

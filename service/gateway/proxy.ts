@@ -20,6 +20,7 @@ import {
 import { downstreamResponseHeaders, gatewayTokenOf, upstreamRequestHeaders } from './auth';
 import { type GatewayRoute, parseGatewayPath, queryWithoutKey, upstreamUrl } from './routes';
 import { requestModel, type Usage, UsageMeter } from './usage';
+import { inTransaction } from '../store/retry';
 
 export type GatewayDeps = Pick<ServiceDeps, 'config' | 'logger' | 'store' | 'keyring'>;
 
@@ -267,7 +268,7 @@ export function createGateway(deps: GatewayDeps) {
         : '';
     try {
       // One transaction: one commit for both rows (a call's cost on SQLite is its commits).
-      await db.transaction().execute(async (tx) => {
+      await inTransaction(db, async (tx) => {
         await recordAiUsage(tx, {
           userId,
           workspaceId,

@@ -17,6 +17,7 @@ import { ConfigError } from '../config';
 import { keyCheckMatches, type MasterKey, readKeyCheck } from '../crypto/masterKey';
 import type { Store } from './database';
 import type { Database } from './schema';
+import { inTransaction } from './retry';
 
 export const BACKUP_FORMAT = 'xares-credentials-backup';
 /** 2: authenticated by a MAC, no sessions. 1 (unauthenticated) is read only when asked to. */
@@ -359,7 +360,7 @@ export async function restoreBackup(
     }
 
     const counts: Record<string, number> = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0]));
-    await store.db.transaction().execute(async (trx) => {
+    await inTransaction(store.db, async (trx) => {
       const rows = trx as unknown as Kysely<RowDatabase>;
       await trx.deleteFrom('service_meta').execute();
       let pending: { table: BackupTable; rows: Row[] } | undefined;

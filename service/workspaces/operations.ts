@@ -25,6 +25,7 @@ import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './service';
+import { inTransaction } from '../store/retry';
 
 export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
@@ -316,7 +317,7 @@ export class WorkspaceOperations {
       );
       const sessionId = newSessionId as string | null;
       if (!sessionId) throw new Error('no workspace session was minted');
-      await db.transaction().execute(async (tx) => {
+      await inTransaction(db, async (tx) => {
         await markInjectionsCleared(tx, actor.userId, ws.id);
         await recordInjection(tx, {
           userId: actor.userId,
