@@ -115,7 +115,10 @@ export function ensureNodeAddons(info, log = console.log) {
     );
     if (r.status !== 0) {
       rmSync(work, { recursive: true, force: true });
-      const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+      const tail = [r.stdout, r.stderr, r.error?.message]
+        .map((text) => (text ?? '').trim().split('\n').slice(-20).join('\n'))
+        .filter(Boolean)
+        .join('\n');
       return `building ${name}@${version} for Node ${info.version} failed (${r.status ?? r.signal}):\n${tail}`;
     }
     try {

@@ -2,6 +2,8 @@
 // reachable for base images): the Dockerfile's deps stage is replayed in a clean folder
 // (`npm ci --omit=dev` with the project's lockfile), its runtime stage's COPY lines assemble the
 // app from that and from the built project, and its CMD and HEALTHCHECK run against MariaDB.
+// The image runs Node 24: the test runner's Node 24 line (XARES_NODE24) replays it on that Node,
+// native build included; the machine's Node line checks the same recipe on Node 20.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
