@@ -15,6 +15,9 @@ const DEFAULTS = {
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
 } as const;
 
+/** A label secret shorter than this is guessable offline from one signed label. */
+const WORKSPACE_LABEL_SECRET_MIN = 32;
+
 const positiveInt = (name: string) =>
   z.coerce
     .number({ error: `${name} must be a whole number` })
@@ -55,6 +58,17 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
+  CREDENTIAL_WORKSPACE_LABEL_SECRET: z
+    .string()
+    .min(
+      WORKSPACE_LABEL_SECRET_MIN,
+      `CREDENTIAL_WORKSPACE_LABEL_SECRET must be at least ${WORKSPACE_LABEL_SECRET_MIN} characters (e.g. openssl rand -hex 32)`,
+    )
+    .regex(
+      /^[\x21-\x7e]+$/,
+      'CREDENTIAL_WORKSPACE_LABEL_SECRET must be printable ASCII without spaces',
+    )
+    .optional(),
 });
 
 export interface ProviderUrls {
@@ -78,6 +92,11 @@ export interface Config {
   publicUrl: string | undefined;
   dockerHost: string | undefined;
   providers: ProviderUrls;
+  /**
+   * When set, a container is a user's only if its xaresaicoder.owner-sig label is the HMAC of
+   * owner and name under this secret (service/workspaces/ownership.ts).
+   */
+  workspaceLabelSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -120,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
       googleAiBaseUrl: e.GOOGLE_AI_BASE_URL,
     },
+    workspaceLabelSecret: e.CREDENTIAL_WORKSPACE_LABEL_SECRET,
   };
 }

@@ -4,8 +4,10 @@ import type { ParseArgsConfig } from 'node:util';
 import { SESSION_CACHE_MS } from '../accounts/sessions';
 import { createUser, disableUser, listUsers } from '../accounts/users';
 import { recordAudit } from '../audit/audit';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
+import { createLogger } from '../logger';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
+import { clearWorkspacesOfUser, type ClearAllOutcome } from '../workspaces';
 import { CliError, parseCommandArgs, type Command } from './command';
 
 const HELP = `Usage:
@@ -16,8 +18,12 @@ const HELP = `Usage:
 add       creates a user (role "user", or "admin" with --admin). The password is read from
           stdin with --password-stdin (one line), else asked twice on the terminal without echo.
 list      prints every user with role, status and creation time.
-disable   disables a user and signs them out everywhere (revokes all their sessions). It
-          returns a second later, once no running service still trusts a cached session.`;
+disable   disables a user, signs them out everywhere (revokes all their sessions, workspace
+          tokens included) and clears the workspaces they injected into (SSH key, .env and
+          every other injected file removed), through the Docker engine of DOCKER_HOST. It
+          returns a second later, once no running service still trusts a cached session. When
+          a workspace cannot be cleared (engine unreachable, container stopped) the user is
+          disabled all the same; it says so and exits 1: run it again to finish the clearing.`;
 
 const MAX_PASSWORD_BYTES = 4096;
 const STDIN_TIMEOUT_MS = 30_000;
@@ -167,25 +173,53 @@ async function disable(args: string[]): Promise<number> {
   return cliGuard(async () => {
     const { store } = await openConfiguredStore(config);
     try {
+      // Sessions first: whatever the engine does next, the user can no longer act.
       const { user, sessionsRevoked } = await disableUser(store.db, positionals[0] ?? '');
+      const workspaces = await clearWorkspacesOfUser(
+        { store, config, logger: createLogger({ level: 'silent' }) },
+        user,
+        'xares-credentials user disable',
+      );
+      const left = workspaces.notCleared.length;
       await recordAudit(store.db, {
         userId: user.id,
         username: user.username,
         action: 'user_disable',
         outcome: 'success',
-        detail: `disabled from the command line; ${sessionsRevoked} session(s) revoked`,
+        detail:
+          `disabled from the command line; ${sessionsRevoked} session(s) revoked; ` +
+          `${workspaces.cleared} workspace(s) cleared${left ? `, ${left} not` : ''}`,
       });
       // A running service may trust a session it looked up for SESSION_CACHE_MS: once this
       // command returns, none does.
       await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_MS));
       process.stdout.write(
-        `disabled '${user.username}' and revoked ${sessionsRevoked} session(s)\n`,
+        `disabled '${user.username}' and revoked ${sessionsRevoked} session(s); ` +
+          `cleared ${workspaces.cleared} workspace(s)\n`,
       );
-      return 0;
+      if (left === 0) return 0;
+      process.stderr.write(notClearedMessage(user.username, workspaces, config));
+      return 1;
     } finally {
       await store.close();
     }
   });
+}
+
+/** What stays behind when workspaces could not be cleared, and how to finish. */
+function notClearedMessage(username: string, outcome: ClearAllOutcome, config: Config): string {
+  const engine = config.dockerHost ?? 'the local socket';
+  const lines = outcome.notCleared.map(({ workspaceId, code, reason }) =>
+    code === 'SERVICE_UNAVAILABLE'
+      ? `  ${workspaceId.slice(0, 12)}: the Docker engine at ${engine} is not reachable`
+      : `  ${workspaceId.slice(0, 12)}: ${reason}`,
+  );
+  return (
+    `xares-credentials: ${outcome.notCleared.length} workspace(s) not cleared:\n${lines.join('\n')}\n` +
+    `Their workspace tokens are revoked, but the SSH key, .env and the other injected files are ` +
+    `still in them. Once the engine answers (or the container runs), run ` +
+    `\`xares-credentials user disable ${username}\` again to remove them.\n`
+  );
 }
 
 export const command: Command = {

@@ -25,8 +25,8 @@ export async function injectWorkspace(
   ctx: DomainContext,
   workspaceId: string,
 ): Promise<InjectResult> {
-  // A workspace session may inject only its own container: WorkspaceService checks that after
-  // resolving the id, so the hostname (an id prefix) a workspace knows itself by works too.
+  // A workspace session may inject only its own container: WorkspaceService accepts any id that
+  // names it (the hostname, an id prefix, works too) and refuses every other without a lookup.
   const caller = ctx.caller;
   return service(ctx).inject(caller, workspaceId);
 }

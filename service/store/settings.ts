@@ -1,4 +1,6 @@
-// Per-user settings with the original design's defaults; a user without a row has the defaults.
+// Per-user settings; a user without a row has the defaults. autoInject is opt-in (CONTRACT.md
+// section 5): the owner label alone must not hand a container everything with no action by the
+// user; migration 0003 turned it off for rows written before.
 import type { Executor } from './database';
 import { isUniqueViolation } from './dialect';
 
@@ -9,7 +11,7 @@ export interface UserSettings {
 }
 
 export const DEFAULT_SETTINGS: UserSettings = {
-  autoInject: true,
+  autoInject: false,
   auditLogging: true,
   clearOnSessionTimeout: false,
 };
@@ -55,16 +57,6 @@ export async function updateSettings(
     }
   }
   return next;
-}
-
-/** Users who turned auto-injection off (a user without a row has the default, on). */
-export async function usersWithAutoInjectOff(db: Executor): Promise<string[]> {
-  const rows = await db
-    .selectFrom('user_settings')
-    .select('user_id')
-    .where('auto_inject', '=', 0)
-    .execute();
-  return rows.map((r) => r.user_id);
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

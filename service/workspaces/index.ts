@@ -8,3 +8,5 @@ export {
   type WorkspaceSummary,
 } from './service';
 export { createDockerClient } from './docker';
+export { clearWorkspacesOfUser } from './offboard';
+export type { ClearAllOutcome } from './operations';

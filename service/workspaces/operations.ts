@@ -2,6 +2,7 @@
 // clear, one task per container at a time, every outcome audited. Also finds containers and
 // their owners; used by the API methods and by the background (events, session sweep).
 import type Docker from 'dockerode';
+import type { KeyRing } from '../crypto/keyring';
 import { AppError } from '../errors';
 import {
   createSession,
@@ -19,9 +20,10 @@ import { buildPlan, type WorkspaceUser } from './content';
 import { isEngineDown, mapDockerError, statusOf } from './docker';
 import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
+import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './service';
 
-export const OWNER_LABEL = 'xaresaicoder.owner';
+export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
 const DEFAULT_WORKSPACE_USER = 'coder';
 const PASSWD_CACHE_LIMIT = 256;
@@ -36,6 +38,15 @@ export interface OwnedWorkspace {
   loginUser: string;
 }
 
+/** What operations need: the key ring only to inject (`user disable` clears without the key). */
+export type OperationsDeps = Omit<WorkspaceServiceDeps, 'keyring'> & { keyring: KeyRing | null };
+
+/** What clearAllOf did: cleared workspaces, and those whose files stay (their tokens are dead). */
+export interface ClearAllOutcome {
+  cleared: number;
+  notCleared: Array<{ workspaceId: string; code: string; reason: string }>;
+}
+
 /** Who acts: a person through the API, or the service itself (auto-inject, sweeps). */
 export interface Actor {
   userId: string;
@@ -48,7 +59,7 @@ export class WorkspaceOperations {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly passwdCache = new Map<string, WorkspaceUser>();
 
-  constructor(private readonly deps: WorkspaceServiceDeps) {}
+  constructor(private readonly deps: OperationsDeps) {}
 
   /** Drops what is cached about a removed container. */
   forget(id: string): void {
@@ -105,10 +116,29 @@ export class WorkspaceOperations {
     }
   }
 
-  async inspectOwned(idOrName: string, owner: string): Promise<OwnedWorkspace | null> {
-    const info = await this.inspect(idOrName);
-    if (!info || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
+  /** The container with exactly this full id, when it is `owner`'s; else null. */
+  async inspectOwned(id: string, owner: string): Promise<OwnedWorkspace | null> {
+    const info = await this.inspect(id);
+    // A name may look like an id: only the container with this very id counts.
+    if (!info || info.Id !== id || !this.owns(info, owner)) return null;
     return this.toOwned(info);
+  }
+
+  /**
+   * A container this user injected into, for clearing: the record of our injection is the proof,
+   * so a signature that stopped matching (a label secret set since, a rename) does not keep our
+   * files in it. Labels cannot change, so the owner label still says who it was injected for.
+   */
+  private async inspectInjected(id: string, owner: string): Promise<OwnedWorkspace | null> {
+    const info = await this.inspect(id);
+    if (!info || info.Id !== id || info.Config.Labels?.[OWNER_LABEL] !== owner) return null;
+    return this.toOwned(info);
+  }
+
+  /** The owner label is `username` (and, with a label secret, signed for this name). */
+  owns(info: Docker.ContainerInspectInfo, username: string): boolean {
+    const secret = this.deps.config.workspaceLabelSecret;
+    return isOwnedBy(info.Config.Labels, containerName(info.Name), username, secret);
   }
 
   toOwned(info: Docker.ContainerInspectInfo): OwnedWorkspace {
@@ -182,7 +212,7 @@ export class WorkspaceOperations {
       const user = this.workspaceUser(ws);
       // Keys and the new session are prepared while the container is looked at.
       const input = (async () => {
-        const bundle = await gatherBundle(db, this.deps.keyring, this.deps.config, {
+        const bundle = await gatherBundle(db, this.keyring(), this.deps.config, {
           userId: actor.userId,
           username: actor.username,
           workspaceId: ws.id,
@@ -281,12 +311,35 @@ export class WorkspaceOperations {
     }
   }
 
-  async clearAllOf(actor: Actor): Promise<number> {
+  async clearAllOf(actor: Actor): Promise<ClearAllOutcome> {
     const db = this.deps.store.db;
     const injections = await listActiveInjections(db, actor.userId);
     let cleared = 0;
+    const notCleared: ClearAllOutcome['notCleared'] = [];
+    const failed = (workspaceId: string, e: unknown) => {
+      const known = e instanceof AppError;
+      notCleared.push({
+        workspaceId,
+        code: known ? e.code : 'INTERNAL_SERVER_ERROR',
+        reason: known ? e.message : 'clearing the workspace failed',
+      });
+      this.deps.logger.warn(
+        { err: (e as Error).message, workspaceId },
+        'clearing a workspace failed',
+      );
+    };
     for (const workspaceId of new Set(injections.map((i) => i.workspace_id))) {
-      const ws = await this.inspectOwned(workspaceId, actor.username).catch(() => null);
+      let ws: OwnedWorkspace | null;
+      try {
+        ws = await this.inspectInjected(workspaceId, actor.username);
+      } catch (e) {
+        // The engine did not answer: the token dies now; the files wait for a clear that can
+        // reach them, so the injection stays open.
+        await revokeWorkspaceSessions(db, workspaceId);
+        await this.audit(actor, 'clear', 'failure', workspaceId, errorText(e)).catch(() => {});
+        failed(workspaceId, e);
+        continue;
+      }
       if (!ws) {
         // Gone (or relabelled): nothing to remove in it, but its token must die.
         await revokeWorkspaceSessions(db, workspaceId);
@@ -295,16 +348,23 @@ export class WorkspaceOperations {
         cleared += 1;
         continue;
       }
+      const owned = ws;
       try {
-        await this.withLock(ws.id, () => this.clearOwned(actor, ws));
+        await this.withLock(owned.id, () => this.clearOwned(actor, owned));
         cleared += 1;
       } catch (e) {
-        this.deps.logger.warn(
-          { err: (e as Error).message, workspaceId },
-          'clearing a workspace failed',
-        );
+        failed(workspaceId, e);
       }
     }
-    return cleared;
+    return { cleared, notCleared };
   }
+
+  private keyring(): KeyRing {
+    if (!this.deps.keyring) throw new Error('injecting needs the master key, which was not given');
+    return this.deps.keyring;
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof AppError ? e.message : 'the workspace could not be looked up';
 }

@@ -1,6 +1,7 @@
-// The WorkspaceService: lists, injects into and clears the caller's containers (owner label
-// checked, every attempt audited), and follows Docker's events for auto-injection and token
-// revocation. Routers call it; it throws AppError.
+// The WorkspaceService: lists, injects into and clears the caller's containers (ownership as
+// ownership.ts decides it, ids resolved only among the caller's own containers, every attempt
+// audited), and follows Docker's events for auto-injection and token revocation. Routers call
+// it; it throws AppError.
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -19,9 +20,15 @@ import {
   revokeWorkspaceSessions,
   type Store,
 } from '../store';
-import { mapDockerError } from './docker';
 import { DockerEventFollower, type ContainerEvent } from './events';
-import { OWNER_LABEL, WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';
+import { WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';
+import {
+  OWNER_LABEL,
+  OWNER_SIG_LABEL,
+  containerName,
+  listOwnedContainers,
+  matchContainer,
+} from './ownership';
 
 export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
@@ -66,6 +73,7 @@ const WorkspaceIdSchema = z
   .regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
+const FULL_ID = /^[0-9a-f]{64}$/;
 
 export class WorkspaceService {
   private readonly ops: WorkspaceOperations;
@@ -87,27 +95,17 @@ export class WorkspaceService {
   // --- API ------------------------------------------------------------------------------------
 
   async list(caller: WorkspaceCaller): Promise<WorkspaceSummary[]> {
-    let containers: Docker.ContainerInfo[];
-    try {
-      containers = await this.deps.docker.listContainers({
-        all: true,
-        filters: { label: [`${OWNER_LABEL}=${caller.username}`] },
-        abortSignal: AbortSignal.timeout(15_000),
-      } as Docker.ContainerListOptions);
-    } catch (e) {
-      return mapDockerError(e);
-    }
+    const containers = await this.ownContainers(caller.username);
     const injections = await listActiveInjections(this.deps.store.db, caller.userId);
     const injectedAt = new Map<string, number>();
     for (const i of injections) {
       injectedAt.set(i.workspace_id, Math.max(injectedAt.get(i.workspace_id) ?? 0, i.injected_at));
     }
     return containers
-      .filter((c) => c.Labels?.[OWNER_LABEL] === caller.username)
       .filter((c) => caller.sessionKind === 'user' || c.Id === caller.workspaceId)
       .map((c) => ({
         id: c.Id,
-        name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+        name: containerName(c.Names) ?? c.Id.slice(0, 12),
         state: c.State,
         injectedAt: injectedAt.has(c.Id) ? new Date(injectedAt.get(c.Id)!).toISOString() : null,
       }));
@@ -138,7 +136,7 @@ export class WorkspaceService {
 
   /** Clears every workspace the user has injected into (credentials.clearAll). */
   async clearAllForUser(caller: WorkspaceCaller): Promise<{ workspacesCleared: number }> {
-    return { workspacesCleared: await this.ops.clearAllOf(actorOf(caller)) };
+    return { workspacesCleared: (await this.ops.clearAllOf(actorOf(caller))).cleared };
   }
 
   // --- background -----------------------------------------------------------------------------
@@ -239,9 +237,11 @@ export class WorkspaceService {
   }
 
   private async autoInject(e: ContainerEvent): Promise<void> {
-    const owner = e.labels[OWNER_LABEL]!;
+    const owner = e.labels[OWNER_LABEL];
+    if (!owner) return;
     const user = await findUserByName(this.deps.store.db, owner);
     if (!user || user.disabled) return;
+    // Opt-in: a label anyone can write on the engine must not be enough to receive everything.
     if (!(await getSettings(this.deps.store.db, user.id)).autoInject) return;
     const actor: Actor = {
       userId: user.id,
@@ -249,8 +249,26 @@ export class WorkspaceService {
       ipAddress: null,
       userAgent: SYSTEM_AGENT,
     };
-    const ws = await this.ops.inspectOwned(e.id, owner);
-    if (!ws || !ws.running) return;
+    const info = await this.ops.inspect(e.id);
+    if (!info || info.Id !== e.id || !info.State.Running) return;
+    if (!this.ops.owns(info, owner)) {
+      // Labelled as the user's, but not signed for them: tell the user, who may want to know.
+      if (info.Config.Labels?.[OWNER_LABEL] === owner) {
+        await this.ops.audit(
+          actor,
+          'inject',
+          'denied',
+          e.id,
+          `not auto-injected: the container has no valid ${OWNER_SIG_LABEL} label`,
+        );
+        this.deps.logger.warn(
+          { workspaceId: e.id, user: owner },
+          'a container labelled with an owner but without a valid signature was not injected',
+        );
+      }
+      return;
+    }
+    const ws = this.ops.toOwned(info);
     await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
     this.deps.logger.info({ workspaceId: ws.id, user: owner }, 'auto-injected a workspace');
   }
@@ -281,9 +299,17 @@ export class WorkspaceService {
 
   // --- access ---------------------------------------------------------------------------------
 
+  /** The caller's containers (owner label, and signature when a label secret is set). */
+  private ownContainers(username: string): Promise<Docker.ContainerInfo[]> {
+    return listOwnedContainers(this.deps.docker, username, this.deps.config.workspaceLabelSecret);
+  }
+
   /**
-   * The caller's container by id, id prefix or name. Not found: NOT_FOUND. Someone else's, or
-   * not the workspace a workspace session is bound to: FORBIDDEN. Each refusal audited as denied.
+   * The caller's container by id, id prefix or name, looked for only among the caller's own
+   * containers (Docker's own lookup spans the engine: another user's container named like an id
+   * prefix would win). Not one of theirs: NOT_FOUND, the same answer whether or not someone
+   * else's exists. A workspace session: only its own container (FORBIDDEN for any other id,
+   * without looking it up). Each refusal is audited as denied, an engine failure as failure.
    */
   private async resolveOwned(
     caller: WorkspaceCaller,
@@ -295,41 +321,79 @@ export class WorkspaceService {
     if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
       throw new AppError('BAD_REQUEST', 'workspaceId is not a valid container id or name');
     }
-    let info: Docker.ContainerInspectInfo | null;
+    const wanted = workspaceId.replace(/^\//, '');
+    const refuse = async (
+      code: 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_REQUEST',
+      audited: string,
+      detail: string,
+      message: string,
+    ): Promise<never> => {
+      await this.ops.audit(actor, action, 'denied', audited, detail);
+      throw new AppError(code, message);
+    };
+    let found: OwnedWorkspace | null | undefined;
     try {
-      info = await this.ops.inspect(workspaceId);
+      found =
+        caller.sessionKind === 'workspace'
+          ? await this.ownWorkspace(caller, wanted)
+          : await this.amongOwn(caller.username, wanted);
     } catch (e) {
+      if (e instanceof AppError && e.code === 'BAD_REQUEST') {
+        return refuse('BAD_REQUEST', shown, e.message, e.message);
+      }
       const detail = e instanceof AppError ? e.message : 'the workspace could not be looked up';
       await this.ops.audit(actor, action, 'failure', shown, detail).catch(() => undefined);
       throw e;
     }
-    // A workspace session acts only on the container it is bound to, whatever the name given.
-    if (caller.sessionKind === 'workspace' && info?.Id !== caller.workspaceId) {
-      await this.ops.audit(
-        actor,
-        action,
-        'denied',
-        info?.Id ?? shown,
+    if (found === undefined) {
+      return refuse(
+        'FORBIDDEN',
+        shown,
         'a workspace session acts only on its own workspace',
+        'A workspace session can only inject its own workspace',
       );
-      throw new AppError('FORBIDDEN', 'A workspace session can only inject its own workspace');
     }
-    const owner = info?.Config.Labels?.[OWNER_LABEL];
-    if (!info || !owner) {
-      await this.ops.audit(actor, action, 'denied', shown, 'no such workspace of yours');
-      throw new AppError('NOT_FOUND', 'No such workspace');
+    if (!found)
+      return refuse('NOT_FOUND', shown, 'no such workspace of yours', 'No such workspace');
+    return found;
+  }
+
+  /**
+   * A workspace session's own container when `wanted` names it (its id, an id prefix such as
+   * the hostname, or its name); undefined when `wanted` names anything else; null when its own
+   * container is gone or no longer the user's.
+   */
+  private async ownWorkspace(
+    caller: WorkspaceCaller,
+    wanted: string,
+  ): Promise<OwnedWorkspace | null | undefined> {
+    const own = caller.workspaceId;
+    if (!own) return undefined;
+    const info = await this.ops.inspect(own);
+    const mine = info && info.Id === own ? info : null;
+    const names = own.startsWith(wanted) || (mine !== null && containerName(mine.Name) === wanted);
+    if (!names) return undefined;
+    return mine && this.ops.owns(mine, caller.username) ? this.ops.toOwned(mine) : null;
+  }
+
+  /** The one of the user's containers that `wanted` names, or null. */
+  private async amongOwn(username: string, wanted: string): Promise<OwnedWorkspace | null> {
+    // The common case, a full id, needs no listing: the engine finds a full id before a name.
+    if (FULL_ID.test(wanted)) {
+      const ws = await this.ops.inspectOwned(wanted, username);
+      if (ws) return ws;
     }
-    if (owner !== caller.username) {
-      await this.ops.audit(
-        actor,
-        action,
-        'denied',
-        info.Id,
-        'the workspace belongs to another user',
-      );
-      throw new AppError('FORBIDDEN', 'This workspace belongs to another user');
+    const match = matchContainer(await this.ownContainers(username), wanted);
+    if (!match.found) {
+      if (match.ambiguous > 1) {
+        throw new AppError(
+          'BAD_REQUEST',
+          `"${wanted}" is the start of ${match.ambiguous} of your workspaces' ids; give more of the id, or the name`,
+        );
+      }
+      return null;
     }
-    return this.ops.toOwned(info);
+    return this.ops.inspectOwned(match.found.Id, username);
   }
 }
 

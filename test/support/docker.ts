@@ -81,9 +81,11 @@ export async function createWorkspace(
     network?: 'host' | 'none';
     start?: boolean;
     labels?: Record<string, string>;
+    /** Docker's container name (default: a random `xares-test-…`). */
+    name?: string;
   },
 ): Promise<TestWorkspace> {
-  const name = `xares-test-${randomBytes(5).toString('hex')}`;
+  const name = opts.name ?? `xares-test-${randomBytes(5).toString('hex')}`;
   const labels: Record<string, string> = { [TEST_LABEL]: '1', ...(opts.labels ?? {}) };
   if (opts.owner) labels['xaresaicoder.owner'] = opts.owner;
   if (opts.user) labels['xaresaicoder.user'] = opts.user;

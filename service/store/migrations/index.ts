@@ -4,10 +4,12 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import type { Database } from '../schema';
 import * as m0001 from './0001_initial';
 import * as m0002 from './0002_login_failures';
+import * as m0003 from './0003_autoinject_opt_in';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_login_failures': m0002,
+  '0003_autoinject_opt_in': m0003,
 };
 
 export class MigrationError extends Error {

@@ -21,17 +21,17 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
   it('settings start at the defaults and keep what is not changed', async () => {
     const user = await addTestUser(ctx().db);
     assert.deepEqual(await getSettings(ctx().db, user.id), {
-      autoInject: true,
+      autoInject: false,
       auditLogging: true,
       clearOnSessionTimeout: false,
     });
-    assert.deepEqual(DEFAULT_SETTINGS.autoInject, true);
+    assert.deepEqual(DEFAULT_SETTINGS.autoInject, false);
     await updateSettings(ctx().db, user.id, { clearOnSessionTimeout: true });
     const after = await updateSettings(ctx().db, user.id, {
-      autoInject: false,
+      autoInject: true,
       auditLogging: undefined,
     });
-    assert.deepEqual(after, { autoInject: false, auditLogging: true, clearOnSessionTimeout: true });
+    assert.deepEqual(after, { autoInject: true, auditLogging: true, clearOnSessionTimeout: true });
     assert.deepEqual(await getSettings(ctx().db, user.id), after);
   });
 

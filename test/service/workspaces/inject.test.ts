@@ -208,7 +208,7 @@ tierSuite('docker', 'workspace injection into a container', function () {
     }
   });
 
-  it("refuses another user's inject and clear, audits them as denied and changes nothing", async () => {
+  it("answers another user's inject and clear as if the container did not exist, audits them as denied and changes nothing", async () => {
     const owner = await f.addUser();
     const intruder = await f.addUser();
     await addAiKey(f, intruder.user.id, 'openai', 'sk-intruder');
@@ -219,7 +219,7 @@ tierSuite('docker', 'workspace injection into a container', function () {
       () => f.service.inject(intruder.caller, ws.id),
       () => f.service.clear(intruder.caller, ws.name),
     ]) {
-      await assert.rejects(call(), (e: unknown) => e instanceof AppError && e.code === 'FORBIDDEN');
+      await assert.rejects(call(), (e: unknown) => e instanceof AppError && e.code === 'NOT_FOUND');
     }
     await assert.rejects(
       f.service.inject(intruder.caller, 'no-such-container-xyz'),
@@ -232,9 +232,10 @@ tierSuite('docker', 'workspace injection into a container', function () {
       .where('user_id', '=', intruder.user.id)
       .where('outcome', '=', 'denied')
       .execute();
-    // A container that is not there is refused like another user's: audited as denied too.
+    // A container that is not there is refused like another user's: audited as denied too,
+    // under the id as given (resolving it would look beyond the caller's own containers).
     assert.deepEqual(denied.map((d) => [d.action, d.workspace_id]).sort(), [
-      ['clear', ws.id],
+      ['clear', ws.name],
       ['inject', ws.id],
       ['inject', 'no-such-container-xyz'],
     ]);

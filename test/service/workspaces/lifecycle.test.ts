@@ -44,6 +44,7 @@ tierSuite('docker', 'workspace injection life cycle', function () {
 
   it('keeps auto-injecting after the engine connection is cut, replaying starts it missed', async () => {
     const alice = await f.addUser();
+    await updateSettings(f.store.db, alice.user.id, { autoInject: true });
     f.service.start();
     await waitFor(async () => f.service.following, 10_000, 'the event stream');
     proxy.outage(2000);
