@@ -61,7 +61,9 @@ tierSuite('sqlite', 'deploy: npm pack, then npm install -g of the tarball', func
   });
 
   after(async function () {
-    this.timeout(30_000);
+    // The prefix holds a whole dependency tree, native build files included: slow to delete on
+    // a busy disk.
+    this.timeout(5 * 60_000);
     if (child && child.exitCode === null) {
       child.kill('SIGKILL');
       await waitForExit(child, 10_000).catch(() => undefined);
