@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createLogger } from '../service/logger';
+import { createSession } from '../service/store';
 import { startTestService, type TestService } from '../test/support/service';
 
 const CONNECTIONS = 32;
@@ -112,6 +113,19 @@ async function benchDialect(dialect: 'sqlite' | 'mysql'): Promise<boolean> {
     }
     const listed = await client.tokens.list.query();
     const auth = { authorization: `Bearer ${token}` };
+    // git credentials are given to a workspace session only, as a workspace's git helper has.
+    const benchUser = await svc.service.store.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'bench')
+      .executeTakeFirstOrThrow();
+    const workspace = await createSession(svc.service.store.db, {
+      userId: benchUser.id,
+      kind: 'workspace',
+      workspaceId: 'be0c0000be0c0000',
+      timeoutSeconds: 3600,
+    });
+    const workspaceAuth = { authorization: `Bearer ${workspace.token}` };
 
     // The bare endpoint answers the same JSON the list answers, so only the work differs.
     const bare = await bareKoa({ result: { data: listed } });
@@ -124,7 +138,7 @@ async function benchDialect(dialect: 'sqlite' | 'mysql'): Promise<boolean> {
           url: new URL(
             `${svc.url}/trpc/gitCredential.get${input({ protocol: 'https', host: 'github.com' })}`,
           ),
-          headers: auth,
+          headers: workspaceAuth,
         },
       ]);
     } finally {

@@ -9,6 +9,7 @@ import { KeyRing } from '../service/crypto/keyring';
 import { MasterKey, verifyMasterKey } from '../service/crypto/masterKey';
 import { openStore } from '../service/store/database';
 import { migrateToLatest } from '../service/store/migrations';
+import { owner } from '../test/support/fixtures';
 
 const SECRET = 'ghp_' + 'x'.repeat(36); // the size of a GitHub token
 const BUDGET_MS = 2000;
@@ -69,16 +70,15 @@ async function main(): Promise<void> {
     const ring = KeyRing.forStore(store, master);
     const rowId = randomUUID();
     const row = {
-      id: rowId,
-      user_id: userId,
-      ...(await ring.encryptSecret(userId, rowId, SECRET)),
+      ...owner(userId, rowId),
+      ...(await ring.encryptSecret(owner(userId, rowId), SECRET)),
     };
     const cold = new KeyRing(store.db, store.dialect, master, { cacheTtlMs: 0 });
 
     const results = {
       rawEncrypt: await measure(rawEncrypt),
       rawDecrypt: await measure(rawDecrypt),
-      keyringEncrypt: await measure(() => ring.encryptSecret(userId, rowId, SECRET)),
+      keyringEncrypt: await measure(() => ring.encryptSecret(owner(userId, rowId), SECRET)),
       keyringDecrypt: await measure(() => ring.decryptSecret(row)),
       keyringDecryptUncached: await measure(() => cold.decryptSecret(row)),
     };

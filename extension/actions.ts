@@ -1,7 +1,10 @@
 // User-level actions shared by palette commands and the view: each confirms what needs
 // confirming, runs long work under progress, and says what happened in a notification.
-import type { SshKeyView, TestResultView, TokenView } from '../protocol/model';
+import type { GitProvider, SshKeyView, TestResultView, TokenView } from '../protocol/model';
 import type { CredentialsBackend } from './backend';
+import { fixes, showWarning } from './fixes';
+import type { Fix } from './fixes';
+import { isOAuthProvider } from './providerConnect';
 import { providerLabel } from './statusBar';
 import type { Ui } from './ui';
 
@@ -55,21 +58,23 @@ export class CredentialActions {
       this.backend.testToken(token.id),
     );
     const what = `${providerLabel(token)} token ${token.hint}`;
-    const text =
-      r.status === 'valid'
-        ? `${what} works${r.account ? ` (account ${r.account})` : ''}.`
-        : `${what} is ${r.status}${r.detail ? `: ${r.detail}` : ''}.`;
-    void (r.success ? this.ui.info(text) : this.ui.warn(text));
+    if (r.status === 'valid') {
+      void this.ui.info(`${what} works${r.account ? ` (account ${r.account})` : ''}.`);
+    } else {
+      const text = `${what} is ${r.status}${r.detail ? `: ${r.detail}` : ''}.`;
+      void showWarning(this.ui, text, fixForToken(token, r.status));
+    }
     return r;
   }
 
   /** Tests every saved token; one summary notification. */
   async testAll(): Promise<{ passed: number; failed: number }> {
-    const result = await this.ui.progress('Testing all tokens…', async () => {
+    const result = await this.ui.progress('Testing all tokens…', async (progress) => {
       const tokens = await this.backend.listTokens();
       const outcomes: string[] = [];
       let passed = 0;
-      for (const t of tokens) {
+      for (const [i, t] of tokens.entries()) {
+        progress.report(`${providerLabel(t)} (${i + 1} of ${tokens.length})`);
         const r = await this.backend.testToken(t.id);
         if (r.success) passed++;
         outcomes.push(`${providerLabel(t)}: ${r.status}`);
@@ -80,9 +85,32 @@ export class CredentialActions {
       void this.ui.info('No tokens saved yet: nothing to test.');
     } else {
       const text = `Tested ${result.passed + result.failed} tokens: ${result.outcomes.join(', ')}.`;
-      void (result.failed ? this.ui.warn(text) : this.ui.info(text));
+      // Failed ones are replaced or reconnected in the view, where each row says which.
+      void (result.failed ? showWarning(this.ui, text, fixes.openView('git')) : this.ui.info(text));
     }
     return { passed: result.passed, failed: result.failed };
+  }
+
+  /** Registers the default SSH key at `provider` with the user's token there. */
+  async registerSshKey(provider: GitProvider): Promise<{ status: string; detail: string }> {
+    const key = await this.requireKey();
+    const label = providerLabel({ provider, envVar: null });
+    const r = await this.ui.progress(`Registering your SSH key with ${label}…`, () =>
+      this.backend.registerSshKey(key.id, provider),
+    );
+    if (r.status === 'error') {
+      const fix: Fix = isOAuthProvider(provider)
+        ? fixes.reconnect(provider)
+        : fixes.openView('git');
+      void showWarning(this.ui, `${label} did not take the SSH key: ${r.detail}`, fix);
+    } else {
+      void this.ui.info(
+        r.status === 'registered'
+          ? `SSH key registered with ${label}.`
+          : `${label} already has this SSH key.`,
+      );
+    }
+    return r;
   }
 
   async inject(): Promise<{ workspaceId: string; files: string[] }> {
@@ -115,4 +143,13 @@ export class CredentialActions {
     if (where) void this.ui.info(`Audit log saved to ${where}.`);
     return where ?? null;
   }
+}
+
+/** What fixes a token whose test failed: a new OAuth sign-in, or a new token in the view. */
+function fixForToken(token: TokenView, status: TestResultView['status']): Fix {
+  if (status === 'unreachable') return fixes.tryAgain('testAll');
+  if (token.type === 'git_token' && isOAuthProvider(token.provider)) {
+    return fixes.reconnect(token.provider);
+  }
+  return fixes.openView(token.type === 'git_token' ? 'git' : 'ai');
 }

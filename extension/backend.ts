@@ -2,6 +2,7 @@
 // each call runs with the stored session, maps errors once (client.ts), and returns the
 // protocol's view models, copying fields one by one so a secret can never ride along.
 import type {
+  AuditAction,
   AuditEntryView,
   SecuritySettings,
   SshKeyView,
@@ -10,7 +11,14 @@ import type {
   ViewState,
 } from '../protocol/model';
 import type { SaveTokenParams } from '../protocol/messages';
-import { createServiceClient, ServiceError, toServiceError } from './client';
+import {
+  createServiceClient,
+  createUntypedServiceClient,
+  ServiceError,
+  toServiceError,
+} from './client';
+import { oauthPollSchema, oauthStartSchema, understood } from './oauthSchemas';
+import type { OAuthPoll, OAuthProvider, OAuthStart } from './oauthSchemas';
 import type { ServiceClient } from './client';
 import { Disposable, Emitter } from './disposable';
 import type { AuthService, SessionStore, StoredSession } from './session';
@@ -43,14 +51,19 @@ export class CredentialsBackend extends Disposable {
     super();
   }
 
-  private async call<T>(
-    work: (client: ServiceClient, session: StoredSession) => Promise<T>,
+  private call<T>(work: (client: ServiceClient) => Promise<T>): Promise<T> {
+    return this.withSession((url, session) => work(createServiceClient(url, session.token)));
+  }
+
+  /** Runs `work` with the stored session of the service in effect; errors mapped once. */
+  private async withSession<T>(
+    work: (serviceUrl: string, session: StoredSession) => Promise<T>,
   ): Promise<T> {
     const url = await this.options.serviceUrl();
     const session = await this.sessions.get(url);
     if (!session) throw new ServiceError(NOT_SIGNED_IN, 'signed_out');
     try {
-      return await work(createServiceClient(url, session.token), session);
+      return await work(url, session);
     } catch (err) {
       const mapped = toServiceError(err, url);
       if (mapped.kind === 'unauthorized') {
@@ -181,7 +194,7 @@ export class CredentialsBackend extends Disposable {
     return { deleted: Number(r.deleted), workspacesCleared: Number(r.workspacesCleared) };
   }
 
-  async listAudit(action?: string): Promise<AuditEntryView[]> {
+  async listAudit(action?: AuditAction): Promise<AuditEntryView[]> {
     const r = await this.call((c) =>
       c.audit.list.query({ limit: 100, ...(action ? { action } : {}) } as Parameters<
         ServiceClient['audit']['list']['query']
@@ -198,6 +211,32 @@ export class CredentialsBackend extends Disposable {
   async inject(workspaceId: string): Promise<{ workspaceId: string; files: string[] }> {
     const r = await this.call((c) => c.workspaces.inject.mutate({ workspaceId }));
     return { workspaceId: String(r.workspaceId), files: r.files.map(String) };
+  }
+
+  /** Starts the OAuth device sign-in at the provider (contract section 4: `oauth.start`). */
+  async oauthStart(provider: OAuthProvider, name?: string): Promise<OAuthStart> {
+    const answer = await this.withSession((url, session) =>
+      createUntypedServiceClient(url, session.token).mutation('oauth.start', {
+        provider,
+        ...(name ? { name } : {}),
+      }),
+    );
+    return understood(oauthStartSchema, answer);
+  }
+
+  /** Asks how the device sign-in `flowId` stands (`oauth.poll`). */
+  async oauthPoll(flowId: string): Promise<OAuthPoll> {
+    const answer = await this.withSession((url, session) =>
+      createUntypedServiceClient(url, session.token).query('oauth.poll', { flowId }),
+    );
+    const poll = understood(oauthPollSchema, answer);
+    const token = poll.token ? toTokenView(poll.token) : undefined;
+    if (token) await this.listTokens().catch(() => undefined);
+    return {
+      status: poll.status,
+      ...(token ? { token } : {}),
+      ...(poll.detail ? { detail: poll.detail } : {}),
+    };
   }
 
   // --- for session.ts: calls made with an explicit token rather than the stored one ---
@@ -296,7 +335,7 @@ function toSettings(s: Partial<Record<keyof SecuritySettings, unknown>>): Securi
 
 interface AuditOut {
   id: string | number;
-  action: string;
+  action: AuditAction;
   outcome: string;
   credentialType?: string | null;
   provider?: string | null;

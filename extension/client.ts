@@ -1,7 +1,12 @@
 // The tRPC client to the credential service, typed by the service's AppRouter (types only, so
 // nothing of the service is bundled), and the one place service errors become user messages.
-import { createTRPCClient, httpLink, isTRPCClientError } from '@trpc/client';
-import type { TRPCClient } from '@trpc/client';
+import {
+  createTRPCClient,
+  createTRPCUntypedClient,
+  httpLink,
+  isTRPCClientError,
+} from '@trpc/client';
+import type { TRPCClient, TRPCUntypedClient } from '@trpc/client';
 import type { AppRouter } from '../service/routers/_app';
 
 export type ServiceClient = TRPCClient<AppRouter>;
@@ -9,20 +14,33 @@ export type ServiceClient = TRPCClient<AppRouter>;
 /** Every call gives up after this long, so a hung service never hangs the editor. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+function links(serviceUrl: string, token?: string) {
+  return [
+    httpLink({
+      url: `${serviceUrl.replace(/\/+$/, '')}/trpc`,
+      headers: () => (token ? { Authorization: `Bearer ${token}` } : {}),
+      fetch: (url, init) => {
+        const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        return fetch(url, { ...(init as RequestInit), signal });
+      },
+    }),
+  ];
+}
+
 export function createServiceClient(serviceUrl: string, token?: string): ServiceClient {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${serviceUrl.replace(/\/+$/, '')}/trpc`,
-        headers: () => (token ? { Authorization: `Bearer ${token}` } : {}),
-        fetch: (url, init) => {
-          const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-          const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-          return fetch(url, { ...(init as RequestInit), signal });
-        },
-      }),
-    ],
-  });
+  return createTRPCClient<AppRouter>({ links: links(serviceUrl, token) });
+}
+
+/**
+ * A client calling procedures by name, for procedures a service may not have yet (the OAuth
+ * device flow, added in a later release): the caller checks every answer with zod.
+ */
+export function createUntypedServiceClient(
+  serviceUrl: string,
+  token?: string,
+): TRPCUntypedClient<AppRouter> {
+  return createTRPCUntypedClient<AppRouter>({ links: links(serviceUrl, token) });
 }
 
 export type ServiceErrorKind =
@@ -57,6 +75,9 @@ const KIND_BY_CODE: Record<string, ServiceErrorKind> = {
   CONFLICT: 'conflict',
   BAD_REQUEST: 'invalid',
   PAYLOAD_TOO_LARGE: 'invalid',
+  // A feature the service has but is not configured for (an OAuth app without a client id).
+  PRECONDITION_FAILED: 'invalid',
+  NOT_IMPLEMENTED: 'unavailable',
   TOO_MANY_REQUESTS: 'rate_limited',
   SERVICE_UNAVAILABLE: 'unavailable',
 };

@@ -7,7 +7,10 @@ import type { CredentialsBackend } from './backend';
 import { ServiceError } from './client';
 import type { Section } from './credentialsView';
 import { Disposable } from './disposable';
+import { fixFor, showError } from './fixes';
 import { userMessage } from './messageRouter';
+import { isOAuthProvider } from './providerConnect';
+import type { ProviderConnect } from './providerConnect';
 import type { Auth } from './session';
 import type { Ui } from './ui';
 
@@ -16,6 +19,7 @@ export interface CommandDeps {
   backend: CredentialsBackend;
   actions: CredentialActions;
   ui: Ui;
+  connect: ProviderConnect;
   reveal: (section?: Section) => Promise<void>;
   refresh: () => Promise<void>;
 }
@@ -33,19 +37,25 @@ export const COMMAND_IDS = [
   'injectWorkspace',
   'showAuditLog',
   'clearAll',
+  'connectProvider',
 ] as const;
 type CommandId = (typeof COMMAND_IDS)[number];
+
+const SECTIONS: readonly Section[] = ['ssh', 'git', 'ai', 'security', 'audit'];
+/** Command links (walkthrough, notifications) may name a section: only a known one counts. */
+const asSection = (v: unknown): Section | undefined => SECTIONS.find((section) => section === v);
 
 export class Commands extends Disposable {
   constructor(private readonly d: CommandDeps) {
     super();
-    const handlers: Record<CommandId, () => Promise<unknown>> = {
+    // Arguments come from command links too (walkthrough, notifications): checked, never trusted.
+    const handlers: Record<CommandId, (arg?: unknown) => Promise<unknown>> = {
       signIn: () => d.auth.signIn(),
       signOut: async () => {
         await d.auth.signOut();
         void d.ui.info('Signed out of XaresAICoder Credentials.');
       },
-      open: () => d.reveal(),
+      open: (section) => d.reveal(asSection(section)),
       generateSshKey: () => d.actions.generateSshKey(),
       copyPublicKey: () => d.actions.copyPublicKey(),
       exportPublicKey: () => d.actions.exportPublicKey(),
@@ -55,25 +65,30 @@ export class Commands extends Disposable {
       injectWorkspace: () => d.actions.inject(),
       showAuditLog: () => d.reveal('audit'),
       clearAll: () => d.actions.clearAll(),
+      connectProvider: (provider) =>
+        d.connect.connect(isOAuthProvider(provider) ? provider : undefined),
     };
     for (const id of COMMAND_IDS) {
       this._register(
-        vscode.commands.registerCommand(`xaresCredentials.${id}`, () => this.run(handlers[id])),
+        vscode.commands.registerCommand(`xaresCredentials.${id}`, (arg?: unknown) =>
+          this.run(id, () => handlers[id](arg)),
+        ),
       );
     }
   }
 
-  private async run(work: () => Promise<unknown>): Promise<void> {
+  /** Runs a command; a failure becomes one notification offering the action that fixes it. */
+  private async run(id: string, work: () => Promise<unknown>): Promise<void> {
     try {
       await work();
     } catch (err) {
       if (err instanceof ServiceError && err.kind === 'unauthorized') {
-        // Auth.expired() has already told the user and offered sign-in.
+        // Auth.expired() has already told the user and offered to sign in again.
       } else if (err instanceof ServiceError && err.kind === 'signed_out') {
         const choice = await this.d.ui.warn(err.message, 'Sign In');
         if (choice === 'Sign In') await this.d.auth.signIn();
       } else {
-        void this.d.ui.error(userMessage(err));
+        void showError(this.d.ui, userMessage(err), fixFor(err, id));
       }
     } finally {
       await this.d.refresh();
@@ -109,7 +124,9 @@ export class Commands extends Disposable {
         ...(url?.trim() ? { url: url.trim() } : {}),
       }),
     );
-    void this.run(() => this.offerTest(saved.id, `${provider} token ${saved.hint} saved.`));
+    void this.run('testAll', () =>
+      this.offerTest(saved.id, `${provider} token ${saved.hint} saved.`),
+    );
   }
 
   private async addAiKey(): Promise<void> {
@@ -140,7 +157,9 @@ export class Commands extends Disposable {
         ...(envVar ? { envVar } : {}),
       }),
     );
-    void this.run(() => this.offerTest(saved.id, `${provider} key ${saved.hint} saved.`));
+    void this.run('testAll', () =>
+      this.offerTest(saved.id, `${provider} key ${saved.hint} saved.`),
+    );
   }
 
   private askSecret(title: string, prompt: string): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 // Entry point of the extension host: activate() only wires the parts together; each concern
 // lives in its own module (session, client/backend, view, commands, status bar, terminal env).
 import * as vscode from 'vscode';
+import { AccountProvider, AUTH_PROVIDER_ID, AUTH_PROVIDER_LABEL } from './accountProvider';
 import { CredentialActions } from './actions';
 import { CredentialsBackend } from './backend';
 import { Commands } from './commands';
@@ -11,12 +12,14 @@ import {
   terminalEnvironmentEnabled,
   workspaceId,
 } from './settings';
+import { KnownServices } from './knownServices';
+import { ProviderConnect } from './providerConnect';
 import { Auth, SessionStore } from './session';
 import { StatusBar } from './statusBar';
 import { TerminalEnvironment } from './terminalEnv';
 import { createViewRouter } from './viewRequests';
 import { VscodeUi } from './vscodeUi';
-import { readWorkspaceToken } from './workspaceFiles';
+import { readInjectedServiceUrl, readWorkspaceToken } from './workspaceFiles';
 
 export function activate(context: vscode.ExtensionContext): void {
   const keep = <T extends vscode.Disposable>(d: T): T => {
@@ -34,9 +37,23 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const auth = new Auth(sessions, backend.auth, ui, {
     serviceUrl: effectiveServiceUrl,
+    injectedServiceUrl: () => readInjectedServiceUrl(),
     workspaceToken: () => readWorkspaceToken(),
+    known: new KnownServices(context.globalState),
   });
   const actions = new CredentialActions(backend, ui, workspaceId);
+  const connect = new ProviderConnect(backend, ui);
+
+  // The Accounts menu entry, sign-out there, and getSession for other extensions.
+  const accounts = keep(new AccountProvider(sessions, auth, effectiveServiceUrl));
+  keep(
+    vscode.authentication.registerAuthenticationProvider(
+      AUTH_PROVIDER_ID,
+      AUTH_PROVIDER_LABEL,
+      accounts,
+      { supportsMultipleAccounts: false },
+    ),
+  );
 
   const view = keep(
     new CredentialsViewProvider(
@@ -89,6 +106,8 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const refreshStatus = async () => {
     const session = await sessions.get(await effectiveServiceUrl());
+    // For the walkthrough's first step and the menus.
+    await vscode.commands.executeCommand('setContext', 'xaresCredentials.signedIn', !!session);
     if (!session) return status.update({ signedIn: false });
     await backend.listTokens().catch(() => undefined); // fires onDidChangeTokens
   };
@@ -103,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onDidChangeSettings(() => {
       void refresh();
       void refreshStatus();
+      void accounts.sync();
     }),
   );
   keep(
@@ -111,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): void {
       backend,
       actions,
       ui,
+      connect,
       reveal: (section) => view.reveal(section),
       refresh,
     }),

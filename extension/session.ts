@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { Disposable, Emitter } from './disposable';
 import type { Event } from './disposable';
 import { SESSION_EXPIRED_MESSAGE, ServiceError } from './client';
+import { fixes, showError } from './fixes';
+import type { KnownServices } from './knownServices';
+import { sameService } from './serviceUrl';
+import { workspaceTokenTarget } from './settingRules';
 import type { Ui } from './ui';
 
 export const SESSION_SECRET_KEY = 'xaresCredentials.session';
@@ -77,9 +81,7 @@ export class SessionStore extends Disposable {
   }
 }
 
-export function sameService(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
+export { sameService };
 
 /** What signing in needs from the service (implemented over the tRPC client in backend.ts). */
 export interface AuthService {
@@ -96,10 +98,14 @@ export interface AuthService {
 }
 
 export interface AuthOptions {
-  /** The service URL in effect (setting, or the workspace's injected one). */
+  /** The service URL in effect (the user's setting, or the workspace's injected one). */
   serviceUrl: () => Promise<string>;
+  /** The address of `~/.config/xares/service-url`, when in an injected workspace. */
+  injectedServiceUrl: () => Promise<string | undefined>;
   /** The workspace token of `~/.config/xares/workspace-token`, when in a workspace. */
   workspaceToken: () => Promise<string | undefined>;
+  /** Addresses the user has confirmed signing in to. */
+  known: KnownServices;
 }
 
 /** Sign-in flows: the palette (username, then password) and the workspace token. */
@@ -114,6 +120,7 @@ export class Auth {
   /** Asks for username and password; true when a session was stored. */
   async signIn(): Promise<boolean> {
     const serviceUrl = await this.options.serviceUrl();
+    if (!(await this.confirmService(serviceUrl))) return false;
     const username = await this.ui.ask({
       title: 'Sign in to XaresAICoder Credentials',
       prompt: `Username at ${serviceUrl}`,
@@ -139,31 +146,62 @@ export class Auth {
       void this.ui.info(`Signed in to ${serviceUrl} as ${result.username}.`);
       return true;
     } catch (err) {
-      const message =
-        err instanceof ServiceError && err.kind === 'unauthorized'
-          ? 'Sign-in failed: wrong username or password.'
-          : err instanceof ServiceError
-            ? `Sign-in failed: ${err.message}`
-            : 'Sign-in failed.';
-      void this.ui.error(message);
+      const wrongPassword = err instanceof ServiceError && err.kind === 'unauthorized';
+      const message = wrongPassword
+        ? 'Sign-in failed: wrong username or password.'
+        : err instanceof ServiceError
+          ? `Sign-in failed: ${err.message}`
+          : 'Sign-in failed.';
+      // Unreachable: the address is the likely fault; otherwise try again (a typo, a limit).
+      const fix =
+        err instanceof ServiceError && err.kind === 'network'
+          ? fixes.openSettings('xaresCredentials.serviceUrl')
+          : fixes.tryAgain('signIn');
+      void showError(this.ui, message, fix);
       return false;
     }
   }
 
   /**
+   * The first sign-in to an address asks first and shows it: a password goes only where the
+   * user agreed it may. The address the injection wrote into this workspace was put there by
+   * the service itself and counts as agreed.
+   */
+  private async confirmService(serviceUrl: string): Promise<boolean> {
+    if (this.options.known.has(serviceUrl)) return true;
+    const injected = await this.options.injectedServiceUrl();
+    if (!workspaceTokenTarget(serviceUrl, injected)) {
+      const ok = await this.ui.confirm(
+        `Sign in to ${serviceUrl}?`,
+        `You have not signed in to the credential service at ${serviceUrl} before. Your ` +
+          'username and password will be sent there. Continue only if this is the XaresAICoder ' +
+          "Credentials service you use; if not, change the setting 'xaresCredentials.serviceUrl'.",
+        'Sign In',
+      );
+      if (!ok) return false;
+    }
+    await this.options.known.remember(serviceUrl);
+    return true;
+  }
+
+  /**
    * In a workspace with an injected workspace token and no stored session, signs in with that
-   * token (checked with auth.me first). True when a session is in place afterwards.
+   * token (checked with auth.me first). True when a session is in place afterwards. The token
+   * goes only to the address injected with it (`~/.config/xares/service-url`), and only when
+   * that is the service in effect: never to an address from a setting.
    */
   async autoSignIn(): Promise<boolean> {
     const serviceUrl = await this.options.serviceUrl();
     if (await this.store.get(serviceUrl)) return true;
+    const target = workspaceTokenTarget(serviceUrl, await this.options.injectedServiceUrl());
+    if (!target) return false;
     const token = await this.options.workspaceToken();
     if (!token) return false;
     try {
-      const me = await this.service.me(serviceUrl, token);
+      const me = await this.service.me(target, token);
       await this.store.save({
         token,
-        serviceUrl,
+        serviceUrl: target,
         username: me.username,
         kind: me.sessionKind,
         expiresAt: null,
@@ -196,7 +234,8 @@ export class Auth {
 
   private async forgetAndOffer(): Promise<void> {
     await this.store.clear();
-    const choice = await this.ui.warn(SESSION_EXPIRED_MESSAGE, 'Sign In');
-    if (choice === 'Sign In') await this.signIn();
+    const again = fixes.signInAgain().label;
+    const choice = await this.ui.warn(SESSION_EXPIRED_MESSAGE, again);
+    if (choice === again) await this.signIn();
   }
 }

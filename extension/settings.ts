@@ -1,30 +1,28 @@
-// The extension's settings and the values in effect: the service URL (setting, else the one the
-// workspace was injected with), the workspace id, and the terminal environment switch.
+// The extension's settings and the values in effect: the service URL (the user's setting, else
+// the one the workspace was injected with), the workspace id, and the terminal environment
+// switch. All three are machine-scoped and read from the user's own settings only (see
+// settingRules.ts): a repository's workspace settings never reach them.
 import * as vscode from 'vscode';
+import { resolveServiceUrl, userOnlyValue } from './settingRules';
 import { defaultWorkspaceId, readInjectedServiceUrl } from './workspaceFiles';
 
 export const SECTION = 'xaresCredentials';
-export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:7300';
+export { DEFAULT_SERVICE_URL } from './settingRules';
 
 function config() {
   return vscode.workspace.getConfiguration(SECTION);
 }
 
-/** The user's setting wins; with the default left alone, a workspace's injected URL is used. */
 export async function effectiveServiceUrl(): Promise<string> {
-  const inspected = config().inspect<string>('serviceUrl');
-  const explicit =
-    inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
-  if (explicit?.trim()) return explicit.trim();
-  return (await readInjectedServiceUrl()) ?? DEFAULT_SERVICE_URL;
+  return resolveServiceUrl(config().inspect<string>('serviceUrl'), await readInjectedServiceUrl());
 }
 
 export function workspaceId(): string {
-  return defaultWorkspaceId(config().get<string>('workspaceId'));
+  return defaultWorkspaceId(userOnlyValue(config().inspect<string>('workspaceId')));
 }
 
 export function terminalEnvironmentEnabled(): boolean {
-  return config().get<boolean>('terminalEnvironment', false);
+  return userOnlyValue(config().inspect<boolean>('terminalEnvironment')) === true;
 }
 
 export function onDidChangeSettings(listener: (key: string) => void): vscode.Disposable {

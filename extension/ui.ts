@@ -17,6 +17,16 @@ export interface PickItem<T> {
   value: T;
 }
 
+/** What a long task may do while it runs under progress. */
+export interface Progress {
+  /** Shows `message` under the title (the user code of a device sign-in, a step done). */
+  report(message: string): void;
+  /** True once the user pressed Cancel (only for cancellable progress). */
+  readonly cancelled: boolean;
+  /** Calls `listener` when the user presses Cancel. */
+  onCancel(listener: () => void): void;
+}
+
 export interface Ui {
   ask(options: AskOptions): Promise<string | undefined>;
   pick<T>(title: string, items: PickItem<T>[]): Promise<T | undefined>;
@@ -25,7 +35,15 @@ export interface Ui {
   error(message: string, ...actions: string[]): Promise<string | undefined>;
   /** A modal question; true only when the user chose `confirmLabel`. */
   confirm(message: string, detail: string, confirmLabel: string): Promise<boolean>;
-  progress<T>(title: string, task: () => Promise<T>): Promise<T>;
+  progress<T>(
+    title: string,
+    task: (progress: Progress) => Promise<T>,
+    options?: { cancellable?: boolean },
+  ): Promise<T>;
+  /** Opens a web page in the user's browser; only http(s) addresses are ever passed. */
+  openExternal(url: string): Promise<boolean>;
+  /** Runs an editor command (the fix a notification offers: settings, sign-in, reconnect). */
+  runCommand(command: string, ...args: unknown[]): Promise<void>;
   copy(text: string): Promise<void>;
   /** Asks where to save and writes `content` there; the chosen path, or undefined if cancelled. */
   saveFile(defaultName: string, content: string): Promise<string | undefined>;

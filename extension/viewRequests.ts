@@ -19,6 +19,7 @@ import {
   UpdateSettings,
 } from '../protocol/messages';
 import type { SaveTokenParams } from '../protocol/messages';
+import { AUDIT_ACTIONS } from '../protocol/model';
 import type { CredentialActions } from './actions';
 import type { CredentialsBackend } from './backend';
 import { MessageRouter } from './messageRouter';
@@ -72,11 +73,7 @@ export function createViewRouter({ backend, actions, signIn, signOut }: ViewRequ
     .onRequest(
       RegisterSshKey,
       z.object({ provider: z.enum(['github', 'gitlab', 'forgejo']) }),
-      async ({ provider }) => {
-        const key = await backend.defaultSshKey();
-        if (!key) throw new Error('You have no SSH key yet. Generate one first.');
-        return backend.registerSshKey(key.id, provider);
-      },
+      ({ provider }) => actions.registerSshKey(provider),
     )
     .onRequest(SaveToken, saveToken, (p) => backend.saveToken(p))
     .onRequest(TestToken, id, async ({ id: tokenId }) => {
@@ -98,15 +95,8 @@ export function createViewRouter({ backend, actions, signIn, signOut }: ViewRequ
       (patch) => backend.updateSettings(patch),
     )
     .onRequest(ClearAll, none, () => actions.clearAll())
-    .onRequest(
-      ListAudit,
-      z.object({
-        action: z
-          .string()
-          .regex(/^[a-z_]{1,30}$/)
-          .optional(),
-      }),
-      ({ action }) => backend.listAudit(action),
+    .onRequest(ListAudit, z.object({ action: z.enum(AUDIT_ACTIONS).optional() }), ({ action }) =>
+      backend.listAudit(action),
     )
     .onRequest(ExportAudit, z.object({ format: z.enum(['json', 'csv']) }), ({ format }) =>
       actions.exportAudit(format),

@@ -1,7 +1,7 @@
 // The Ui seam implemented with the editor's own widgets: input boxes, quick picks,
 // notifications, modal dialogs, progress, clipboard and the save dialog.
 import * as vscode from 'vscode';
-import type { AskOptions, PickItem, Ui } from './ui';
+import type { AskOptions, PickItem, Progress, Ui } from './ui';
 
 export class VscodeUi implements Ui {
   async ask(o: AskOptions): Promise<string | undefined> {
@@ -45,11 +45,37 @@ export class VscodeUi implements Ui {
     return choice === confirmLabel;
   }
 
-  async progress<T>(title: string, task: () => Promise<T>): Promise<T> {
+  async progress<T>(
+    title: string,
+    task: (progress: Progress) => Promise<T>,
+    options?: { cancellable?: boolean },
+  ): Promise<T> {
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: false },
-      task,
+      {
+        location: vscode.ProgressLocation.Notification,
+        title,
+        cancellable: options?.cancellable ?? false,
+      },
+      (reporter, token) =>
+        task({
+          report: (message) => reporter.report({ message }),
+          get cancelled() {
+            return token.isCancellationRequested;
+          },
+          onCancel: (listener) => void token.onCancellationRequested(listener),
+        }),
     );
+  }
+
+  async openExternal(url: string): Promise<boolean> {
+    const uri = vscode.Uri.parse(url, true);
+    // Never a command: or file: link handed over by a service answer.
+    if (uri.scheme !== 'https' && uri.scheme !== 'http') return false;
+    return vscode.env.openExternal(uri);
+  }
+
+  async runCommand(command: string, ...args: unknown[]): Promise<void> {
+    await vscode.commands.executeCommand(command, ...args);
   }
 
   async copy(text: string): Promise<void> {

@@ -2,6 +2,7 @@
 // a Command has no answer, a Request<P, R> always gets exactly one Response (result or error),
 // a Notification<P> flows host → webview. The webview posts `ready` first.
 import type {
+  AuditAction,
   AuditEntryView,
   GitProvider,
   AiProvider,
@@ -75,7 +76,7 @@ export const UpdateSettings = def<Partial<SecuritySettings>, SecuritySettings>('
 export const ClearAll = def<undefined, { deleted: number; workspacesCleared: number } | null>(
   'credentials/clearAll',
 );
-export const ListAudit = def<{ action?: string }, AuditEntryView[]>('audit/list');
+export const ListAudit = def<{ action?: AuditAction }, AuditEntryView[]>('audit/list');
 export const ExportAudit = def<{ format: 'json' | 'csv' }, string | null>('audit/export');
 export const InjectWorkspace = def<undefined, { workspaceId: string; files: string[] }>(
   'workspace/inject',

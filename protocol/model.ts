@@ -1,11 +1,19 @@
 // What the Credentials view shows, as plain JSON the host sends to the webview. Mirrors the
 // contract's SshKey/TokenInfo/AuditEntry shapes minus anything secret: a token appears only as
-// its hint, and a private key never appears at all.
+// its hint, and a private key never appears at all. The shared words (providers, session kinds,
+// audit actions) are the service's own, taken from its vocabulary by `import type` only, so the
+// compiler says when the service learns a word the view does not know.
+import type {
+  AiProvider,
+  AuditAction,
+  AuditOutcome,
+  GitProvider,
+  SessionKind,
+  TestStatus,
+} from '../service/vocabulary';
 
-export type GitProvider = 'github' | 'gitlab' | 'forgejo';
-export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+export type { AiProvider, AuditAction, GitProvider, SessionKind, TestStatus };
 export type TokenKind = 'git_token' | 'ai_token';
-export type TestStatus = 'valid' | 'invalid' | 'unreachable';
 
 export interface Registration {
   provider: string;
@@ -51,8 +59,8 @@ export interface SecuritySettings {
 
 export interface AuditEntryView {
   id: string;
-  action: string;
-  outcome: 'success' | 'failure' | 'denied';
+  action: AuditAction;
+  outcome: AuditOutcome;
   credentialType: string | null;
   provider: string | null;
   name: string | null;
@@ -74,7 +82,7 @@ export type ViewState =
       serviceUrl: string;
       username: string;
       /** A workspace session (the injected token) may only read and inject. */
-      sessionKind: 'user' | 'workspace';
+      sessionKind: SessionKind;
       workspaceId: string;
       sshKey: SshKeyView | null;
       tokens: TokenView[];
@@ -91,19 +99,36 @@ export const AI_TOOLS: Record<AiProvider, readonly string[]> = {
   custom: ['any tool reading the variable'],
 };
 
-export const AUDIT_ACTIONS = [
-  'create',
-  'read',
-  'update',
-  'delete',
-  'inject',
-  'test',
-  'register',
-  'login',
-  'logout',
-  'export',
-  'clear',
-] as const;
+/**
+ * What the audit filter calls each action. A Record over the service's AuditAction: an action
+ * the service adds and the view lacks (or one the view invents) is a compile error here.
+ */
+export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
+  create: 'create',
+  read: 'read',
+  update: 'update',
+  delete: 'delete',
+  inject: 'inject',
+  test: 'test',
+  register: 'register',
+  login: 'login',
+  logout: 'logout',
+  export: 'export',
+  clear: 'clear',
+  rotate: 'rotate (master key)',
+  user_add: 'user added',
+  user_disable: 'user disabled',
+  settings: 'settings',
+  restore: 'restore',
+  ai_request: 'AI request',
+};
+
+/** The actions the view can filter by: every action the service records. */
+export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
+
+export function isAuditAction(value: string): value is AuditAction {
+  return Object.prototype.hasOwnProperty.call(AUDIT_ACTION_LABELS, value);
+}
 
 /** Tokens expiring sooner than this are flagged in the status bar and the view. */
 export const EXPIRY_WARNING_DAYS = 7;

@@ -10,7 +10,14 @@ import type { DockerState, HealthChecks, ServiceDeps } from './domain/deps';
 import { createHttpApp } from './http/app';
 import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
-import { openStore, migrateToLatest, purgeAudit, purgeSessions, type Store } from './store';
+import {
+  openStore,
+  migrateToLatest,
+  purgeAudit,
+  purgeSessions,
+  type Store,
+  upgradeSecretBindings,
+} from './store';
 import { createDockerClient, WorkspaceService } from './workspaces';
 
 export interface ServiceOptions {
@@ -133,6 +140,17 @@ export async function createService(options: ServiceOptions = {}): Promise<Runni
     }
     await verifyMasterKey(store.db, master.key);
     const keyring = KeyRing.forStore(store, master.key);
+    // Secrets sealed before their details were bound (migration 0005) are sealed again now,
+    // with the key a migration does not have; first use does the same for any row missed.
+    const bindings = await upgradeSecretBindings(store.db, keyring);
+    if (bindings.upgraded > 0 || bindings.failed > 0) {
+      logger[bindings.failed > 0 ? 'warn' : 'info'](
+        bindings,
+        bindings.failed > 0
+          ? 'some stored secrets do not match their records and were left alone: they cannot be used until saved again'
+          : 'stored secrets bound to their records',
+      );
+    }
 
     const docker = createDockerClient(config.dockerHost);
     const health: HealthChecks = {

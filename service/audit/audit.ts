@@ -117,12 +117,15 @@ export async function findSuspiciousActivity(
   db: Executor,
   userId: string,
   now: number = Date.now(),
+  workspaceId?: string,
 ): Promise<SuspiciousActivity[]> {
-  const rows = await db
+  let query = db
     .selectFrom('audit_log')
     .select(['action', 'ip_address'])
     .select((eb) => eb.fn.countAll().as('count'))
-    .where('user_id', '=', userId)
+    .where('user_id', '=', userId);
+  if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+  const rows = await query
     .where('timestamp', '>', now - SUSPICIOUS_WINDOW_MS)
     .groupBy(['action', 'ip_address'])
     .having((eb) => eb.fn.countAll(), '>', SUSPICIOUS_THRESHOLD)
@@ -130,15 +133,24 @@ export async function findSuspiciousActivity(
   return rows.map((r) => ({ action: r.action, ipAddress: r.ip_address, count: Number(r.count) }));
 }
 
-/** One page of the user's audit log, newest first. */
+/** One page of the user's audit log (or of one of their workspaces), newest first. */
 export async function listAudit(
   db: Executor,
   userId: string,
-  options: { limit?: number; before?: number | null; action?: AuditAction } = {},
+  options: {
+    limit?: number;
+    before?: number | null;
+    action?: AuditAction;
+    /** Only rows of this workspace (what a workspace session may see). */
+    workspaceId?: string;
+  } = {},
   now: number = Date.now(),
 ): Promise<AuditPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
   let query = db.selectFrom('audit_log').selectAll().where('user_id', '=', userId);
+  if (options.workspaceId !== undefined) {
+    query = query.where('workspace_id', '=', options.workspaceId);
+  }
   if (options.before !== undefined && options.before !== null) {
     query = query.where('id', '<', options.before);
   }
@@ -148,7 +160,7 @@ export async function listAudit(
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit);
-  const suspicious = await findSuspiciousActivity(db, userId, now);
+  const suspicious = await findSuspiciousActivity(db, userId, now, options.workspaceId);
   const bursts = new Set(suspicious.map((s) => `${s.action}\u0000${s.ipAddress ?? ''}`));
   const entries = page.map((row) =>
     toEntry(
@@ -166,6 +178,8 @@ export async function listAudit(
 export interface AuditExportOptions {
   /** Only this user's rows; all users when undefined (the operator's `audit export`). */
   userId?: string;
+  /** Only this workspace's rows. */
+  workspaceId?: string;
   format: 'json' | 'csv';
   /** Epoch ms: rows at or after this time. */
   since?: number;
@@ -216,6 +230,9 @@ export async function* auditExportChunks(
   for (;;) {
     let query = db.selectFrom('audit_log').selectAll().where('id', '>', after);
     if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
+    if (options.workspaceId !== undefined) {
+      query = query.where('workspace_id', '=', options.workspaceId);
+    }
     if (options.since !== undefined) query = query.where('timestamp', '>=', options.since);
     const rows = await query
       .orderBy('id')

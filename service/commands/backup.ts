@@ -10,8 +10,10 @@ const HELP = `Usage: xares-credentials backup FILE
 
 Writes a consistent copy of the database (CREDENTIAL_DATABASE_URL, SQLite or MySQL) to FILE as
 JSON lines, readable only by you (mode 0600). Secrets stay encrypted, so the backup is useless
-without the master key: keep the key somewhere else. FILE must not exist yet. Restore it with
-'xares-credentials restore FILE' into an empty database of either kind.`;
+without the master key: keep the key somewhere else. The file carries a MAC under the master
+key: restore refuses it if anything in it was changed. Sessions are left out (a restore signs
+everyone out). FILE must not exist yet. Restore it with 'xares-credentials restore FILE' into
+an empty database of either kind.`;
 
 export const command: Command = {
   help: HELP,
@@ -25,14 +27,14 @@ export const command: Command = {
     const config = loadConfig();
     return cliGuard(async () => {
       // The key is checked so a backup is never made with a key that cannot read it back.
-      const { store, createdKeyFile } = await openConfiguredStoreWithKey(config);
+      const { store, masterKey, createdKeyFile } = await openConfiguredStoreWithKey(config);
       if (createdKeyFile) {
         process.stderr.write(
           `note: generated a new master key in ${createdKeyFile}; back it up separately\n`,
         );
       }
       try {
-        const counts = await writeBackup(store, file);
+        const counts = await writeBackup(store, file, masterKey);
         const summary = Object.entries(counts)
           .filter(([, n]) => n > 0)
           .map(([t, n]) => `${n} ${t}`)

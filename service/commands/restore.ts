@@ -8,18 +8,27 @@ import { BackupError, restoreBackup } from '../store/backup';
 import { cliGuard, openConfiguredStore } from '../store/bootstrap';
 import { CliError, parseCommandArgs, type Command } from './command';
 
-const HELP = `Usage: xares-credentials restore FILE
+const HELP = `Usage: xares-credentials restore [--allow-unauthenticated] FILE
 
 Restores a backup made by 'xares-credentials backup' into the database named by
 CREDENTIAL_DATABASE_URL (SQLite or MySQL, either way round). The database must be empty (it is
 migrated first), and the master key (CREDENTIAL_ENCRYPTION_KEY or CREDENTIAL_ENCRYPTION_KEY_FILE)
-must be the one the backup was made with. Everything is restored in one transaction.`;
+must be the one the backup was made with. Everything is restored in one transaction, and only if
+the backup's MAC shows it is unchanged since it was made.
+
+  --allow-unauthenticated   also restore a backup made before backups carried a MAC (format
+                            version 1); only for a file you made and kept safe yourself.`;
 
 export const command: Command = {
   help: HELP,
   async run(args) {
-    const { positionals } = parseCommandArgs(
-      { args, options: {}, allowPositionals: true, strict: true },
+    const { positionals, values } = parseCommandArgs(
+      {
+        args,
+        options: { 'allow-unauthenticated': { type: 'boolean', default: false } },
+        allowPositionals: true,
+        strict: true,
+      },
       HELP,
     );
     if (positionals.length !== 1) throw new CliError(`restore takes one FILE\n\n${HELP}`, 2);
@@ -36,7 +45,9 @@ export const command: Command = {
     return cliGuard(async () => {
       const { store } = await openConfiguredStore(config);
       try {
-        const counts = await restoreBackup(store, file, key);
+        const counts = await restoreBackup(store, file, key, {
+          allowUnauthenticated: values['allow-unauthenticated'] === true,
+        });
         await verifyMasterKey(store.db, key);
         await recordAudit(store.db, {
           userId: null,

@@ -1,6 +1,10 @@
 // Envelope encryption of credential secrets: each user has random 32-byte data keys (versioned,
 // wrapped by the master key in data_keys); a secret is AES-256-GCM under its owner's data key,
-// bound by associated data to its row id and owner, so a ciphertext moved elsewhere fails.
+// bound by associated data to its row id and owner, so a ciphertext moved elsewhere fails, and
+// (AAD version 2) to what decides where the secret goes: type, provider, name, url and env_var.
+// A row whose metadata was changed in the database no longer decrypts, so its secret goes
+// nowhere. Rows sealed before version 2 (AAD version 1) still open and are re-sealed under
+// version 2 by the service (at start and on first use): see SECRET_AAD_VERSION.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors';
@@ -15,13 +19,33 @@ export interface EncryptedSecret {
   secret_iv: string;
   secret_tag: string;
   data_key_version: number;
+  secret_aad_version: number;
 }
 
+/**
+ * The associated data secrets are sealed with now. 1 bound owner, row id and data key version;
+ * 2 adds the binding below. A row's version is in its own column: moving it back to 1 does not
+ * help an attacker, since a ciphertext sealed under 2 does not open under 1's associated data.
+ */
+export const SECRET_AAD_VERSION = 2;
+
+/** What a secret is bound to besides its owner and row: where and as what it is delivered. */
+export type SecretBinding = Pick<CredentialRow, 'type' | 'provider' | 'name' | 'url' | 'env_var'>;
+
+/** Whose secret, in which row, and for what: everything the associated data names. */
+export type SecretOwner = Pick<CredentialRow, 'id' | 'user_id'> & SecretBinding;
+
 /** The columns of a credential row that decryption needs. */
-export type SecretRow = Pick<
-  CredentialRow,
-  'id' | 'user_id' | 'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version'
->;
+export type SecretRow = SecretOwner &
+  Pick<
+    CredentialRow,
+    'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version' | 'secret_aad_version'
+  >;
+
+/** Answered when a secret does not open: altered, moved, or its row's details were changed. */
+export const SECRET_MISMATCH_MESSAGE =
+  'the stored secret does not match its record (its type, provider, name, URL or variable were ' +
+  'changed outside this service, or it was altered): it is not used; save it again';
 
 /** service_meta key naming the master key a rotation in progress moves to. */
 export const ROTATION_META_KEY = 'rotation';
@@ -33,8 +57,26 @@ export function dataKeyAad(userId: string, version: number): string {
   return `xares-credentials|data-key|v1|${userId}|${version}`;
 }
 
-function secretAad(userId: string, rowId: string, version: number): Buffer {
-  return Buffer.from(`xares-credentials|secret|v1|${userId}|${rowId}|${version}`, 'utf8');
+function secretAad(row: SecretOwner, dataKeyVersion: number, aadVersion: number): Buffer {
+  if (aadVersion === 1) {
+    return Buffer.from(
+      `xares-credentials|secret|v1|${row.user_id}|${row.id}|${dataKeyVersion}`,
+      'utf8',
+    );
+  }
+  if (aadVersion !== 2) throw new DecryptionError();
+  // JSON keeps the fields apart whatever they contain (a '|' in a URL cannot shift them).
+  const bound = [
+    row.user_id,
+    row.id,
+    dataKeyVersion,
+    row.type,
+    row.provider,
+    row.name,
+    row.url,
+    row.env_var,
+  ];
+  return Buffer.from(`xares-credentials|secret|v2|${JSON.stringify(bound)}`, 'utf8');
 }
 
 interface CachedKey {
@@ -74,26 +116,33 @@ export class KeyRing {
   }
 
   /**
-   * Encrypts a secret for the credential row `rowId` of `userId`. Pass the transaction as `executor`
-   * when inside one: on SQLite a second connection would wait for the transaction's lock.
+   * Encrypts a secret for the credential row `owner` (its id, owner and binding as they will be
+   * stored). Pass the transaction as `executor` when inside one: on SQLite a second connection
+   * would wait for the transaction's lock.
    */
   async encryptSecret(
-    userId: string,
-    rowId: string,
+    owner: SecretOwner,
     plaintext: string,
     executor: Executor = this.db,
+    /** Only tests pass 1, to make the rows an older release wrote. */
+    aadVersion: number = SECRET_AAD_VERSION,
   ): Promise<EncryptedSecret> {
-    const { version, key } = await this.currentDataKey(userId, executor);
-    const sealed = seal(key, Buffer.from(plaintext, 'utf8'), secretAad(userId, rowId, version));
+    const { version, key } = await this.currentDataKey(owner.user_id, executor);
+    const aad = secretAad(owner, version, aadVersion);
+    const sealed = seal(key, Buffer.from(plaintext, 'utf8'), aad);
     return {
       secret_ciphertext: sealed.ciphertext.toString('base64'),
       secret_iv: sealed.iv.toString('base64'),
       secret_tag: sealed.tag.toString('base64'),
       data_key_version: version,
+      secret_aad_version: aadVersion,
     };
   }
 
-  /** Decrypts a credential row's secret; AppError if it was altered, moved or the key is unknown. */
+  /**
+   * Decrypts a credential row's secret; AppError CONFLICT if it was altered, moved or its
+   * binding changed, SERVICE_UNAVAILABLE / INTERNAL_SERVER_ERROR if the key is not there.
+   */
   async decryptSecret(row: SecretRow, executor: Executor = this.db): Promise<string> {
     const key = await this.dataKey(row.user_id, row.data_key_version, executor);
     try {
@@ -104,19 +153,28 @@ export class KeyRing {
           tag: Buffer.from(row.secret_tag, 'base64'),
           ciphertext: Buffer.from(row.secret_ciphertext, 'base64'),
         },
-        secretAad(row.user_id, row.id, row.data_key_version),
+        secretAad(row, row.data_key_version, Number(row.secret_aad_version)),
       );
       return plain.toString('utf8');
     } catch (err) {
       if (err instanceof DecryptionError) {
-        throw new AppError(
-          'INTERNAL_SERVER_ERROR',
-          'a stored secret could not be decrypted (it was altered or does not belong to this record)',
-          { cause: err },
-        );
+        throw new AppError('CONFLICT', SECRET_MISMATCH_MESSAGE, { cause: err });
       }
       throw err;
     }
+  }
+
+  /**
+   * The row's secret sealed again for `binding` (its new type, provider, name, url, env_var),
+   * or under the current associated data version: the plaintext never leaves the key ring.
+   */
+  async rebindSecret(
+    row: SecretRow,
+    binding: SecretBinding,
+    executor: Executor = this.db,
+  ): Promise<EncryptedSecret> {
+    const plain = await this.decryptSecret(row, executor);
+    return this.encryptSecret({ id: row.id, user_id: row.user_id, ...binding }, plain, executor);
   }
 
   /** Forgets every unwrapped key (tests, and after a user's keys are deleted). */

@@ -1,6 +1,6 @@
 // The master key: resolved from the configuration (or created next to an embedded SQLite
 // database), never printed, and checked against the key the database was created with.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -58,6 +58,16 @@ export class MasterKey {
   /** Encrypts a small value under the master key; the result is iv|tag|ciphertext in base64. */
   wrap(plaintext: Buffer, aad: string): string {
     return packSealed(seal(this.#bytes, plaintext, Buffer.from(aad, 'utf8')));
+  }
+
+  /**
+   * A 32-byte key for one purpose (HKDF-SHA256 of the master key), so the master key itself
+   * keys nothing but the data key wraps: the backup MAC uses `backup-mac`.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(
+      hkdfSync('sha256', this.#bytes, Buffer.alloc(0), `xares-credentials|${purpose}|v1`, 32),
+    );
   }
 
   /** Reverses wrap(); throws DecryptionError on any mismatch. */

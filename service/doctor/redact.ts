@@ -10,8 +10,5 @@ export function redactDatabaseUrl(databaseUrl: string): string {
   }
 }
 
-/** True for localhost, 127.0.0.0/8 and ::1: the only places plain HTTP is acceptable. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+// The service's one loopback rule (plain http is acceptable only there).
+export { isLoopbackHost } from '../providers/addresses';

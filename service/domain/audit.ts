@@ -1,4 +1,5 @@
-// The caller's own audit log: pages newest first (cursor = id) and exports as JSON or CSV.
+// The caller's own audit log: pages newest first (cursor = id) and exports as JSON or CSV. A
+// workspace session sees only its own workspace's rows.
 import type {
   AuditExport,
   AuditExportInputT,
@@ -13,10 +14,13 @@ export async function listAuditEntries(
   ctx: DomainContext,
   input: AuditListInputT,
 ): Promise<AuditPage> {
-  return listAudit(ctx.deps.store.db, ctx.caller.userId, {
+  const { caller } = ctx;
+  return listAudit(ctx.deps.store.db, caller.userId, {
     limit: input.limit,
     before: input.before,
     action: input.action,
+    // A workspace token sees what happened in its own workspace, not the user's whole trail.
+    ...(caller.sessionKind === 'workspace' && { workspaceId: caller.workspaceId ?? '' }),
   });
 }
 
@@ -24,8 +28,11 @@ export async function exportAuditEntries(
   ctx: DomainContext,
   input: AuditExportInputT,
 ): Promise<AuditExport> {
+  const { caller } = ctx;
   const content = await exportAudit(ctx.deps.store.db, {
-    userId: ctx.caller.userId,
+    userId: caller.userId,
+    // The router allows user sessions only; should that change, a workspace still sees only itself.
+    ...(caller.sessionKind === 'workspace' && { workspaceId: caller.workspaceId ?? '' }),
     format: input.format,
     since: input.since === undefined ? undefined : Date.parse(input.since),
   });

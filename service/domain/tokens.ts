@@ -109,6 +109,14 @@ export async function updateToken(
   if (input.envVar !== undefined && current.provider !== 'custom') {
     throw new AppError('BAD_REQUEST', 'envVar is only for custom AI keys');
   }
+  if (input.url !== undefined && (input.url ?? null) !== current.url && input.token === undefined) {
+    // The next test (or git) would send the stored token to the new host: whoever moves a
+    // token to another server must know the token.
+    throw new AppError(
+      'BAD_REQUEST',
+      'changing the url of a token needs the token again: send token together with url',
+    );
+  }
   const { store, keyring } = ctx.deps;
   const updated = await store.db.transaction().execute(async (trx) => {
     const info = await updateCredential(trx, keyring, ctx.caller.userId, input.id, {

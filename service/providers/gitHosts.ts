@@ -5,6 +5,7 @@
 // the scheme's default. A GitLab or Forgejo token with its own URL is handed out only for that
 // URL's host, never for gitlab.com, so a self-hosted token cannot leak to another server.
 import type { ProviderUrls } from '../config';
+import { isLoopbackHost } from './addresses';
 import type { GitProvider } from './types';
 
 export interface GitTokenCandidate {
@@ -95,4 +96,17 @@ export function defaultGitUsername(provider: string, account?: string | null): s
   if (provider === 'github') return 'x-access-token';
   if (provider === 'gitlab') return 'oauth2';
   return account || 'git';
+}
+
+/**
+ * Whether git may be given a token for `protocol://host`: https always; plain http only to a
+ * loopback host (a token sent over http could be read on the way), by the same rule a saved
+ * provider URL follows.
+ */
+export function gitProtocolAllowed(protocol: string, host: string): boolean {
+  const scheme = protocol.toLowerCase();
+  if (scheme === 'https') return true;
+  if (scheme !== 'http') return false;
+  const name = host.replace(/:\d+$/, '');
+  return isLoopbackHost(name);
 }

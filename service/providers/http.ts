@@ -1,11 +1,24 @@
-// One way to call a provider API: global fetch with a timeout, a User-Agent, no redirects
-// (a redirect could carry a token header to another host) and a size cap on the answer.
+// One way to call a provider API: node:http(s) with a timeout, a User-Agent, no redirects (a
+// redirect could carry a token header to another host) and a size cap on the answer. The host
+// name is resolved once, by the connection's own lookup: if any address it resolves to is
+// link-local, cloud metadata or unspecified the request is refused before connecting, and the
+// address checked is the address connected to (no second resolution a DNS answer could change).
 // Network failures and timeouts come back as values, never as exceptions.
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import pkg from '../../package.json';
+import { forbiddenAddressReason } from './addresses';
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
 export const USER_AGENT = `xaresaicoder-credentials/${pkg.version}`;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Resolves a host name to every address it has (the system resolver by default). */
+export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST';
@@ -13,6 +26,8 @@ export interface ProviderRequest {
   /** Sent as JSON. */
   json?: unknown;
   timeoutMs?: number;
+  /** Tests only: a resolver standing in for DNS (a name that resolves to a metadata address). */
+  resolve?: Resolver;
 }
 
 export type ProviderResponse =
@@ -26,6 +41,40 @@ export type ProviderResponse =
     }
   | { ok: false; reason: 'timeout' | 'network'; detail: string };
 
+/** A resolved address a provider URL may not reach; the request never connects. */
+class ForbiddenAddressError extends Error {
+  override name = 'ForbiddenAddressError';
+  readonly code = 'EXARES_FORBIDDEN_ADDRESS';
+}
+
+/** The connection's lookup: resolve once, refuse if any address is forbidden, hand over the rest. */
+function guardedLookup(resolve: Resolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (found) => {
+        const refused = found.map((a) => forbiddenAddressReason(a.address)).find(Boolean);
+        if (refused) {
+          callback(new ForbiddenAddressError(`its host name resolves to ${refused}`), '', 0);
+          return;
+        }
+        const usable = found.filter((a) => !options.family || a.family === options.family);
+        const first = usable[0];
+        if (!first) {
+          const err = Object.assign(new Error('no address'), { code: 'ENOTFOUND' });
+          callback(err, '', 0);
+          return;
+        }
+        if (options.all) {
+          (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
+        } else {
+          callback(null, first.address, first.family);
+        }
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
+  };
+}
+
 export async function providerFetch(
   url: string,
   req: ProviderRequest = {},
@@ -36,15 +85,32 @@ export async function providerFetch(
     Accept: 'application/json',
     ...(req.headers ?? {}),
   };
-  if (req.json !== undefined) headers['Content-Type'] = 'application/json';
+  const body = req.json === undefined ? undefined : JSON.stringify(req.json);
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+  }
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { ok: false, reason: 'network', detail: 'its address is not a valid URL' };
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    return { ok: false, reason: 'network', detail: 'its address is not http(s)' };
+  }
+  // An IP literal is never looked up: check it here.
+  const literal = forbiddenAddressReason(target.hostname);
+  if (literal) return { ok: false, reason: 'network', detail: `its address is ${literal}` };
   try {
     // The one signal covers connecting, the headers and reading the body.
-    const res = await fetch(url, {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const res = await send(target, {
       method: req.method ?? 'GET',
       headers,
-      body: req.json === undefined ? undefined : JSON.stringify(req.json),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      body,
+      signal,
+      lookup: guardedLookup(req.resolve ?? systemResolver),
     });
     const text = await readCapped(res);
     let json: unknown;
@@ -53,40 +119,84 @@ export async function providerFetch(
     } catch {
       json = undefined;
     }
-    return { ok: true, status: res.status, headers: res.headers, text, json };
+    return { ok: true, status: res.statusCode ?? 0, headers: toHeaders(res), text, json };
   } catch (err) {
     return describeFailure(err, timeoutMs);
   }
 }
 
-async function readCapped(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+function send(
+  target: URL,
+  options: {
+    method: string;
+    headers: Record<string, string>;
+    body: string | undefined;
+    signal: AbortSignal;
+    lookup: LookupFunction;
+  },
+): Promise<IncomingMessage> {
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(target, {
+      method: options.method,
+      headers: options.headers,
+      signal: options.signal,
+      lookup: options.lookup,
+      // A fresh connection each time: a pooled socket would skip the lookup's check.
+      agent: false,
+    });
+    request.once('response', resolve);
+    request.once('error', reject);
+    request.end(options.body);
+  });
+}
+
+function toHeaders(res: IncomingMessage): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
+  }
+  return out;
+}
+
+async function readCapped(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
     if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
+      res.destroy();
       break;
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeFailure(err: unknown, timeoutMs: number): ProviderResponse {
-  const e = err as { name?: string; cause?: { code?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { name?: string; code?: string };
+  };
+  if (err instanceof ForbiddenAddressError) {
+    return { ok: false, reason: 'network', detail: `${err.message}, which is never called` };
+  }
+  if (
+    e?.name === 'TimeoutError' ||
+    e?.name === 'AbortError' ||
+    e?.cause?.name === 'TimeoutError' ||
+    e?.code === 'ABORT_ERR'
+  ) {
     return {
       ok: false,
       reason: 'timeout',
       detail: `did not answer within ${formatSeconds(timeoutMs)}`,
     };
   }
-  const code = e?.cause?.code;
+  const code = e?.code ?? e?.cause?.code;
   const words: Record<string, string> = {
     ECONNREFUSED: 'the connection was refused',
     ECONNRESET: 'the connection was reset',
@@ -100,6 +210,7 @@ function describeFailure(err: unknown, timeoutMs: number): ProviderResponse {
     DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
     UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate could not be verified',
     ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate does not match the host name',
+    SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate could not be verified',
   };
   const detail = (code && words[code]) ?? 'the connection failed';
   return { ok: false, reason: 'network', detail };

@@ -34,6 +34,7 @@ export { validateProviderUrl, isLoopbackHost } from './urls';
 export {
   defaultGitUsername,
   gitHostFor,
+  gitProtocolAllowed,
   githubHosts,
   hostOfUrl,
   matchGitCredential,

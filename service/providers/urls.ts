@@ -1,17 +1,12 @@
 // Rules for provider URLs a user gives (a Forgejo or self-hosted GitLab address, a custom AI
-// endpoint): https unless the host is loopback, no credentials, no control characters.
-import { isIP } from 'node:net';
+// endpoint): https unless the host is loopback, no link-local, metadata or unspecified address,
+// no credentials, no control characters.
 import { AppError } from '../errors';
+import { forbiddenAddressReason, isLoopbackHost } from './addresses';
+
+export { isLoopbackHost };
 
 export const MAX_PROVIDER_URL_LENGTH = 2048;
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
-  return false;
-}
 
 /**
  * Checks a provider URL and answers it without trailing slashes; throws AppError BAD_REQUEST
@@ -44,6 +39,10 @@ export function validateProviderUrl(url: string): string {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new AppError('BAD_REQUEST', 'The provider URL must start with https://.');
+  }
+  const forbidden = forbiddenAddressReason(parsed.hostname);
+  if (forbidden) {
+    throw new AppError('BAD_REQUEST', `The provider URL must not name ${forbidden}.`);
   }
   if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
     throw new AppError(

@@ -1,6 +1,8 @@
 // The zod schemas of the HTTP surface (CONTRACT.md section 4 with the limits of section 5): every
 // procedure's input and output, shared by the tRPC routers, the REST mirror and the OpenAPI doc.
 import { z } from 'zod';
+import { envVarRefusal } from '../envNames';
+import { forbiddenAddressReason, isLoopbackHost } from '../providers/addresses';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -46,12 +48,10 @@ export const TokenSecretSchema = plainText('token', 4096).refine(
 /** A provider account name (GitHub login, GitLab username, ...). */
 export const AccountNameSchema = plainText('username', 255);
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Provider URLs: https, or http only to a loopback host (tests and local forges). */
+/**
+ * Provider URLs: https, or http only to a loopback host (tests and local forges); never a
+ * link-local, metadata or unspecified address (names resolving to one are refused when called).
+ */
 export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx) => {
   let url: URL;
   try {
@@ -60,15 +60,21 @@ export const ProviderUrlSchema = plainText('url', 2048).superRefine((value, ctx)
     ctx.addIssue({ code: 'custom', message: 'url must be a URL such as https://git.example.com' });
     return;
   }
+  const forbidden = forbiddenAddressReason(url.hostname);
+  if (forbidden) {
+    ctx.addIssue({ code: 'custom', message: `url must not name ${forbidden}` });
+    return;
+  }
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
   ctx.addIssue({ code: 'custom', message: 'url must use https (plain http only for loopback)' });
 });
 
-export const EnvVarSchema = z
-  .string({ error: typeError('envVar') })
-  .max(100, 'envVar must be at most 100 characters')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'envVar must be an environment variable name like MY_API_KEY');
+/** A custom AI key's variable: only names shaped like a secret that no tool reads as a setting. */
+export const EnvVarSchema = z.string({ error: typeError('envVar') }).superRefine((value, ctx) => {
+  const refusal = envVarRefusal(value);
+  if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+});
 
 const IsoDateSchema = z.iso.datetime({
   offset: true,

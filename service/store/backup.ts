@@ -1,8 +1,13 @@
 // Logical backup and restore: JSON lines (a header with the format version and the master key
-// check, then one line per row, table by table, then a trailer with counts). Secrets stay
-// encrypted and data keys stay wrapped, so a backup is useless without the master key. Works
-// across dialects: a SQLite backup restores into MySQL and back.
-import { randomBytes } from 'node:crypto';
+// check, then one line per row, table by table, then a trailer with counts and a MAC). Secrets
+// stay encrypted and data keys stay wrapped, so a backup is useless without the master key.
+// Works across dialects: a SQLite backup restores into MySQL and back.
+//
+// The MAC (HMAC-SHA256 under a key derived from the master key) covers every line in order, so a
+// backup edited after it was made (a row changed, removed, reordered or added, a user made
+// admin, a token's URL moved) is refused as a whole, and nothing of it is restored. Sessions
+// are left out: a restore revives no token.
+import { createHmac, type Hmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -14,7 +19,10 @@ import type { Store } from './database';
 import type { Database } from './schema';
 
 export const BACKUP_FORMAT = 'xares-credentials-backup';
-export const BACKUP_VERSION = 1;
+/** 2: authenticated by a MAC, no sessions. 1 (unauthenticated) is read only when asked to. */
+export const BACKUP_VERSION = 2;
+const UNAUTHENTICATED_VERSION = 1;
+const MAC_PURPOSE = 'backup-mac';
 
 /** Tables in foreign-key order, with the columns a backup carries and the order rows go in. */
 const TABLES = {
@@ -57,6 +65,7 @@ const TABLES = {
       'secret_iv',
       'secret_tag',
       'data_key_version',
+      'secret_aad_version',
       'expires_at',
       'created_at',
       'updated_at',
@@ -70,22 +79,6 @@ const TABLES = {
   ssh_key_registrations: {
     columns: ['credential_id', 'provider', 'status', 'detail', 'remote_id', 'checked_at'],
     orderBy: ['credential_id', 'provider'],
-  },
-  sessions: {
-    columns: [
-      'id',
-      'user_id',
-      'token_hash',
-      'kind',
-      'workspace_id',
-      'created_at',
-      'last_used_at',
-      'expires_at',
-      'revoked_at',
-      'ip_address',
-      'user_agent',
-    ],
-    orderBy: ['id'],
   },
   workspace_injections: {
     columns: [
@@ -139,7 +132,24 @@ const HeaderSchema = z.object({
 });
 const CellSchema = z.union([z.string(), z.number(), z.null()]);
 const RowLineSchema = z.object({ t: z.string(), r: z.record(z.string(), CellSchema) });
-const TrailerSchema = z.object({ end: z.literal(true), counts: z.record(z.string(), z.number()) });
+const TrailerSchema = z.object({
+  end: z.literal(true),
+  counts: z.record(z.string(), z.number()),
+  mac: z.string().optional(),
+});
+
+/** The MAC over the lines of a backup, fed line by line as written or read. */
+function backupMac(masterKey: MasterKey): Hmac {
+  return createHmac('sha256', masterKey.deriveKey(MAC_PURPOSE));
+}
+
+/** The trailer's own text as the MAC covers it (everything but the MAC). */
+function trailerText(counts: Record<string, number>): string {
+  return JSON.stringify({ end: true, counts });
+}
+
+const ALTERED_MESSAGE =
+  'the backup was altered after it was made (its authentication code does not match); nothing was restored';
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -154,13 +164,26 @@ export class BackupKeyMismatchError extends ConfigError {
 
 const PAGE = 1000;
 
-/** Writes a consistent backup of the store to `file` (mode 0600); refuses to overwrite. */
-export async function writeBackup(store: Store, file: string): Promise<Record<string, number>> {
+/**
+ * Writes a consistent backup of the store to `file` (mode 0600), authenticated under
+ * `masterKey` (the key the database is under); refuses to overwrite.
+ */
+export async function writeBackup(
+  store: Store,
+  file: string,
+  masterKey: MasterKey,
+): Promise<Record<string, number>> {
   if (existsSync(file)) throw new BackupError(`${file} already exists; choose a new file name`);
   const tmp = `${file}.partial-${randomBytes(4).toString('hex')}`;
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+  const mac = backupMac(masterKey);
+  const writeText = async (text: string) => {
+    if (!out.write(text + '\n')) await once(out, 'drain');
+  };
   const write = async (line: unknown) => {
-    if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
+    const text = JSON.stringify(line);
+    mac.update(text + '\n');
+    await writeText(text);
   };
   const counts: Record<string, number> = {};
   try {
@@ -174,6 +197,7 @@ export async function writeBackup(store: Store, file: string): Promise<Record<st
       if (!keyCheck) {
         throw new BackupError('the database has no key check yet: start the service once first');
       }
+      if (!keyCheckMatches(masterKey, keyCheck)) throw new BackupKeyMismatchError();
       await write({
         format: BACKUP_FORMAT,
         version: BACKUP_VERSION,
@@ -195,7 +219,9 @@ export async function writeBackup(store: Store, file: string): Promise<Record<st
           if (page.length < PAGE) break;
         }
       }
-      await write({ end: true, counts });
+      const trailer = trailerText(counts);
+      mac.update(trailer + '\n');
+      await writeText(`${trailer.slice(0, -1)},"mac":"${mac.digest('hex')}"}`);
     });
     out.end();
     await once(out, 'finish');
@@ -222,14 +248,24 @@ async function contentCounts(db: Kysely<Database>): Promise<Record<string, numbe
   return counts;
 }
 
+export interface RestoreOptions {
+  /**
+   * Also read a version 1 backup, which has no MAC (made before backups were authenticated):
+   * the operator vouches that nobody changed the file.
+   */
+  allowUnauthenticated?: boolean;
+}
+
 /**
  * Restores a backup into an EMPTY, migrated database of either dialect, in one transaction.
- * `masterKey` must be the key the backup was made with. Returns the row counts restored.
+ * `masterKey` must be the key the backup was made with; the backup's MAC is checked before the
+ * transaction commits. Returns the row counts restored.
  */
 export async function restoreBackup(
   store: Store,
   file: string,
   masterKey: MasterKey,
+  options: RestoreOptions = {},
 ): Promise<Record<string, number>> {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
@@ -246,12 +282,22 @@ export async function restoreBackup(
     if (first.done) throw new BackupError('the backup file is empty');
     const header = HeaderSchema.safeParse(parseLine(first.value, 1));
     if (!header.success) throw new BackupError('this is not a xares-credentials backup file');
-    if (header.data.version !== BACKUP_VERSION) {
+    const unauthenticated = header.data.version === UNAUTHENTICATED_VERSION;
+    if (unauthenticated && !options.allowUnauthenticated) {
+      throw new BackupError(
+        'the backup has no authentication code (format version 1, or a header that was altered): ' +
+          'it cannot be told apart from a changed file. If you made it yourself with an older ' +
+          'version and kept it safe, restore it with --allow-unauthenticated',
+      );
+    }
+    if (!unauthenticated && header.data.version !== BACKUP_VERSION) {
       throw new BackupError(
         `the backup has format version ${header.data.version}; this program reads version ${BACKUP_VERSION}`,
       );
     }
     if (!keyCheckMatches(masterKey, header.data.keyCheck)) throw new BackupKeyMismatchError();
+    const mac = backupMac(masterKey);
+    mac.update(first.value + '\n');
 
     const before = await contentCounts(store.db);
     const { service_meta: metaRows, ...content } = before;
@@ -294,8 +340,11 @@ export async function restoreBackup(
           trailer = end.data;
           continue;
         }
+        mac.update(next.value + '\n');
         const line = RowLineSchema.safeParse(value);
         if (!line.success) throw new BackupError(`line ${lineNo} of the backup is not a row`);
+        // Version 1 backups carried sessions: a restore revives none.
+        if (unauthenticated && line.data.t === 'sessions') continue;
         const table = line.data.t as BackupTable;
         const at = TABLE_NAMES.indexOf(table);
         if (at < 0 || at < tableIndex) {
@@ -317,6 +366,20 @@ export async function restoreBackup(
       }
       await flush();
       if (!trailer) throw new BackupError('the backup file is incomplete (no end marker)');
+      if (!unauthenticated) {
+        // Checked before the counts: a count made to fit a removed row is an alteration too.
+        if (!trailer.mac) {
+          throw new BackupError(
+            'the backup has no authentication code (MAC): it was altered; nothing was restored',
+          );
+        }
+        mac.update(trailerText(trailer.counts) + '\n');
+        const expected = mac.digest();
+        const given = Buffer.from(trailer.mac, 'hex');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new BackupError(ALTERED_MESSAGE);
+        }
+      }
       for (const table of TABLE_NAMES) {
         if ((trailer.counts[table] ?? 0) !== counts[table]) {
           throw new BackupError(

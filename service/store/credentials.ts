@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, createQueryId } from 'kysely';
 import { AppError } from '../errors';
-import type { KeyRing } from '../crypto/keyring';
+import type { EncryptedSecret, KeyRing, SecretRow } from '../crypto/keyring';
 import type { Executor } from './database';
 import { ReadCache } from './readCache';
 import { dialectOf, isUniqueViolation } from './dialect';
@@ -16,7 +16,8 @@ import type {
   TestStatus,
 } from './schema';
 
-type SecretColumn = 'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version';
+type SecretColumn =
+  'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version' | 'secret_aad_version';
 
 /** A credential without its encrypted secret: what every listing works with. */
 export type CredentialInfo = Omit<CredentialRow, SecretColumn>;
@@ -84,7 +85,19 @@ export async function createCredential(
 ): Promise<CredentialInfo> {
   const id = randomUUID();
   const now = Date.now();
-  const encrypted = await keyring.encryptSecret(input.userId, id, input.secret, db);
+  const encrypted = await keyring.encryptSecret(
+    {
+      id,
+      user_id: input.userId,
+      type: input.type,
+      provider: input.provider,
+      name: input.name,
+      url: input.url ?? null,
+      env_var: input.envVar ?? null,
+    },
+    input.secret,
+    db,
+  );
   const row: NewCredentialRow = {
     id,
     user_id: input.userId,
@@ -125,6 +138,7 @@ function toInfo(row: NewCredentialRow): CredentialInfo {
     secret_iv: _i,
     secret_tag: _t,
     data_key_version: _v,
+    secret_aad_version: _a,
     ...info
   } = row as CredentialRow;
   return info;
@@ -151,10 +165,27 @@ export async function updateCredential(
   id: string,
   changes: CredentialChanges,
 ): Promise<CredentialInfo> {
-  const current = await findCredentialInfo(db, userId, id);
+  const current = await findCredentialForUser(db, userId, id);
   if (!current) throw new AppError('NOT_FOUND', 'no such credential');
+  const binding = {
+    type: current.type,
+    provider: current.provider,
+    name: changes.name ?? current.name,
+    url: changes.url !== undefined ? changes.url : current.url,
+    env_var: changes.envVar !== undefined ? changes.envVar : current.env_var,
+  };
+  const rebound =
+    binding.name !== current.name ||
+    binding.url !== current.url ||
+    binding.env_var !== current.env_var;
+  // The secret is sealed together with its binding: a new binding needs a new seal, with the
+  // new secret or, without one, the stored secret opened and sealed again inside the key ring.
   const encrypted =
-    changes.secret === undefined ? {} : await keyring.encryptSecret(userId, id, changes.secret, db);
+    changes.secret !== undefined
+      ? await keyring.encryptSecret({ id, user_id: userId, ...binding }, changes.secret, db)
+      : rebound
+        ? await keyring.rebindSecret(current, binding, db)
+        : {};
   const set = {
     ...(changes.name !== undefined && { name: changes.name }),
     ...(changes.username !== undefined && { username: changes.username }),
@@ -350,4 +381,42 @@ export async function markCredentialUsed(
       .where('user_id', '=', userId)
       .execute(),
   );
+}
+
+/**
+ * Replaces a row's seal (same secret, sealed again) if the row still holds the seal `row` was
+ * read with: a concurrent update wins. True if replaced. The cached lists hold no seal, so no
+ * cache is touched.
+ */
+export async function resealCredential(
+  db: Executor,
+  row: SecretRow,
+  sealed: EncryptedSecret,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('credentials')
+    .set(sealed)
+    .where('id', '=', row.id)
+    .where('user_id', '=', row.user_id)
+    .where('secret_ciphertext', '=', row.secret_ciphertext)
+    .where('secret_iv', '=', row.secret_iv)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Up to `limit` rows sealed under an older associated data version, by id after `afterId`. */
+export async function findCredentialsSealedBefore(
+  db: Executor,
+  aadVersion: number,
+  afterId: string,
+  limit: number,
+): Promise<CredentialRow[]> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('secret_aad_version', '<', aadVersion)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }

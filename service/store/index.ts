@@ -8,8 +8,10 @@
 // Keys (service/crypto)
 //   resolveMasterKey(config): {key: MasterKey, source, createdFile, file}  (throws MasterKeyError)
 //   verifyMasterKey(db, key): 'created' | 'verified'        (throws KeyMismatchError)
-//   KeyRing.forStore(store, key); keyring.encryptSecret(userId, rowId, plain, executor?);
+//   KeyRing.forStore(store, key); keyring.encryptSecret(owner, plain, executor?) where owner is
+//   {id, user_id, type, provider, name, url, env_var} (all bound to the ciphertext);
 //   keyring.decryptSecret(row, executor?)   -- inside a transaction pass it as `executor`
+//   upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version (at start)
 // Accounts (service/accounts)
 //   createUser(db, {username, password, role?}), findUserByName, findUserById, findUserForLogin,
 //   listUsers, disableUser(db, username); hashPassword, verifyPassword, verifyAgainstDummy
@@ -38,7 +40,7 @@
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
 //   retentionDays, batchSize), scheduleAuditPurge(db, days, {onError, intervalMs?}) -> stop()
 // Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
-//   + key check), writeBackup(store, file), restoreBackup(store, file, key),
+//   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
 // Read caches: resolveSession and listCredentials answer from a one-second per-database cache
 //   (readCache.ts). Write sessions and credentials only through the functions above, which

@@ -83,6 +83,8 @@ export interface CredentialsTable {
   secret_iv: string; // base64, 12 bytes, fresh per encryption
   secret_tag: string; // base64, 16 bytes
   data_key_version: number;
+  /** Which associated data the secret is sealed with (crypto/keyring.ts SECRET_AAD_VERSION). */
+  secret_aad_version: Generated<number>; // 1 for rows written before migration 0005
   expires_at: number | null;
   created_at: number;
   updated_at: number;

@@ -1,10 +1,12 @@
 // The one way a secret leaves the store: its audit row is written first, and only if that
-// succeeded is the secret decrypted and returned (fail closed).
+// succeeded is the secret decrypted and returned (fail closed). A secret sealed under an older
+// associated data version is sealed again under the current one here, on its first use, and for
+// all rows by upgradeSecretBindings when the service starts.
 import { recordAudit, type AuditEntryInput } from '../audit/audit';
-import type { KeyRing, SecretRow } from '../crypto/keyring';
+import { type KeyRing, SECRET_AAD_VERSION, type SecretRow } from '../crypto/keyring';
 import { AppError } from '../errors';
 import type { Executor } from './database';
-import { markCredentialUsed } from './credentials';
+import { findCredentialsSealedBefore, markCredentialUsed, resealCredential } from './credentials';
 import type { CredentialRow } from './schema';
 
 /**
@@ -64,7 +66,16 @@ export async function revealSecret(
       outcome: 'failure',
       detail: 'the secret could not be decrypted',
     }).catch(() => undefined);
+    if (err instanceof AppError && err.code === 'CONFLICT') {
+      // Name the record, so the user knows which one to save again.
+      const what = `${credential.type.replace('_', ' ')} '${credential.name.slice(0, 100)}' (${credential.provider})`;
+      throw new AppError('CONFLICT', `${what}: ${err.message}`, { cause: err });
+    }
     throw err;
+  }
+  if (Number(credential.secret_aad_version) < SECRET_AAD_VERSION) {
+    // The details it opened with are the ones it was stored with: bind them from now on.
+    await resealCredential(db, credential, await keyring.encryptSecret(credential, secret, db));
   }
   const now = Date.now();
   const lastUsed = credential.last_used_at;
@@ -72,4 +83,35 @@ export async function revealSecret(
     await markCredentialUsed(db, credential.user_id, credential.id, now);
   }
   return secret;
+}
+
+/**
+ * Seals every secret still under an older associated data version again under the current one
+ * (the service runs this at start, with its key ring; a migration has no key). A row that does
+ * not open is left as it is and counted as failed: its reveal fails with a clear error.
+ */
+export async function upgradeSecretBindings(
+  db: Executor,
+  keyring: KeyRing,
+  options: { batchSize?: number } = {},
+): Promise<{ upgraded: number; failed: number }> {
+  const batchSize = options.batchSize ?? 200;
+  let upgraded = 0;
+  let failed = 0;
+  let after = '';
+  for (;;) {
+    const rows = await findCredentialsSealedBefore(db, SECRET_AAD_VERSION, after, batchSize);
+    for (const row of rows) {
+      try {
+        if (await resealCredential(db, row, await keyring.rebindSecret(row, row, db))) upgraded++;
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        failed++;
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < batchSize) break;
+    after = last.id;
+  }
+  return { upgraded, failed };
 }

@@ -1,5 +1,6 @@
-// Builds the one tar archive an injection uploads: every entry carries its owner and mode in
-// its header, so Docker extracts the files as the workspace user and no chown/chmod is needed.
+// Builds the one tar archive an injection writes: `tar` run as the workspace user extracts it
+// from stdin (asUser.ts), so the files are the user's, each with the mode in its header (the
+// owner fields are the same user's ids, for any reader of the archive).
 import * as tar from 'tar-stream';
 
 export interface ArchiveEntry {
@@ -52,13 +53,13 @@ export async function packArchive(
   return done;
 }
 
-/** Reads the first regular file of a tar stream (Docker's getArchive of one file). */
+/** Reads the first regular file of a tar stream (Docker's getArchive of one file), with its owner. */
 export async function firstFileOf(
   stream: NodeJS.ReadableStream,
   maxBytes: number,
-): Promise<Buffer | null> {
+): Promise<{ content: Buffer; uid: number } | null> {
   const extract = tar.extract();
-  let found: Buffer | null = null;
+  let found: { content: Buffer; uid: number } | null = null;
   let tooBig = false;
   const finished = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
@@ -71,7 +72,9 @@ export async function firstFileOf(
         else if (found === null && header.type === 'file') parts.push(c);
       });
       body.on('end', () => {
-        if (found === null && header.type === 'file' && !tooBig) found = Buffer.concat(parts);
+        if (found === null && header.type === 'file' && !tooBig) {
+          found = { content: Buffer.concat(parts), uid: header.uid ?? -1 };
+        }
         next();
       });
       body.on('error', reject);

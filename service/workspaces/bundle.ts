@@ -3,8 +3,10 @@
 // Git tokens stay in the store: the workspace asks for them at run time.
 import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
+import { envVarRefusal } from '../envNames';
 import {
   findCredentialByName,
+  recordAudit,
   findCredentialForUser,
   listCredentials,
   revealSecret,
@@ -85,6 +87,26 @@ export async function gatherBundle(
     if (row) ai[provider] = await reveal(row.id);
   }
   for (const row of aiRows.filter((r) => r.provider === 'custom' && r.env_var)) {
+    const refusal = envVarRefusal(row.env_var ?? '');
+    if (refusal) {
+      // Stored before the allow-list (or written to the database directly): never revealed,
+      // never exported; the audit row tells the user why the key is missing.
+      await recordAudit(db, {
+        userId: ctx.userId,
+        username: ctx.username,
+        action: 'inject',
+        outcome: 'denied',
+        credentialId: row.id,
+        credentialType: row.type,
+        provider: row.provider,
+        name: row.name,
+        workspaceId: ctx.workspaceId,
+        ipAddress: ctx.ipAddress,
+        userAgent: ctx.userAgent,
+        detail: `not injected as ${(row.env_var ?? '').slice(0, 100)}: ${refusal}`,
+      });
+      continue;
+    }
     const value = await reveal(row.id);
     if (value !== undefined && row.env_var) ai.custom.push({ envVar: row.env_var, value });
   }

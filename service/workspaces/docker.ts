@@ -1,6 +1,7 @@
 // The few Docker Engine calls injection needs, each with a deadline, and the mapping of an
 // unreachable engine to SERVICE_UNAVAILABLE. Paths are absolute inside the container.
 import type { IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { AppError } from '../errors';
 import { firstFileOf } from './archive';
@@ -80,17 +81,29 @@ export async function statPath(c: Docker.Container, path: string): Promise<PathS
       mtime: string;
       linkTarget?: string;
     };
-    // Go's os.FileMode: ModeDir is the top bit, ModeSymlink the fifth from the top.
+    // Go's os.FileMode: ModeDir is the top bit, ModeSymlink the fifth from the top. The engine
+    // stats the last component itself (a link is reported as a link), but follows links in the
+    // directories above it: a stat is a hint for planning, never a check that a write is safe.
     const isDir = (st.mode & 0x80000000) !== 0;
-    return { size: st.size, mode: st.mode & 0o7777, mtime: parseDockerTime(st.mtime), isDir };
+    const isLink = (st.mode & 0x08000000) !== 0;
+    return {
+      size: st.size,
+      mode: st.mode & 0o7777,
+      mtime: parseDockerTime(st.mtime),
+      isDir,
+      isLink,
+    };
   } catch (e) {
     if (statusOf(e) === 404) return null;
     return mapDockerError(e);
   }
 }
 
-/** The content of a regular file, or null when it does not exist (or is not a regular file). */
-export async function readFile(c: Docker.Container, path: string): Promise<Buffer | null> {
+/** A regular file with its owner's uid, or null when it does not exist (or is not one). */
+export async function readFileOwned(
+  c: Docker.Container,
+  path: string,
+): Promise<{ content: Buffer; uid: number } | null> {
   try {
     const stream = (await c.getArchive({ path, abortSignal: deadline() })) as NodeJS.ReadableStream;
     return await firstFileOf(stream, MAX_READ_BYTES);
@@ -100,34 +113,68 @@ export async function readFile(c: Docker.Container, path: string): Promise<Buffe
   }
 }
 
-/** Uploads a tar archive, extracted in `dir` (which must exist). */
-export async function putArchive(c: Docker.Container, archive: Buffer, dir: string): Promise<void> {
-  try {
-    await c.putArchive(archive, { path: dir, abortSignal: deadline() });
-  } catch (e) {
-    if (statusOf(e) === 404) {
-      throw new AppError('NOT_FOUND', `The workspace has no directory ${dir}`, { cause: e });
-    }
-    mapDockerError(e);
-  }
+/** The content of a regular file, or null when it does not exist (or is not a regular file). */
+export async function readFile(c: Docker.Container, path: string): Promise<Buffer | null> {
+  return (await readFileOwned(c, path))?.content ?? null;
 }
 
-/** Runs argv (no shell) as uid:gid, waits for it and returns its exit code. */
-export async function execAs(
+export interface ExecResult {
+  /** The exit code; null when not asked for (`inspect: false`). */
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Collects a stream's bytes up to a limit; past it the output counts as too big. */
+function collector(limit: number): {
+  sink: Writable;
+  bytes: () => Buffer;
+  overflow: () => boolean;
+} {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size <= limit) parts.push(chunk);
+      done();
+    },
+  });
+  return { sink, bytes: () => Buffer.concat(parts), overflow: () => size > limit };
+}
+
+/**
+ * Runs argv (no shell) as uid:gid, the workspace user and never root, with `input` on its stdin,
+ * and returns its exit code and output (stdout up to 1 MiB). Stdin is not closed after the
+ * input (a half-closed connection does not pass every proxy): the command reads what it needs.
+ * With `inspect: false` the exit code is not asked for (one round trip less): the command
+ * reports its outcome on stdout.
+ */
+export async function execAsUser(
   c: Docker.Container,
   user: { uid: number; gid: number },
   argv: string[],
-): Promise<number> {
+  input?: Buffer,
+  opts: { inspect?: boolean } = {},
+): Promise<ExecResult> {
+  const out = collector(MAX_READ_BYTES);
+  const err = collector(16 * 1024);
   try {
     const exec = await c.exec({
       Cmd: argv,
       User: `${user.uid}:${user.gid}`,
+      AttachStdin: input !== undefined,
       AttachStdout: true,
       AttachStderr: true,
       abortSignal: deadline(),
     } as Docker.ExecCreateOptions);
-    const stream = await exec.start({ hijack: true, stdin: false, abortSignal: deadline() });
-    await new Promise<void>((resolve, reject) => {
+    const stream = await exec.start({
+      hijack: true,
+      stdin: input !== undefined,
+      abortSignal: deadline(),
+    });
+    c.modem.demuxStream(stream, out.sink, err.sink);
+    const ended = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.destroy();
         reject(new Error('the command in the workspace did not finish in time'));
@@ -135,10 +182,22 @@ export async function execAs(
       stream.on('end', () => (clearTimeout(timer), resolve()));
       stream.on('close', () => (clearTimeout(timer), resolve()));
       stream.on('error', (e) => (clearTimeout(timer), reject(e)));
-      stream.resume();
     });
-    const info = await exec.inspect({ abortSignal: deadline() });
-    return info.ExitCode ?? -1;
+    // The command may exit without reading all its input (a check refused the write): its
+    // exit code says so, so a write error on stdin is not a failure of its own.
+    if (input !== undefined) {
+      stream.on('error', () => undefined);
+      stream.write(input);
+    }
+    await ended;
+    stream.destroy();
+    if (out.overflow()) throw new Error(`output larger than ${MAX_READ_BYTES} bytes`);
+    const info = opts.inspect === false ? null : await exec.inspect({ abortSignal: deadline() });
+    return {
+      code: info ? (info.ExitCode ?? -1) : null,
+      stdout: out.bytes(),
+      stderr: err.bytes().toString('utf8'),
+    };
   } catch (e) {
     return mapDockerError(e);
   }

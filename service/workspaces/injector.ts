@@ -1,12 +1,14 @@
 // Applies an injection plan to a container and undoes it: cheap stat calls decide what to read,
-// then ONE archive upload writes everything as the workspace user; an exec is used only to
-// delete files (which an archive cannot do).
+// then ONE exec run as the workspace user checks every directory on the way, extracts the tar
+// archive it reads from stdin and deletes what is no longer wanted (asUser.ts). Nothing is
+// written by root, and nothing through a link the user planted.
 import type Docker from 'dockerode';
 import { AppError } from '../errors';
 import { packArchive, type ArchiveEntry } from './archive';
 import { AI_TOOL_PATHS } from './aiConfig';
+import { readLinkedFile, writeAsUser } from './asUser';
 import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
-import { execAs, putArchive, readFile, statPath } from './docker';
+import { readFile, readFileOwned, statPath } from './docker';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry, type PathStat } from './manifest';
 import { findPasswdUser } from './passwd';
@@ -50,13 +52,58 @@ function archiveTime(now: Date): Date {
   return new Date(Math.floor(now.getTime() / 1000) * 1000);
 }
 
-/** Deletes paths (absolute; directories end in '/', removed only when empty) in one exec. */
-async function removePaths(t: Target, paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  const script =
-    'for f in "$@"; do case $f in */) rmdir -- "$f" 2>/dev/null ;; *) rm -f -- "$f" ;; esac; done; exit 0';
-  const code = await execAs(t.container, t.user, ['sh', '-c', script, 'xares-clear', ...paths]);
-  if (code !== 0) throw new Error(`removing files in the workspace failed (exit ${code})`);
+/** A mode we may write: the user's own bits kept, never world-writable, never setuid. */
+const safeMode = (mode: number) => mode & 0o775;
+
+/** The archive's paths as the write script checks them (a directory ends in '/'). */
+const archivePaths = (entries: ArchiveEntry[]) =>
+  entries.map((e) => (e.type === 'directory' ? `${e.path}/` : e.path));
+
+/** What is read of a dotfile before our block is put in (or taken out of) it. */
+type DotfileRead =
+  | { kind: 'unchanged'; entry: ManifestEntry }
+  | { kind: 'skip'; why?: string }
+  | {
+      kind: 'read';
+      /** The file written: the dotfile itself, or the target of a link to inside the home. */
+      path: string;
+      text: string | null;
+      mode: number | null;
+      linkTarget?: string;
+    };
+
+/**
+ * A dotfile that is a link (GNU stow and the like): its target is edited when it is a regular
+ * file inside the home, read as the workspace user; anything else is left alone, saying why.
+ */
+async function readDotfileLink(t: Target, path: string): Promise<DotfileRead> {
+  const link = await readLinkedFile(t, path);
+  if (link.kind === 'outside') {
+    return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to outside the home` };
+  }
+  if (link.kind === 'notFile') {
+    return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to no regular file` };
+  }
+  return {
+    kind: 'read',
+    path: link.target,
+    text: link.content,
+    mode: link.mode,
+    linkTarget: link.target,
+  };
+}
+
+/**
+ * A dotfile directly in the home, read by the engine (as root, which never follows a link in
+ * its place): only when it is the workspace user's, else a hard link to a file the user cannot
+ * read (/etc/shadow, where the kernel allows such links) would be copied into their home.
+ */
+async function readDotfile(t: Target, path: string): Promise<DotfileRead> {
+  const file = await readFileOwned(t.container, abs(t, path));
+  if (file && file.uid !== t.user.uid) {
+    return { kind: 'skip', why: `left ~/${path} alone: it belongs to another user` };
+  }
+  return { kind: 'read', path, text: file?.content.toString('utf8') ?? null, mode: null };
 }
 
 /** Whether a file we may replace still holds what we wrote (absent counts as replaceable). */
@@ -66,7 +113,8 @@ async function unchangedSince(
   stat: PathStat | null,
 ): Promise<boolean> {
   if (stat === null) return true;
-  if (!entry || stat.isDir) return false;
+  // A link where our file was is the user's doing: never read through, never replaced.
+  if (!entry || stat.isDir || stat.isLink) return false;
   if (statMatches(entry, stat)) return true;
   const current = await readFile(t.container, abs(t, entry.path));
   return current !== null && sha256(current) === entry.sha256;
@@ -78,6 +126,8 @@ export interface InjectResult {
   written: string[];
   /** User-editable files left alone because the user changed them. */
   keptUserChanges: string[];
+  /** Dotfiles left alone, each with the reason (a link to outside the home, ...). */
+  notes: string[];
 }
 
 /**
@@ -142,6 +192,7 @@ export async function applyInjection<I>(
   const manifest: ManifestEntry[] = [];
   const written: string[] = [];
   const keptUserChanges: string[] = [];
+  const notes: string[] = [];
   const fileEntry = (path: string, kind: 'file' | 'edit', mode: number, content: string) => ({
     path,
     kind,
@@ -181,15 +232,17 @@ export async function applyInjection<I>(
       ),
     ),
     Promise.all(
-      plan.edits.map(async (e) => {
+      plan.edits.map(async (e): Promise<DotfileRead> => {
         const stat = stats.get(e.path) ?? null;
         const before = prev.get(e.path);
         if (before && before.kind === 'edit' && statMatches(before, stat))
-          return { kind: 'unchanged' as const, entry: before };
+          return { kind: 'unchanged', entry: before };
         // A directory where a dotfile should be is left alone rather than replaced.
-        if (stat?.isDir) return { kind: 'skip' as const };
-        const current = stat ? await readFile(t.container, abs(t, e.path)) : null;
-        return { kind: 'read' as const, text: current?.toString('utf8') ?? null };
+        if (stat?.isDir) return { kind: 'skip' };
+        if (stat?.isLink) return readDotfileLink(t, e.path);
+        if (!stat) return { kind: 'read', path: e.path, text: null, mode: null };
+        const read = await readDotfile(t, e.path);
+        return read.kind === 'read' ? { ...read, mode: stat.mode } : read;
       }),
     ),
   ]);
@@ -207,34 +260,54 @@ export async function applyInjection<I>(
     written.push(f.path);
   });
 
+  // Files this injection writes whole: a dotfile link pointing at one of them is left alone.
+  const wholeFiles = new Set(entries.map((e) => e.path));
+  // Two dotfiles may be one file (.bash_profile -> .bashrc): its second block goes in the
+  // content already planned for it.
+  const editedNow = new Map<string, ArchiveEntry>();
   plan.edits.forEach((e, i) => {
     const read = editReads[i]!;
-    if (read.kind === 'skip') return;
+    if (read.kind === 'skip') {
+      if (read.why) notes.push(read.why);
+      return;
+    }
     if (read.kind === 'unchanged') {
       manifest.push(read.entry); // still exactly as we left it, block included
       return;
     }
+    if (wholeFiles.has(read.path)) {
+      notes.push(`left ~/${e.path} alone: a symbolic link to a file the injection writes`);
+      return;
+    }
     const stat = stats.get(e.path) ?? null;
     const before = prev.get(e.path);
-    const text = read.text;
+    const link = read.linkTarget ? { linkTarget: read.linkTarget } : {};
+    const planned = editedNow.get(read.path);
+    const text = planned ? (planned.content ?? '') : read.text;
     const next = ensureBlock(text, e.body, e.where);
-    const created = text === null || (before?.created ?? false);
-    if (text !== null && next === text && stat) {
+    const created = read.text === null || (before?.created ?? false);
+    const mode = safeMode(read.mode ?? e.mode);
+    if (text !== null && next === text && !planned && (read.mode === null || mode === read.mode)) {
       manifest.push({
         path: e.path,
         kind: 'edit',
         sha256: sha256(text),
-        mode: stat.mode,
-        size: stat.size,
-        mtime: stat.mtime,
+        mode,
+        size: read.linkTarget || !stat ? Buffer.byteLength(text) : stat.size,
+        mtime: read.linkTarget || !stat ? 0 : stat.mtime,
         created,
         userEditable: false,
+        ...link,
       });
       return;
     }
-    const mode = stat?.mode ?? e.mode;
-    entries.push({ path: e.path, type: 'file', mode, content: next });
-    manifest.push({ ...fileEntry(e.path, 'edit', mode, next), created });
+    if (planned) planned.content = next;
+    else {
+      const entry: ArchiveEntry = { path: read.path, type: 'file', mode, content: next };
+      entries.push(entry);
+      editedNow.set(read.path, entry);
+    }
+    manifest.push({ ...fileEntry(e.path, 'edit', mode, next), created, ...link });
     written.push(e.path);
   });
 
@@ -243,13 +316,15 @@ export async function applyInjection<I>(
   const staleRemovals: string[] = [];
   for (const e of stale) {
     if (await unchangedSince(t, e, stats.get(e.path) ?? null)) {
-      if (stats.get(e.path)) staleRemovals.push(abs(t, e.path));
+      if (stats.get(e.path)) staleRemovals.push(e.path);
     }
   }
 
-  await putArchive(t.container, await packArchive(entries, t.user, mtime), t.user.home);
-  await removePaths(t, staleRemovals);
-  return { manifest, written, keptUserChanges };
+  // The one transfer: refused as a whole (CONFLICT, nothing written) when a directory on the
+  // way to any path is a link or not a directory.
+  const archive = await packArchive(entries, t.user, mtime);
+  await writeAsUser(t, archive, archivePaths(entries), staleRemovals, 'refuse');
+  return { manifest, written, keptUserChanges, notes };
 }
 
 export interface ClearResult {
@@ -274,39 +349,50 @@ export async function clearInjection(
   const keptUserChanges: string[] = [];
   const rewrites: ArchiveEntry[] = [];
 
+  // The engine's stat follows links in the directories above a path, so "unchanged" here is a
+  // hint; the write script skips every path with a link on the way.
+  /** What clear means to remove or rewrite: the path shown, and the path changed. */
+  const candidates: Array<{ shown: string; at: string }> = [];
   for (const e of items.filter((i) => i.kind === 'file')) {
     const stat = stats.get(e.path) ?? null;
     if (stat === null) continue;
     if (await unchangedSince(t, e, stat)) {
-      removals.push(abs(t, e.path));
-      removed.push(e.path);
+      removals.push(e.path);
+      candidates.push({ shown: e.path, at: e.path });
     } else keptUserChanges.push(e.path);
   }
   for (const e of items.filter((i) => i.kind === 'edit')) {
     const stat = stats.get(e.path) ?? null;
     if (stat === null || stat.isDir) continue;
-    const current = (await readFile(t.container, abs(t, e.path)))?.toString('utf8');
-    if (current === undefined) continue;
-    const stripped = stripBlock(current);
-    if (stripped === current) continue;
-    removed.push(e.path);
-    if (e.created && stripped.trim() === '') removals.push(abs(t, e.path));
-    else rewrites.push({ path: e.path, type: 'file', mode: stat.mode, content: stripped });
+    const read = stat.isLink ? await readDotfileLink(t, e.path) : await readDotfile(t, e.path);
+    if (read.kind !== 'read' || read.text === null) continue;
+    const stripped = stripBlock(read.text);
+    if (stripped === read.text) continue;
+    candidates.push({ shown: e.path, at: read.path });
+    if (e.created && !read.linkTarget && stripped.trim() === '') removals.push(e.path);
+    else {
+      const mode = safeMode(read.mode ?? stat.mode);
+      rewrites.push({ path: read.path, type: 'file', mode, content: stripped });
+    }
   }
   // Directories we created go too, deepest first, but only when nothing else is left in them.
   const dirs = manifest
     .filter((e) => e.kind === 'dir' && e.created)
     .map((e) => e.path)
     .sort((a, b) => b.split('/').length - a.split('/').length);
-  removals.push(...dirs.map((d) => `${abs(t, d)}/`));
+  removals.push(...dirs.map((d) => `${d}/`));
 
-  if (rewrites.length > 0) {
-    await putArchive(
-      t.container,
-      await packArchive(rewrites, t.user, archiveTime(now)),
-      t.user.home,
-    );
+  if (rewrites.length > 0 || removals.length > 0) {
+    const archive = await packArchive(rewrites, t.user, archiveTime(now));
+    const outcome = await writeAsUser(t, archive, archivePaths(rewrites), removals, 'skip');
+    // What sat behind a link stays where it is and is not reported as removed.
+    const behindLink = (p: string) =>
+      outcome.refused.some((r) => p === r.dir || p.startsWith(`${r.dir}/`));
+    const rewritten = new Set(rewrites.map((r) => r.path));
+    for (const c of candidates) {
+      const skippedRewrite = !outcome.extracted && rewritten.has(c.at);
+      if (!behindLink(c.at) && !skippedRewrite) removed.push(c.shown);
+    }
   }
-  await removePaths(t, removals);
   return { removed, keptUserChanges };
 }

@@ -16,6 +16,8 @@ const EntrySchema = z.object({
   created: z.boolean().default(false),
   /** file: replaced only while unchanged by the user (AI tool configuration). */
   userEditable: z.boolean().default(false),
+  /** edit of a dotfile that is a symbolic link: the file inside the home it pointed at. */
+  linkTarget: z.string().min(1).optional(),
 });
 
 export type ManifestEntry = z.infer<typeof EntrySchema>;
@@ -43,9 +45,17 @@ export interface PathStat {
   /** epoch ms; Docker reports nanoseconds, kept as a fraction so edits within a second differ. */
   mtime: number;
   isDir: boolean;
+  /** The path itself is a symbolic link (its size, mode and mtime are the link's). */
+  isLink: boolean;
 }
 
 /** True when the path still looks exactly as we left it (size and our whole-second mtime). */
 export function statMatches(entry: ManifestEntry, stat: PathStat | null): boolean {
-  return stat !== null && !stat.isDir && stat.size === entry.size && stat.mtime === entry.mtime;
+  return (
+    stat !== null &&
+    !stat.isDir &&
+    !stat.isLink &&
+    stat.size === entry.size &&
+    stat.mtime === entry.mtime
+  );
 }

@@ -259,7 +259,15 @@ export class WorkspaceOperations {
       const kept = result.keptUserChanges.length
         ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
         : '';
-      await this.audit(actor, 'inject', 'success', ws.id, `${result.written.length} files${kept}`);
+      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail.
+      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
+      await this.audit(
+        actor,
+        'inject',
+        'success',
+        ws.id,
+        `${result.written.length} files${kept}${notes}`,
+      );
       return result.written;
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);

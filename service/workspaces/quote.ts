@@ -1,5 +1,6 @@
 // Quoting of values for each format a workspace file is written in, so a secret or a name can
 // never end a string early and run as code (POSIX sh, git config, JSON, YAML).
+import { isAllowedEnvVar } from '../envNames';
 
 /** True when a value holds a control character, which none of our formats should carry raw. */
 export function hasControlChar(value: string): boolean {
@@ -27,29 +28,9 @@ export function yamlQuote(value: string): string {
 }
 
 /** Names that would change how every program in the workspace runs; never set from a key. */
-const RESERVED_ENV = new Set([
-  'PATH',
-  'HOME',
-  'SHELL',
-  'USER',
-  'LOGNAME',
-  'IFS',
-  'ENV',
-  'BASH_ENV',
-  'CDPATH',
-  'PS1',
-  'PS2',
-  'PS4',
-  'PROMPT_COMMAND',
-  'SHELLOPTS',
-  'BASHOPTS',
-  'GLOBIGNORE',
-  'TERM',
-]);
-
 /** An environment variable name a custom AI key may be exported under. */
 export function isSafeEnvName(name: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) return false;
-  const upper = name.toUpperCase();
-  return !RESERVED_ENV.has(upper) && !upper.startsWith('LD_') && !upper.startsWith('GIT_');
+  // The one allow-list (service/envNames.ts) the API enforces when the key is saved: rows
+  // stored before it are still refused here.
+  return isAllowedEnvVar(name);
 }

@@ -149,6 +149,11 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     await view.locator('#signed-out').waitFor();
     assert.match(await statusBarText(page), /signed out/);
     await runCommand(page, 'Credentials: Sign In');
+    // The first sign-in to this address shows it and asks first.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    assert.ok((await dialog.innerText()).includes(service.url), await dialog.innerText());
+    await answerDialog(page, 'Sign In');
     await answerInput(page, 'Username', USER);
     const pw = page.locator('.quick-input-widget .quick-input-box input');
     await page.locator('.quick-input-widget').filter({ hasText: 'Password' }).waitFor();
@@ -412,7 +417,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     await toast.waitFor();
     await view.locator('#signed-out').filter({ hasText: 'Your session has expired' }).waitFor();
     assert.doesNotMatch(await toast.innerText(), /\bat\b.*:\d+:\d+/, 'no stack trace');
-    await toast.getByRole('button', { name: 'Sign In' }).click();
+    await toast.getByRole('button', { name: 'Sign In Again' }).click();
     await answerInput(page, 'Username', USER);
     await answerInput(page, 'Password', PASSWORD);
     await view.locator('#signed-in-as').waitFor();

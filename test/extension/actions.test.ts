@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { CredentialActions } from '../../extension/actions';
 import { revokeUserSessions } from '../../service/accounts/sessions';
 import { CredentialsBackend } from '../../extension/backend';
+import { KnownServices } from '../../extension/knownServices';
 import { Auth, SessionStore } from '../../extension/session';
 import { startFakeProviders } from '../support/fakeProviders';
 import type { FakeProviders } from '../support/fakeProviders';
 import { startTestService } from '../support/service';
 import type { TestService } from '../support/service';
 import { tierSuite } from '../support/tiers';
-import { MemorySecrets, ScriptedUi } from './helpers';
+import { MemorySecrets, MemoryState, ScriptedUi } from './helpers';
 
 // Host logic against the real service (SQLite) and loopback provider fakes: only the editor's
 // UI is scripted.
@@ -35,10 +36,14 @@ tierSuite('sqlite', 'extension actions against the real service', function () {
     actions = new CredentialActions(backend, ui, () => 'nowhere');
     const auth = new Auth(sessions, backend.auth, ui, {
       serviceUrl: async () => svc.url,
+      injectedServiceUrl: async () => undefined,
       workspaceToken: async () => undefined,
+      known: new KnownServices(new MemoryState()),
     });
+    ui.confirmations.push(true); // the first sign-in to this address asks first
     ui.answers.push('carol', 'pw-carol-12345');
     assert.equal(await auth.signIn(), true);
+    ui.calls.length = 0;
   });
   after(async () => {
     await svc?.close();
@@ -95,6 +100,53 @@ tierSuite('sqlite', 'extension actions against the real service', function () {
     const tokens = await backend.listTokens();
     assert.equal(tokens.find((t) => t.provider === 'github')?.lastTest?.status, 'valid');
     assert.ok(!JSON.stringify(tokens).includes('ghp_carol'), 'hints only');
+    // Long work reports progress, token by token; the failure offers where to fix it.
+    assert.ok(ui.messages('progress').includes('Testing all tokens…'));
+    const reports = ui.messages('report').slice(-2);
+    assert.deepEqual(reports.map((r) => r.replace(/^\w+ /, '')).sort(), ['(1 of 2)', '(2 of 2)']);
+    assert.deepEqual(ui.calls.filter((c) => c.kind === 'warn').at(-1)?.actions, [
+      'Open Credentials',
+    ]);
+  });
+
+  it('a failed test offers the fix: Reconnect for GitHub, the view for an AI key', async () => {
+    const tokens = await backend.listTokens();
+    const openai = tokens.find((t) => t.provider === 'openai')!;
+    ui.choices.push('Open Credentials');
+    await actions.testToken(openai);
+    assert.deepEqual(ui.calls.filter((c) => c.kind === 'warn').at(-1)?.actions, [
+      'Open Credentials',
+    ]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ui.commands.at(-1), { command: 'xaresCredentials.open', args: ['ai'] });
+
+    const github = await backend.saveToken({
+      type: 'git_token',
+      provider: 'github',
+      token: 'ghp_carol_revoked_03',
+    });
+    ui.choices.push('Reconnect');
+    await actions.testToken(github);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ui.commands.at(-1), {
+      command: 'xaresCredentials.connectProvider',
+      args: ['github'],
+    });
+    await backend.saveToken({
+      type: 'git_token',
+      provider: 'github',
+      token: 'ghp_carol_valid_0001',
+    });
+  });
+
+  it('registers the SSH key under progress; a refusal offers to reconnect', async () => {
+    // carol's token has no admin:public_key scope: GitHub refuses, and a new sign-in fixes it.
+    const r = await actions.registerSshKey('github');
+    assert.equal(r.status, 'error');
+    assert.ok(ui.messages('progress').includes('Registering your SSH key with GitHub…'));
+    const warning = ui.calls.filter((c) => c.kind === 'warn').at(-1);
+    assert.match(warning?.text ?? '', /^GitHub did not take the SSH key: .*scope/);
+    assert.deepEqual(warning?.actions, ['Reconnect']);
   });
 
   it('Clear All does nothing unless confirmed, then deletes everything', async () => {

@@ -2,8 +2,9 @@
 // in, recorded calls out. Service calls in these unit tests go over real HTTP or a typed stub
 // of the AuthService seam; the e2e tier runs everything for real.
 import { Emitter } from '../../extension/disposable';
+import type { StateStore } from '../../extension/knownServices';
 import type { SecretStore } from '../../extension/session';
-import type { AskOptions, PickItem, Ui } from '../../extension/ui';
+import type { AskOptions, PickItem, Progress, Ui } from '../../extension/ui';
 
 export class MemorySecrets implements SecretStore {
   readonly values = new Map<string, string>();
@@ -26,6 +27,17 @@ export class MemorySecrets implements SecretStore {
     if (value === undefined) this.values.delete(key);
     else this.values.set(key, value);
     this.changed.fire({ key });
+  }
+}
+
+/** globalState (vscode.Memento) in memory. */
+export class MemoryState implements StateStore {
+  readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  async update(key: string, value: unknown) {
+    this.values.set(key, value);
   }
 }
 
@@ -73,9 +85,35 @@ export class ScriptedUi implements Ui {
     this.calls.push({ kind: 'confirm', text: message });
     return this.confirmations.shift() ?? false;
   }
-  async progress<T>(title: string, task: () => Promise<T>) {
+  /** Set to true to press Cancel on the next cancellable progress once it reported something. */
+  cancelProgress = false;
+  async progress<T>(title: string, task: (p: Progress) => Promise<T>) {
     this.calls.push({ kind: 'progress', text: title });
-    return task();
+    const listeners: (() => void)[] = [];
+    let cancelled = false;
+    const progress: Progress = {
+      report: (message) => {
+        this.calls.push({ kind: 'report', text: message });
+        if (this.cancelProgress && !cancelled) {
+          cancelled = true;
+          setImmediate(() => listeners.forEach((l) => l()));
+        }
+      },
+      get cancelled() {
+        return cancelled;
+      },
+      onCancel: (l) => void listeners.push(l),
+    };
+    return task(progress);
+  }
+  readonly opened: string[] = [];
+  async openExternal(url: string) {
+    this.opened.push(url);
+    return true;
+  }
+  readonly commands: { command: string; args: unknown[] }[] = [];
+  async runCommand(command: string, ...args: unknown[]) {
+    this.commands.push({ command, args });
   }
   async copy(text: string) {
     this.clipboard = text;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tierSuite } from '../support/tiers';
 
@@ -10,12 +10,22 @@ const manifest = JSON.parse(
   publisher: string;
   name: string;
   engines: { vscode: string };
+  capabilities: {
+    untrustedWorkspaces: { supported: boolean | 'limited'; restrictedConfigurations?: string[] };
+  };
   devDependencies: Record<string, string>;
   contributes: {
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     views: Record<string, { id: string; name: string; type: string }[]>;
     commands: { command: string; category: string; title: string }[];
-    configuration: { properties: Record<string, { default: unknown; type: string }> };
+    configuration: {
+      properties: Record<string, { default: unknown; type: string; scope?: string }>;
+    };
+    authentication: { id: string; label: string }[];
+    walkthroughs: {
+      id: string;
+      steps: { id: string; title: string; description: string; media: { markdown?: string } }[];
+    }[];
   };
 };
 
@@ -32,6 +42,12 @@ const CONTRACT_COMMANDS = [
   'injectWorkspace',
   'showAuditLog',
   'clearAll',
+  'connectProvider',
+];
+const MACHINE_SETTINGS = [
+  'xaresCredentials.serviceUrl',
+  'xaresCredentials.workspaceId',
+  'xaresCredentials.terminalEnvironment',
 ];
 
 tierSuite('unit', 'extension manifest', () => {
@@ -65,5 +81,38 @@ tierSuite('unit', 'extension manifest', () => {
     assert.equal(p['xaresCredentials.serviceUrl']?.default, 'http://127.0.0.1:7300');
     assert.equal(p['xaresCredentials.workspaceId']?.default, '');
     assert.equal(p['xaresCredentials.terminalEnvironment']?.default, false);
+  });
+
+  it('machine-scoped settings, restricted in untrusted workspaces (issue 11)', () => {
+    const p = manifest.contributes.configuration.properties;
+    for (const key of MACHINE_SETTINGS) assert.equal(p[key]?.scope, 'machine', key);
+    assert.deepEqual(
+      [...(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [])].sort(),
+      [...MACHINE_SETTINGS].sort(),
+    );
+  });
+
+  it('declares the authentication provider of the Accounts menu', () => {
+    assert.deepEqual(
+      manifest.contributes.authentication.map((a) => a.id),
+      ['xaresCredentials'],
+    );
+  });
+
+  it('a walkthrough: sign in, key, register, connect, AI key, inject, each with a command link', () => {
+    const steps = manifest.contributes.walkthroughs[0]?.steps ?? [];
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      ['signIn', 'generateKey', 'registerKey', 'connectProvider', 'addAiKey', 'inject'],
+    );
+    const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+    for (const step of steps) {
+      const links = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
+      assert.ok(links.length > 0, `${step.id} has a command link`);
+      for (const link of links)
+        assert.ok(commands.has(link!), `${step.id}: ${link} is contributed`);
+      const media = step.media.markdown ?? '';
+      assert.ok(existsSync(path.join(__dirname, '..', '..', media)), `${step.id}: ${media} exists`);
+    }
   });
 });

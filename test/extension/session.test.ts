@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { SESSION_EXPIRED_MESSAGE, ServiceError } from '../../extension/client';
+import { KNOWN_SERVICES_KEY, KnownServices } from '../../extension/knownServices';
 import { Auth, SESSION_SECRET_KEY, SessionStore } from '../../extension/session';
 import type { AuthService, StoredSession } from '../../extension/session';
 import { tierSuite } from '../support/tiers';
-import { MemorySecrets, ScriptedUi } from './helpers';
+import { MemorySecrets, MemoryState, ScriptedUi } from './helpers';
 
 const URL_A = 'http://127.0.0.1:7300';
 
@@ -29,16 +30,23 @@ function authService() {
   return { service, calls };
 }
 
-function setup(workspaceToken?: string) {
+function setup(
+  workspaceToken?: string,
+  { injected = URL_A as string | null, serviceUrl = URL_A, known = [URL_A] } = {},
+) {
   const secrets = new MemorySecrets();
   const store = new SessionStore(secrets);
   const ui = new ScriptedUi();
   const { service, calls } = authService();
+  const state = new MemoryState();
+  if (known.length) state.values.set(KNOWN_SERVICES_KEY, known);
   const auth = new Auth(store, service, ui, {
-    serviceUrl: async () => URL_A,
+    serviceUrl: async () => serviceUrl,
+    injectedServiceUrl: async () => injected ?? undefined,
     workspaceToken: async () => workspaceToken,
+    known: new KnownServices(state),
   });
-  return { secrets, store, ui, auth, calls };
+  return { secrets, store, ui, auth, calls, state };
 }
 
 tierSuite('unit', 'extension session', () => {
@@ -64,6 +72,7 @@ tierSuite('unit', 'extension session', () => {
     assert.equal(await auth.signIn(), false);
     assert.equal(secrets.values.size, 0);
     assert.deepEqual(ui.messages('error'), ['Sign-in failed: wrong username or password.']);
+    assert.deepEqual(ui.calls.find((c) => c.kind === 'error')?.actions, ['Try Again']);
   });
 
   it('cancelling either box stores nothing and calls no service', async () => {
@@ -97,12 +106,12 @@ tierSuite('unit', 'extension session', () => {
     assert.equal(secrets.values.has(SESSION_SECRET_KEY), false);
     assert.equal(await store.get(), undefined);
     assert.deepEqual(ui.messages('warn'), [SESSION_EXPIRED_MESSAGE]);
-    assert.deepEqual(ui.calls.find((c) => c.kind === 'warn')?.actions, ['Sign In']);
+    assert.deepEqual(ui.calls.find((c) => c.kind === 'warn')?.actions, ['Sign In Again']);
   });
 
   it('choosing Sign In on the expiry warning runs the sign-in flow', async () => {
     const { store, ui, auth } = setup();
-    ui.choices.push('Sign In');
+    ui.choices.push('Sign In Again');
     ui.answers.push('alice', 'correct horse');
     await auth.expired();
     assert.equal((await store.get(URL_A))?.token, 'tok-alice');
@@ -155,5 +164,60 @@ tierSuite('unit', 'extension session', () => {
     const { secrets, store } = setup();
     secrets.values.set(SESSION_SECRET_KEY, '{"token": 5');
     assert.equal(await store.get(), undefined);
+  });
+
+  // --- issue 11: where a password and the workspace token may go ---
+
+  it('the first sign-in to an address not used before asks first, showing it; No sends nothing', async () => {
+    const other = 'http://127.0.0.1:9999';
+    const { ui, auth, calls, secrets } = setup(undefined, { serviceUrl: other, known: [] });
+    ui.confirmations.push(false);
+    assert.equal(await auth.signIn(), false);
+    assert.deepEqual(ui.messages('confirm'), [`Sign in to ${other}?`]);
+    assert.deepEqual(calls, [], 'not even a username went there');
+    assert.equal(ui.messages('ask').length, 0);
+    assert.equal(secrets.values.size, 0);
+  });
+
+  it('a confirmed address is remembered in globalState and not asked about again', async () => {
+    const other = 'http://127.0.0.1:9999/';
+    const { ui, auth, state } = setup(undefined, { serviceUrl: other, known: [] });
+    ui.confirmations.push(true);
+    ui.answers.push('alice', 'correct horse');
+    assert.equal(await auth.signIn(), true);
+    assert.deepEqual(state.values.get(KNOWN_SERVICES_KEY), ['http://127.0.0.1:9999']);
+    await auth.signOut();
+    ui.answers.push('alice', 'correct horse');
+    assert.equal(await auth.signIn(), true);
+    assert.equal(ui.messages('confirm').length, 1, 'asked once only');
+  });
+
+  it('the address injected into the workspace needs no confirmation', async () => {
+    const { ui, auth } = setup(undefined, { known: [] });
+    ui.answers.push('alice', 'correct horse');
+    assert.equal(await auth.signIn(), true);
+    assert.equal(ui.messages('confirm').length, 0);
+  });
+
+  it('never sends the workspace token to a configured address other than the injected one', async () => {
+    const { auth, calls, store } = setup('ws-token', {
+      serviceUrl: 'http://attacker.invalid:7300',
+      injected: URL_A,
+    });
+    assert.equal(await auth.autoSignIn(), false);
+    assert.deepEqual(calls, []);
+    assert.equal(await store.get(), undefined);
+  });
+
+  it('without an injected address the workspace token goes nowhere, not even to the default', async () => {
+    const { auth, calls } = setup('ws-token', { injected: null });
+    assert.equal(await auth.autoSignIn(), false);
+    assert.deepEqual(calls, []);
+  });
+
+  it('the workspace session is bound to the injected address', async () => {
+    const { auth, store } = setup('ws-token', { serviceUrl: `${URL_A}/` });
+    assert.equal(await auth.autoSignIn(), true);
+    assert.equal((await store.get())?.serviceUrl, URL_A);
   });
 });

@@ -15,8 +15,13 @@ const CODE_SERVER = process.env.XARES_CODE_SERVER || 'code-server';
 
 let packaged: Promise<string> | undefined;
 
-/** Builds the .vsix with the project's own script, once per test process. */
+/**
+ * Builds the .vsix with the project's own script, once per test process. XARES_E2E_VSIX names a
+ * ready-made one instead (to run a new test against an older build and watch it fail).
+ */
 export function packageExtension(): Promise<string> {
+  const given = process.env.XARES_E2E_VSIX;
+  if (given) return Promise.resolve(given);
   packaged ??= run('npm', ['run', 'package'], {
     cwd: ROOT,
     timeout: 180_000,
@@ -55,8 +60,14 @@ export interface CodeServer {
 
 export interface CodeServerOptions {
   vsix: string;
-  /** Merged into User/settings.json after the defaults for an unattended workbench. */
+  /**
+   * Merged into User/settings.json after the defaults for an unattended workbench; the
+   * extension's machine-scoped settings also go to Machine/settings.json, where code-server (a
+   * remote window) reads machine-scoped settings from.
+   */
   settings?: Record<string, unknown>;
+  /** Files to place in the opened folder (path relative to it → content), e.g. `.vscode/settings.json`. */
+  folderFiles?: Record<string, string>;
   env?: Record<string, string>;
   /** Files to place in the process's HOME first (path relative to HOME → content). */
   homeFiles?: Record<string, string>;
@@ -71,25 +82,32 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   for (const d of [path.join(userDataDir, 'User'), extensionsDir, home, folder]) {
     mkdirSync(d, { recursive: true });
   }
-  for (const [rel, content] of Object.entries(opts.homeFiles ?? {})) {
-    mkdirSync(path.dirname(path.join(home, rel)), { recursive: true });
-    writeFileSync(path.join(home, rel), content, { mode: 0o600 });
+  for (const [root, files] of [
+    [home, opts.homeFiles],
+    [folder, opts.folderFiles],
+  ] as const) {
+    for (const [rel, content] of Object.entries(files ?? {})) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), content, { mode: 0o600 });
+    }
   }
+  const settings = {
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    ...opts.settings,
+  };
+  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const machine = Object.fromEntries(
+    Object.entries(settings).filter(([key]) => key.startsWith('xaresCredentials.')),
+  );
+  mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
   writeFileSync(
-    path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'security.workspace.trust.enabled': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        ...opts.settings,
-      },
-      null,
-      2,
-    ),
+    path.join(userDataDir, 'Machine', 'settings.json'),
+    JSON.stringify(machine, null, 2),
   );
   const env = {
     ...process.env,

@@ -1,6 +1,7 @@
 // Small builders for store tests: users with random names, so suites sharing a database never clash.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createUser, type User } from '../../service/accounts/users';
+import type { SecretOwner } from '../../service/crypto/keyring';
 import type { Executor } from '../../service/store/database';
 
 export function randomName(prefix = 'u'): string {
@@ -39,4 +40,17 @@ export async function addRawUsers(db: Executor, count: number): Promise<string[]
     await db.insertInto('users').values(rows).execute();
   }
   return ids;
+}
+
+/** The row a secret is sealed for in keyring tests: a GitHub token named default, no URL. */
+export function owner(userId: string, id: string): SecretOwner {
+  return {
+    id,
+    user_id: userId,
+    type: 'git_token',
+    provider: 'github',
+    name: 'default',
+    url: null,
+    env_var: null,
+  };
 }

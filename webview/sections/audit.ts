@@ -1,8 +1,8 @@
 // Audit log: recent entries (action, outcome, credential, workspace, time) in a real table for
 // screen readers, a filter by action, and export as JSON or CSV through the host's save dialog.
 import { ExportAudit, ListAudit } from '../../protocol/messages';
-import { AUDIT_ACTIONS } from '../../protocol/model';
-import type { AuditEntryView } from '../../protocol/model';
+import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, isAuditAction } from '../../protocol/model';
+import type { AuditAction, AuditEntryView } from '../../protocol/model';
 import { button, formatTime, h, section } from '../dom';
 import type { Ctx } from '../dom';
 
@@ -45,7 +45,7 @@ function rows(entries: AuditEntryView[]): HTMLElement {
 }
 
 /** The action the user filters by; survives re-renders of the view. */
-let chosenAction = '';
+let chosenAction: AuditAction | '' = '';
 
 export function auditSection(ctx: Ctx): HTMLElement {
   const entries = ctx.state.audit;
@@ -80,16 +80,18 @@ export function auditSection(ctx: Ctx): HTMLElement {
     'select',
     { id: 'audit-filter', class: 'dropdown' },
     h('option', { value: '', selected: !chosenAction }, 'All actions'),
-    ...AUDIT_ACTIONS.map((a) => h('option', { value: a, selected: a === chosenAction }, a)),
+    ...AUDIT_ACTIONS.map((a) =>
+      h('option', { value: a, selected: a === chosenAction }, AUDIT_ACTION_LABELS[a]),
+    ),
   ) as HTMLSelectElement;
-  const load = (action: string) =>
+  const load = (action: AuditAction | '') =>
     ctx.run(filter, 'Loading audit entries…', async () => {
       const list = await ctx.host.request(ListAudit, action ? { action } : {});
       table.querySelector('tbody')?.replaceWith(rows(list));
       ctx.announce(`${list.length} audit entries${action ? ` for ${action}` : ''}.`);
     });
   filter.addEventListener('change', () => {
-    chosenAction = filter.value;
+    chosenAction = isAuditAction(filter.value) ? filter.value : '';
     void load(chosenAction);
   });
   if (chosenAction) {

@@ -4,6 +4,7 @@ import { AppError } from '../../../service/errors';
 import { KeyRing } from '../../../service/crypto/keyring';
 import { MasterKey } from '../../../service/crypto/masterKey';
 import { forEachDialect, type TestStore } from '../../support/databases';
+import { owner } from '../../support/fixtures';
 
 async function addUser(store: TestStore): Promise<string> {
   const id = randomUUID();
@@ -33,19 +34,19 @@ forEachDialect('crypto/keyring', (ctx) => {
   it('round-trips a secret for its row and owner', async () => {
     const userId = await addUser(ctx());
     const rowId = randomUUID();
-    const enc = await ctx().keyring.encryptSecret(userId, rowId, 'ghp_round_trip_é✓');
+    const enc = await ctx().keyring.encryptSecret(owner(userId, rowId), 'ghp_round_trip_é✓');
     assert.equal(Buffer.from(enc.secret_iv, 'base64').length, 12);
     assert.equal(Buffer.from(enc.secret_tag, 'base64').length, 16);
     assert.equal(enc.data_key_version, 1);
-    const plain = await ctx().keyring.decryptSecret({ id: rowId, user_id: userId, ...enc });
+    const plain = await ctx().keyring.decryptSecret({ ...owner(userId, rowId), ...enc });
     assert.equal(plain, 'ghp_round_trip_é✓');
   });
 
   it('gives different ciphertexts and IVs for the same plaintext twice', async () => {
     const userId = await addUser(ctx());
     const rowId = randomUUID();
-    const a = await ctx().keyring.encryptSecret(userId, rowId, 'same-secret');
-    const b = await ctx().keyring.encryptSecret(userId, rowId, 'same-secret');
+    const a = await ctx().keyring.encryptSecret(owner(userId, rowId), 'same-secret');
+    const b = await ctx().keyring.encryptSecret(owner(userId, rowId), 'same-secret');
     assert.notEqual(a.secret_ciphertext, b.secret_ciphertext);
     assert.notEqual(a.secret_iv, b.secret_iv);
   });
@@ -54,17 +55,16 @@ forEachDialect('crypto/keyring', (ctx) => {
     it(`fails to decrypt when one byte of ${field} is changed`, async () => {
       const userId = await addUser(ctx());
       const rowId = randomUUID();
-      const enc = await ctx().keyring.encryptSecret(userId, rowId, 'tamper-me-please');
+      const enc = await ctx().keyring.encryptSecret(owner(userId, rowId), 'tamper-me-please');
       for (const index of [0, 5]) {
         const tampered = {
-          id: rowId,
-          user_id: userId,
+          ...owner(userId, rowId),
           ...enc,
           [field]: flipByte(enc[field], index),
         };
         await assert.rejects(ctx().keyring.decryptSecret(tampered), (err: unknown) => {
           assert.ok(err instanceof AppError);
-          assert.equal(err.code, 'INTERNAL_SERVER_ERROR');
+          assert.equal(err.code, 'CONFLICT');
           assert.doesNotMatch(err.message, /tamper-me/);
           return true;
         });
@@ -76,30 +76,27 @@ forEachDialect('crypto/keyring', (ctx) => {
     const alice = await addUser(ctx());
     const bob = await addUser(ctx());
     const rowId = randomUUID();
-    const enc = await ctx().keyring.encryptSecret(alice, rowId, 'alice-secret');
-    await ctx().keyring.encryptSecret(bob, randomUUID(), 'bob-has-a-key-too');
+    const enc = await ctx().keyring.encryptSecret(owner(alice, rowId), 'alice-secret');
+    await ctx().keyring.encryptSecret(owner(bob, randomUUID()), 'bob-has-a-key-too');
     await assert.rejects(
-      ctx().keyring.decryptSecret({ id: randomUUID(), user_id: alice, ...enc }),
+      ctx().keyring.decryptSecret({ ...owner(alice, randomUUID()), ...enc }),
       AppError,
     );
-    await assert.rejects(
-      ctx().keyring.decryptSecret({ id: rowId, user_id: bob, ...enc }),
-      AppError,
-    );
+    await assert.rejects(ctx().keyring.decryptSecret({ ...owner(bob, rowId), ...enc }), AppError);
   });
 
   it('fails with another master key, and does not mint data keys once the key check moved', async () => {
     const userId = await addUser(ctx());
     const rowId = randomUUID();
-    const enc = await ctx().keyring.encryptSecret(userId, rowId, 'only-for-the-right-key');
+    const enc = await ctx().keyring.encryptSecret(owner(userId, rowId), 'only-for-the-right-key');
     const stranger = new KeyRing(ctx().db, ctx().dialect, MasterKey.generate());
     await assert.rejects(
-      stranger.decryptSecret({ id: rowId, user_id: userId, ...enc }),
+      stranger.decryptSecret({ ...owner(userId, rowId), ...enc }),
       (err: unknown) => err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE',
     );
     const newcomer = await addUser(ctx());
     await assert.rejects(
-      stranger.encryptSecret(newcomer, randomUUID(), 'x'),
+      stranger.encryptSecret(owner(newcomer, randomUUID()), 'x'),
       (err: unknown) =>
         err instanceof AppError &&
         err.code === 'SERVICE_UNAVAILABLE' &&
@@ -113,7 +110,7 @@ forEachDialect('crypto/keyring', (ctx) => {
     const rows = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
         const id = randomUUID();
-        return { id, user_id: userId, ...(await ring.encryptSecret(userId, id, `s${i}`)) };
+        return { ...owner(userId, id), ...(await ring.encryptSecret(owner(userId, id), `s${i}`)) };
       }),
     );
     const keys = await ctx()
@@ -129,8 +126,8 @@ forEachDialect('crypto/keyring', (ctx) => {
   it('stores data keys only wrapped, with fresh IVs', async () => {
     const a = await addUser(ctx());
     const b = await addUser(ctx());
-    await ctx().keyring.encryptSecret(a, randomUUID(), 'x');
-    await ctx().keyring.encryptSecret(b, randomUUID(), 'y');
+    await ctx().keyring.encryptSecret(owner(a, randomUUID()), 'x');
+    await ctx().keyring.encryptSecret(owner(b, randomUUID()), 'y');
     const rows = await ctx()
       .db.selectFrom('data_keys')
       .selectAll()

@@ -7,7 +7,7 @@ import { forgetPreviousWraps, rotateMasterKey } from '../../../service/crypto/ro
 import { createCredential, findCredentialForUser } from '../../../service/store/credentials';
 import type { CredentialRow } from '../../../service/store/schema';
 import { forEachDialect, openTestStore, type TestStore } from '../../support/databases';
-import { addRawUsers } from '../../support/fixtures';
+import { addRawUsers, owner } from '../../support/fixtures';
 
 /** Users with one secret each, encrypted under the store's current key. */
 async function seed(
@@ -101,12 +101,12 @@ forEachDialect('crypto/rotation', (ctx) => {
     // A service still on the old key reads, but does not mint keys the new one could not read.
     const [newcomer] = await addRawUsers(store.db, 1);
     await assert.rejects(
-      uncached(store, oldKey).encryptSecret(newcomer!, 'row', 'x'),
+      uncached(store, oldKey).encryptSecret(owner(newcomer!, 'row'), 'x'),
       (err: unknown) => err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE',
     );
-    const enc = await uncached(store, newKey).encryptSecret(newcomer!, 'row', 'fresh');
+    const enc = await uncached(store, newKey).encryptSecret(owner(newcomer!, 'row'), 'fresh');
     assert.equal(
-      await uncached(store, newKey).decryptSecret({ id: 'row', user_id: newcomer!, ...enc }),
+      await uncached(store, newKey).decryptSecret({ ...owner(newcomer!, 'row'), ...enc }),
       'fresh',
     );
   });
@@ -127,7 +127,10 @@ forEachDialect('crypto/rotation', (ctx) => {
     assert.equal(await verifyMasterKey(store.db, oldKey), 'verified');
     await assertAllDecrypt(uncached(store, oldKey), seeded);
     const [newcomer] = await addRawUsers(store.db, 1);
-    await assert.rejects(uncached(store, oldKey).encryptSecret(newcomer!, 'r', 'x'), AppError);
+    await assert.rejects(
+      uncached(store, oldKey).encryptSecret(owner(newcomer!, 'r'), 'x'),
+      AppError,
+    );
 
     const second = await rotateMasterKey(store.db, oldKey, newKey, { batchSize: 10 });
     assert.equal(second.status, 'rotated');

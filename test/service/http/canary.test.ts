@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSession } from '../../../service/store';
 import { forEachServiceDialect, type TestResponse } from '../../support/service';
 
 forEachServiceDialect('canary secrets stay out of answers, logs and audit rows', (ctx) => {
@@ -128,11 +129,23 @@ forEachServiceDialect('canary secrets stay out of answers, logs and audit rows',
       `/trpc/audit.export?input=${encodeURIComponent(JSON.stringify({ format: 'csv' }))}`,
     );
 
-    // The one answer that carries a secret by contract: the git credential helper's.
+    // The one answer that carries a secret by contract: the git credential helper's, to a
+    // workspace session only.
+    const canaryUser = await ctx()
+      .store.db.selectFrom('users')
+      .select('id')
+      .where('username', '=', 'canary')
+      .executeTakeFirstOrThrow();
+    const workspace = await createSession(ctx().store.db, {
+      userId: canaryUser.id,
+      kind: 'workspace',
+      workspaceId: 'ca0a0000ca0a0000',
+      timeoutSeconds: 3600,
+    });
     const git = await svc.request(
       'GET',
       `/trpc/gitCredential.get?input=${encodeURIComponent(JSON.stringify({ protocol: 'https', host: 'github.com' }))}`,
-      { token: session },
+      { token: workspace.token },
     );
     assert.ok(git.text.includes(canary.githubNew));
 

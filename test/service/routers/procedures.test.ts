@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSession } from '../../../service/store';
 import { forEachServiceDialect } from '../../support/service';
 import { assertTrpcCode } from './assertions';
 
@@ -350,6 +351,22 @@ forEachServiceDialect('procedures over HTTP', (ctx) => {
       assert.match(csv.content.split('\r\n')[0]!, /^id,timestamp/);
     });
 
+    /** A workspace session of alice's: the only kind git credentials are given to. */
+    async function aliceWorkspace() {
+      const user = await ctx()
+        .store.db.selectFrom('users')
+        .select('id')
+        .where('username', '=', 'alice')
+        .executeTakeFirstOrThrow();
+      const session = await createSession(ctx().store.db, {
+        userId: user.id,
+        kind: 'workspace',
+        workspaceId: 'a11ce000a11ce000',
+        timeoutSeconds: 3600,
+      });
+      return ctx().svc.trpc(session.token);
+    }
+
     it('gitCredential.get matches the host to the token and audits the read', async () => {
       ctx().fake.gitlab.addToken('glpat-procedure0008', { username: 'alice-gl' });
       const c = ctx().svc.trpc(token);
@@ -359,30 +376,31 @@ forEachServiceDialect('procedures over HTTP', (ctx) => {
         token: 'glpat-procedure0008',
         url: ctx().fake.urls.gitlabUrl,
       });
+      const w = await aliceWorkspace();
       const host = new URL(ctx().fake.urls.gitlabUrl).host;
-      const cred = await c.gitCredential.get.query({ protocol: 'http', host });
+      const cred = await w.gitCredential.get.query({ protocol: 'http', host });
       assert.deepEqual(cred, { username: 'oauth2', password: 'glpat-procedure0008' });
       const reads = await c.audit.list.query({ action: 'read' });
       assert.ok(reads.entries.some((e) => e.provider === 'gitlab' && e.outcome === 'success'));
       await assertTrpcCode(
-        c.gitCredential.get.query({ protocol: 'https', host: 'example.org' }),
+        w.gitCredential.get.query({ protocol: 'https', host: 'example.org' }),
         'NOT_FOUND',
       );
       // Never over plain http to a host off loopback.
       await assertTrpcCode(
-        c.gitCredential.get.query({ protocol: 'http', host: 'github.com' }),
+        w.gitCredential.get.query({ protocol: 'http', host: 'github.com' }),
         'NOT_FOUND',
       );
     });
 
     it('a failed audit write fails gitCredential.get and hands out nothing', async () => {
-      const c = ctx().svc.trpc(token);
+      const w = await aliceWorkspace();
       const host = new URL(ctx().fake.urls.gitlabUrl).host;
       const db = ctx().store.db;
       await db.schema.alterTable('audit_log').renameTo('audit_log_away').execute();
       try {
         const failure = await assertTrpcCode(
-          c.gitCredential.get.query({ protocol: 'http', host }),
+          w.gitCredential.get.query({ protocol: 'http', host }),
           'SERVICE_UNAVAILABLE',
         );
         assert.ok(!failure.message.includes('glpat'));

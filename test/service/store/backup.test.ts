@@ -90,16 +90,20 @@ forEachDialect('store/backup', (ctx) => {
   it('writes a 0600 JSON-lines backup with secrets still encrypted and restores it', async () => {
     const { user, secrets } = await plant(ctx());
     const file = path.join(ctx().dir, `b-${Date.now()}.jsonl`);
-    const counts = await writeBackup(ctx(), file);
+    const counts = await writeBackup(ctx(), file, ctx().masterKey);
     assert.ok((counts.users ?? 0) >= 1);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const text = readFileSync(file, 'utf8');
     const header = JSON.parse(text.split('\n')[0] ?? '{}') as { format: string; version: number };
     assert.equal(header.format, 'xares-credentials-backup');
-    assert.equal(header.version, 1);
+    assert.equal(header.version, 2);
     assert.ok(text.includes('"t":"data_keys"'));
     for (const s of Object.values(secrets)) assert.equal(text.includes(s), false);
-    await assert.rejects(writeBackup(ctx(), file), BackupError, 'never overwrites');
+    await assert.rejects(
+      writeBackup(ctx(), file, ctx().masterKey),
+      BackupError,
+      'never overwrites',
+    );
     const { store, drop } = await restoreInto(ctx().dialect, file, ctx().masterKey, ctx().dir, {
       userId: user.id,
       secrets,
@@ -113,7 +117,7 @@ forEachDialect('store/backup', (ctx) => {
   it('refuses a wrong key, a non-empty database and a truncated file', async () => {
     await plant(ctx());
     const file = path.join(ctx().dir, `c-${Date.now()}.jsonl`);
-    await writeBackup(ctx(), file);
+    await writeBackup(ctx(), file, ctx().masterKey);
     await assert.rejects(restoreBackup(ctx(), file, ctx().masterKey), /not empty/);
     const fresh = await openTestStore(ctx().dialect);
     try {
@@ -149,14 +153,14 @@ tierSuite('mysql', 'store/backup across dialects', () => {
     try {
       const { user, secrets } = await plant(source);
       const first = path.join(source.dir, 'sqlite.jsonl');
-      await writeBackup(source, first);
+      await writeBackup(source, first, source.masterKey);
       const intoMysql = await restoreInto('mysql', first, source.masterKey, source.dir, {
         userId: user.id,
         secrets,
       });
       try {
         const second = path.join(source.dir, 'mysql.jsonl');
-        await writeBackup(intoMysql.store, second);
+        await writeBackup(intoMysql.store, second, source.masterKey);
         const back = await restoreInto('sqlite', second, source.masterKey, source.dir, {
           userId: user.id,
           secrets,

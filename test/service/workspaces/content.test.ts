@@ -81,12 +81,12 @@ tierSuite('unit', 'workspace content', () => {
         { envVar: 'LD_PRELOAD', value: 'x' },
         { envVar: 'PATH', value: 'y' },
         { envVar: 'bad-name', value: 'z' },
-        { envVar: 'OK_VAR', value: 'ok' },
+        { envVar: 'OK_API_KEY', value: 'ok' },
       ],
     });
     assert.match(text, /^export GEMINI_API_KEY='g'$/m);
     assert.match(text, /^export GOOGLE_API_KEY='g'$/m);
-    assert.match(text, /^export OK_VAR='ok'$/m);
+    assert.match(text, /^export OK_API_KEY='ok'$/m);
     assert.doesNotMatch(text, /LD_PRELOAD|PATH=|bad-name/);
     assert.equal(isSafeEnvName('GIT_SSH_COMMAND'), false);
     assert.equal(isSafeEnvName('DEEPSEEK_API_KEY'), true);

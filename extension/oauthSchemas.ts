@@ -1,0 +1,69 @@
+// The OAuth device sign-in's answers as contract section 4 gives them (`oauth.start`,
+// `oauth.poll`). They are called by name (the service may predate them), so every answer is
+// checked here before the extension acts on it, and the verification page must be a web page.
+import { z } from 'zod';
+import type { TokenView } from '../protocol/model';
+import { ServiceError } from './client';
+
+export type OAuthProvider = 'github' | 'gitlab';
+
+const webPage = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const url = new URL(v);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'not a web address');
+
+export const oauthStartSchema = z.object({
+  flowId: z.string().min(1).max(200),
+  userCode: z.string().min(1).max(100),
+  verificationUri: webPage,
+  expiresAt: z.string(),
+  interval: z.number().min(0).max(600),
+});
+export type OAuthStart = z.infer<typeof oauthStartSchema>;
+
+const iso = z.union([z.string(), z.null()]).optional();
+const tokenInfoSchema = z.object({
+  id: z.union([z.string(), z.number()]),
+  type: z.string(),
+  provider: z.string(),
+  name: z.string(),
+  username: z.string().nullable().optional(),
+  url: z.string().nullable().optional(),
+  envVar: z.string().nullable().optional(),
+  hint: z.string(),
+  expiresAt: iso,
+  updatedAt: iso,
+  lastTest: z
+    .object({ status: z.string(), detail: z.string().nullable().optional(), checkedAt: z.string() })
+    .nullable()
+    .optional(),
+});
+
+export const oauthPollSchema = z.object({
+  status: z.enum(['pending', 'connected', 'expired', 'denied', 'error']),
+  token: tokenInfoSchema.optional(),
+  detail: z.string().max(1000).optional(),
+});
+
+export interface OAuthPoll {
+  status: z.infer<typeof oauthPollSchema>['status'];
+  token?: TokenView;
+  detail?: string;
+}
+
+/** The answer if it has the contract's shape; otherwise a message the user can act on. */
+export function understood<T>(schema: z.ZodType<T>, answer: unknown): T {
+  const parsed = schema.safeParse(answer);
+  if (parsed.success) return parsed.data;
+  throw new ServiceError(
+    'The credential service answered the provider sign-in in a form this extension does not understand. Update the extension or the service.',
+    'other',
+  );
+}
