@@ -1,6 +1,12 @@
 // User-level actions shared by palette commands and the view: each confirms what needs
 // confirming, runs long work under progress, and says what happened in a notification.
-import type { GitProvider, SshKeyView, TestResultView, TokenView } from '../protocol/model';
+import type {
+  GitProvider,
+  KeyUsage,
+  SshKeyView,
+  TestResultView,
+  TokenView,
+} from '../protocol/model';
 import type { CredentialsBackend } from './backend';
 import { fixes, showWarning } from './fixes';
 import type { Fix } from './fixes';
@@ -92,11 +98,15 @@ export class CredentialActions {
   }
 
   /** Registers the default SSH key at `provider` with the user's token there. */
-  async registerSshKey(provider: GitProvider): Promise<{ status: string; detail: string }> {
+  async registerSshKey(
+    provider: GitProvider,
+    usage?: KeyUsage,
+  ): Promise<{ status: string; detail: string }> {
     const key = await this.requireKey();
     const label = providerLabel({ provider, envVar: null });
-    const r = await this.ui.progress(`Registering your SSH key with ${label}…`, () =>
-      this.backend.registerSshKey(key.id, provider),
+    const what = usage === 'signing' ? 'signing key' : usage === 'both' ? 'key (both uses)' : 'key';
+    const r = await this.ui.progress(`Registering your SSH ${what} with ${label}…`, () =>
+      this.backend.registerSshKey(key.id, provider, usage),
     );
     if (r.status === 'error') {
       const fix: Fix = isOAuthProvider(provider)
@@ -106,11 +116,25 @@ export class CredentialActions {
     } else {
       void this.ui.info(
         r.status === 'registered'
-          ? `SSH key registered with ${label}.`
+          ? `SSH ${what} registered with ${label}.`
           : `${label} already has this SSH key.`,
       );
     }
     return r;
+  }
+
+  /** Deletes a token after a modal question naming it; false when the user declined. */
+  async deleteToken(token: TokenView): Promise<boolean> {
+    const label = `${providerLabel(token)} token "${token.name}" (${token.hint})`;
+    const sure = await this.ui.confirm(
+      `Delete the ${label}?`,
+      'Workspaces lose it at their next injection or git request. This cannot be undone.',
+      'Delete',
+    );
+    if (!sure) return false;
+    await this.backend.deleteToken(token.id);
+    void this.ui.info(`Deleted the ${label}.`);
+    return true;
   }
 
   async inject(): Promise<{ workspaceId: string; files: string[] }> {

@@ -2,9 +2,12 @@
 // each call runs with the stored session, maps errors once (client.ts), and returns the
 // protocol's view models, copying fields one by one so a secret can never ride along.
 import type {
+  AiUsageView,
   AuditAction,
   AuditEntryView,
+  KeyUsage,
   SecuritySettings,
+  SettingsPatch,
   SshKeyView,
   TestResultView,
   TokenView,
@@ -17,7 +20,16 @@ import {
   ServiceError,
   toServiceError,
 } from './client';
-import { oauthPollSchema, oauthStartSchema, understood } from './oauthSchemas';
+import { oauthPollSchema, oauthStartSchema, tokenInfoSchema, understood } from './oauthSchemas';
+import {
+  aiUsageAnswerSchema,
+  registerAnswerSchema,
+  settingsAnswerSchema,
+  toAiUsageView,
+  toSettingsView,
+} from './serviceSchemas';
+import type { TRPCUntypedClient } from '@trpc/client';
+import type { AppRouter } from '../service/routers/_app';
 import type { OAuthPoll, OAuthProvider, OAuthStart } from './oauthSchemas';
 import type { ServiceClient } from './client';
 import { Disposable, Emitter } from './disposable';
@@ -53,6 +65,15 @@ export class CredentialsBackend extends Disposable {
 
   private call<T>(work: (client: ServiceClient) => Promise<T>): Promise<T> {
     return this.withSession((url, session) => work(createServiceClient(url, session.token)));
+  }
+
+  /**
+   * For procedures (or fields) the service's AppRouter on main does not have yet: called by
+   * name, every answer checked with zod by the caller. Switch each call to `call` once the
+   * service's router has it.
+   */
+  private untyped<T>(work: (client: TRPCUntypedClient<AppRouter>) => Promise<T>): Promise<T> {
+    return this.withSession((url, session) => work(createUntypedServiceClient(url, session.token)));
   }
 
   /** Runs `work` with the stored session of the service in effect; errors mapped once. */
@@ -92,12 +113,13 @@ export class CredentialsBackend extends Disposable {
       return { signedIn: false, serviceUrl, message: message ?? this.signedOutReason };
     }
     this.signedOutReason = null;
-    const [me, keys, tokens, settings, audit] = await Promise.all([
+    const [me, keys, tokens, settings, audit, aiUsage] = await Promise.all([
       this.call((c) => c.auth.me.query()),
       this.listSshKeys(),
       this.listTokens(),
-      this.optional(this.call((c) => c.settings.get.query())),
+      this.optional(this.getSettings()),
       this.optional(this.listAudit()),
+      this.aiUsage(),
     ]);
     return {
       signedIn: true,
@@ -107,8 +129,9 @@ export class CredentialsBackend extends Disposable {
       workspaceId: this.options.workspaceId(),
       sshKey: keys.find((k) => k.name === 'default') ?? keys[0] ?? null,
       tokens,
-      settings: settings && toSettings(settings),
+      settings,
       audit,
+      aiUsage,
     };
   }
 
@@ -127,9 +150,24 @@ export class CredentialsBackend extends Disposable {
     return toSshKey(key);
   }
 
-  async registerSshKey(id: string, provider: 'github' | 'gitlab' | 'forgejo') {
-    const r = await this.call((c) => c.sshKeys.register.mutate({ id, provider }));
-    return { status: String(r.status), detail: String(r.detail ?? '') };
+  async registerSshKey(id: string, provider: 'github' | 'gitlab' | 'forgejo', usage?: KeyUsage) {
+    if (!usage) {
+      const r = await this.call((c) => c.sshKeys.register.mutate({ id, provider }));
+      return { status: String(r.status), detail: String(r.detail ?? '') };
+    }
+    // A service without usages would drop the field and register an authentication key, which
+    // is not what the user asked for: ask it first whether it knows commit signing.
+    if (usage !== 'authentication' && (await this.getSettings()).commitSigning === null) {
+      throw new ServiceError(
+        'This credential service cannot register a signing key yet (it predates commit signing). Ask its operator to update it; until then register the key for authentication.',
+        'unavailable',
+      );
+    }
+    const answer = await this.untyped((c) =>
+      c.mutation('sshKeys.register', { id, provider, usage }),
+    );
+    const r = understood(registerAnswerSchema, answer);
+    return { status: r.status, detail: r.detail ?? '' };
   }
 
   async listTokens(): Promise<TokenView[]> {
@@ -138,14 +176,15 @@ export class CredentialsBackend extends Disposable {
     return tokens;
   }
 
-  /** Creates the provider's `default` token (a custom key: named after its variable), or
-   * replaces its value when it exists. */
+  /** Creates the provider's token named `p.name` (default `default`; a custom key: named after
+   * its variable), or replaces its value when one of that name exists. */
   async saveToken(p: SaveTokenParams): Promise<TokenView> {
     // Custom AI keys are told apart by their variable, so each gets a name of its own.
-    const name = p.provider === 'custom' && p.envVar ? p.envVar : 'default';
+    const name = p.name ?? (p.provider === 'custom' && p.envVar ? p.envVar : 'default');
     const existing = (await this.listTokens()).find(
       (t) => t.type === p.type && t.provider === p.provider && t.name === name,
     );
+    if (p.pathPrefix !== undefined) return this.savePrefixed(p, name, existing);
     const saved = await this.call((c) =>
       existing
         ? c.tokens.update.mutate({
@@ -168,6 +207,60 @@ export class CredentialsBackend extends Disposable {
     return toTokenView(saved);
   }
 
+  /**
+   * A token with a path prefix. A service that predates prefixes silently drops the field and
+   * would hand the token to every repository on the host, so its answer is checked: without the
+   * prefix echoed back, the new token is deleted again (or the old value restored is impossible,
+   * so an update is refused before it is sent) and the user is told.
+   */
+  private async savePrefixed(
+    p: SaveTokenParams,
+    name: string,
+    existing: TokenView | undefined,
+  ): Promise<TokenView> {
+    const prefixSupported = (await this.listTokensRaw()).every((t) => t.pathPrefix !== undefined);
+    if (existing && !prefixSupported) throw prefixUnsupported();
+    const answer = await this.untyped((c) =>
+      existing
+        ? c.mutation('tokens.update', {
+            id: existing.id,
+            token: p.token,
+            pathPrefix: p.pathPrefix,
+            ...(p.url !== undefined ? { url: p.url } : {}),
+            ...(p.username !== undefined ? { username: p.username } : {}),
+          })
+        : c.mutation('tokens.create', {
+            type: p.type,
+            provider: p.provider,
+            name,
+            token: p.token,
+            pathPrefix: p.pathPrefix,
+            ...(p.url ? { url: p.url } : {}),
+            ...(p.username ? { username: p.username } : {}),
+          }),
+    );
+    const saved = toTokenView(understood(tokenInfoSchema, answer));
+    if (saved.pathPrefix !== p.pathPrefix) {
+      if (!existing) await this.deleteToken(saved.id).catch(() => undefined);
+      throw prefixUnsupported();
+    }
+    await this.listTokens();
+    return saved;
+  }
+
+  /** tokens.list by name: the answer as the service sent it (fields main's router lacks). */
+  private async listTokensRaw() {
+    const answer = await this.untyped((c) => c.query('tokens.list', {}));
+    return understood(tokenInfoSchema.array(), answer);
+  }
+
+  /** Gives a token another name (several tokens of one provider are told apart by name). */
+  async renameToken(id: string, name: string): Promise<TokenView> {
+    const saved = await this.call((c) => c.tokens.update.mutate({ id, name }));
+    await this.listTokens();
+    return toTokenView(saved);
+  }
+
   async testToken(id: string): Promise<TestResultView> {
     const r = await this.call((c) => c.tokens.test.mutate({ id }));
     await this.listTokens();
@@ -184,8 +277,45 @@ export class CredentialsBackend extends Disposable {
     await this.listTokens();
   }
 
-  async updateSettings(patch: Partial<SecuritySettings>): Promise<SecuritySettings> {
-    return toSettings(await this.call((c) => c.settings.update.mutate(patch)));
+  async getSettings(): Promise<SecuritySettings> {
+    const answer = await this.untyped((c) => c.query('settings.get', undefined));
+    return toSettingsView(understood(settingsAnswerSchema, answer));
+  }
+
+  /** Changes settings; one the service does not offer is refused, not silently dropped. */
+  async updateSettings(patch: SettingsPatch): Promise<SecuritySettings> {
+    const current = await this.getSettings();
+    for (const key of ['aiKeyDelivery', 'commitSigning'] as const) {
+      if (patch[key] !== undefined && current[key] === null) {
+        throw new ServiceError(
+          `This credential service does not offer the ${key} setting yet. Ask its operator to update it.`,
+          'unavailable',
+        );
+      }
+    }
+    const answer = await this.untyped((c) => c.mutation('settings.update', patch));
+    return toSettingsView(understood(settingsAnswerSchema, answer));
+  }
+
+  /**
+   * The caller's AI gateway usage (`ai.usage`). Never fails the view: a service without the
+   * report, or a session that may not read it, gets a sentence instead.
+   */
+  async aiUsage(): Promise<AiUsageView> {
+    try {
+      const answer = await this.untyped((c) => c.query('ai.usage', undefined));
+      return toAiUsageView(understood(aiUsageAnswerSchema, answer));
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      if (err.kind === 'unauthorized' || err.kind === 'signed_out') throw err;
+      const reason =
+        err.kind === 'not_found'
+          ? 'This credential service does not report AI usage yet (it predates the AI gateway).'
+          : err.kind === 'forbidden'
+            ? 'Sign in with your account to see your AI usage.'
+            : `AI usage is not available: ${err.message}`;
+      return { available: false, reason };
+    }
   }
 
   async clearAll(): Promise<{ deleted: number; workspacesCleared: number }> {
@@ -275,8 +405,11 @@ interface SshKeyOut {
   publicKey: string;
   fingerprint: string;
   createdAt: Iso;
-  registrations?: { provider: string; status: string; checkedAt: Iso }[];
+  registrations?: { provider: string; status: string; checkedAt: Iso; usage?: unknown }[];
 }
+const isUsage = (u: unknown): u is KeyUsage =>
+  u === 'authentication' || u === 'signing' || u === 'both';
+
 function toSshKey(k: SshKeyOut): SshKeyView {
   return {
     id: String(k.id),
@@ -288,6 +421,7 @@ function toSshKey(k: SshKeyOut): SshKeyView {
       provider: r.provider,
       status: r.status,
       checkedAt: iso(r.checkedAt),
+      usage: isUsage(r.usage) ? r.usage : null,
     })),
   };
 }
@@ -300,6 +434,8 @@ interface TokenOut {
   username?: string | null;
   url?: string | null;
   envVar?: string | null;
+  pathPrefix?: string | null;
+  source?: string;
   hint: string;
   expiresAt?: Iso;
   updatedAt?: Iso;
@@ -307,6 +443,7 @@ interface TokenOut {
 }
 function toTokenView(t: TokenOut): TokenView {
   const status = t.lastTest?.status;
+  const source = t.source === 'oauth' ? 'oauth' : 'pasted';
   return {
     id: String(t.id),
     type: t.type === 'ai_token' ? 'ai_token' : 'git_token',
@@ -315,6 +452,13 @@ function toTokenView(t: TokenOut): TokenView {
     username: t.username ?? null,
     url: t.url ?? null,
     envVar: t.envVar ?? null,
+    pathPrefix: t.pathPrefix ?? null,
+    source,
+    // The service marks a refused renewal by failing the token's last test (see
+    // service/oauth/refresh.ts on the git-accounts branch: last_test_status 'invalid', detail
+    // "…reconnect GitHub"); TokenInfo has no field of its own for it, so an OAuth token whose
+    // last test failed is the signal. Switch to a dedicated field if the service grows one.
+    needsReconnect: source === 'oauth' && status === 'invalid',
     hint: t.hint,
     expiresAt: iso(t.expiresAt),
     updatedAt: iso(t.updatedAt) ?? '',
@@ -322,14 +466,6 @@ function toTokenView(t: TokenOut): TokenView {
       t.lastTest && (status === 'valid' || status === 'invalid' || status === 'unreachable')
         ? { status, detail: t.lastTest.detail ?? '', checkedAt: iso(t.lastTest.checkedAt) ?? '' }
         : null,
-  };
-}
-
-function toSettings(s: Partial<Record<keyof SecuritySettings, unknown>>): SecuritySettings {
-  return {
-    autoInject: Boolean(s.autoInject),
-    auditLogging: Boolean(s.auditLogging),
-    clearOnSessionTimeout: Boolean(s.clearOnSessionTimeout),
   };
 }
 
@@ -354,4 +490,11 @@ function toAuditEntry(e: AuditOut): AuditEntryView {
     workspaceId: e.workspaceId ?? null,
     timestamp: iso(e.timestamp) ?? '',
   };
+}
+
+function prefixUnsupported(): ServiceError {
+  return new ServiceError(
+    'This credential service does not know path prefixes yet: it would use the token for every repository on that host, so it was not saved. Leave the prefix empty, or ask the operator to update the service.',
+    'unavailable',
+  );
 }

@@ -63,6 +63,9 @@ export function activate(context: vscode.ExtensionContext): void {
         actions,
         signIn: () => auth.signIn(),
         signOut: () => auth.signOut(),
+        // The palette command's flow, so the view's buttons and the palette behave alike.
+        connect: async (provider) =>
+          vscode.commands.executeCommand('xaresCredentials.connectProvider', provider),
       }),
       () => backend.loadState(),
       async (message) => ({ signedIn: false, serviceUrl: await effectiveServiceUrl(), message }),

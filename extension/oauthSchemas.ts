@@ -29,7 +29,7 @@ export const oauthStartSchema = z.object({
 export type OAuthStart = z.infer<typeof oauthStartSchema>;
 
 const iso = z.union([z.string(), z.null()]).optional();
-const tokenInfoSchema = z.object({
+export const tokenInfoSchema = z.object({
   id: z.union([z.string(), z.number()]),
   type: z.string(),
   provider: z.string(),
@@ -37,6 +37,8 @@ const tokenInfoSchema = z.object({
   username: z.string().nullable().optional(),
   url: z.string().nullable().optional(),
   envVar: z.string().nullable().optional(),
+  pathPrefix: z.string().max(200).nullable().optional(),
+  source: z.string().max(50).optional(),
   hint: z.string(),
   expiresAt: iso,
   updatedAt: iso,

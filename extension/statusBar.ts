@@ -86,12 +86,23 @@ export function renderStatus(state: StatusState, now = new Date()): StatusView {
   );
   const failing = shown.filter((t) => t.lastTest?.status === 'invalid');
   const expiring = shown.filter((t) => expiresSoon(t, now));
-  const warning = failing.length > 0 || expiring.length > 0;
-  const parts = shown.map((t) => `${providerLabel(t)} ${glyph(t)}`);
+  // Any token, not only the one shown per provider: a work account's refused renewal matters
+  // as much as the default one's.
+  const reconnect = [
+    ...new Set(state.tokens.filter((t) => t.needsReconnect).map((t) => providerLabel(t))),
+  ];
+  const warning = failing.length > 0 || expiring.length > 0 || reconnect.length > 0;
+  const parts = [
+    ...reconnect.map((label) => `reconnect ${label}`),
+    ...shown.map((t) => `${providerLabel(t)} ${glyph(t)}`),
+  ];
   const text = `${warning ? '$(warning)' : '$(key)'} ${parts.length ? parts.join(' ') : 'Credentials'}`;
   const lines = [`XaresAICoder Credentials: signed in as ${state.username}`];
   if (!shown.length) lines.push('No tokens saved yet.');
   for (const t of shown) lines.push(describe(t, now));
+  for (const label of reconnect) {
+    lines.push(`Reconnect ${label}: the sign-in could not be renewed.`);
+  }
   if (failing.length) lines.push(`Failed last test: ${failing.map(providerLabel).join(', ')}`);
   if (expiring.length) {
     lines.push(

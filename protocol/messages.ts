@@ -4,9 +4,12 @@
 import type {
   AuditAction,
   AuditEntryView,
+  AiUsageView,
   GitProvider,
   AiProvider,
+  KeyUsage,
   SecuritySettings,
+  SettingsPatch,
   SshKeyView,
   TestResultView,
   TokenView,
@@ -57,9 +60,10 @@ export const SignOut = def<undefined, void>('session/signOut');
 export const GenerateSshKey = def<undefined, SshKeyView | null>('ssh/generate');
 export const CopyPublicKey = def<undefined, void>('ssh/copy');
 export const ExportPublicKey = def<undefined, string | null>('ssh/export');
-export const RegisterSshKey = def<{ provider: GitProvider }, { status: string; detail: string }>(
-  'ssh/register',
-);
+export const RegisterSshKey = def<
+  { provider: GitProvider; usage?: KeyUsage },
+  { status: string; detail: string }
+>('ssh/register');
 export interface SaveTokenParams {
   type: 'git_token' | 'ai_token';
   provider: GitProvider | AiProvider;
@@ -67,11 +71,24 @@ export interface SaveTokenParams {
   url?: string;
   username?: string;
   envVar?: string;
+  /** Several tokens per provider are told apart by name (default `default`). */
+  name?: string;
+  /** Git tokens: answer only for repositories under this path (`acme`). */
+  pathPrefix?: string;
 }
 export const SaveToken = def<SaveTokenParams, TokenView>('token/save');
+export const RenameToken = def<{ id: string; name: string }, TokenView>('token/rename');
+/**
+ * Runs the `xaresCredentials.connectProvider` command (OAuth device sign-in) for one provider:
+ * its notifications tell the outcome, with the action that fixes a failure, and it refreshes
+ * the view when done.
+ */
+export const ConnectProvider = def<{ provider: 'github' | 'gitlab' }, void>('provider/connect');
+export const GetAiUsage = def<undefined, AiUsageView>('ai/usage');
 export const TestToken = def<{ id: string }, TestResultView>('token/test');
-export const DeleteToken = def<{ id: string }, void>('token/delete');
-export const UpdateSettings = def<Partial<SecuritySettings>, SecuritySettings>('settings/update');
+/** Host asks in a modal first; false when the user declined. */
+export const DeleteToken = def<{ id: string }, boolean>('token/delete');
+export const UpdateSettings = def<SettingsPatch, SecuritySettings>('settings/update');
 /** Host shows a modal confirmation; null when the user cancelled. */
 export const ClearAll = def<undefined, { deleted: number; workspacesCleared: number } | null>(
   'credentials/clearAll',

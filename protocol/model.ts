@@ -15,10 +15,16 @@ import type {
 export type { AiProvider, AuditAction, GitProvider, SessionKind, TestStatus };
 export type TokenKind = 'git_token' | 'ai_token';
 
+/** What an SSH key is registered at a provider for (contract section 4, `sshKeys.register`). */
+export type KeyUsage = 'authentication' | 'signing' | 'both';
+export const KEY_USAGES: readonly KeyUsage[] = ['authentication', 'signing', 'both'];
+
 export interface Registration {
   provider: string;
   status: string;
   checkedAt: string | null;
+  /** null: the service does not record usages (an older release: authentication only). */
+  usage: KeyUsage | null;
 }
 
 export interface SshKeyView {
@@ -44,6 +50,12 @@ export interface TokenView {
   username: string | null;
   url: string | null;
   envVar: string | null;
+  /** Git tokens: the repository path prefix it answers for (`acme`), null for every repository. */
+  pathPrefix: string | null;
+  /** How it got here: pasted by the user, or the OAuth device sign-in. */
+  source: 'pasted' | 'oauth';
+  /** An OAuth token the service could not renew: the user must connect again. */
+  needsReconnect: boolean;
   /** '…' + the last four characters: all the view ever learns of a saved token. */
   hint: string;
   expiresAt: string | null;
@@ -51,11 +63,47 @@ export interface TokenView {
   lastTest: LastTest | null;
 }
 
+export type AiKeyDelivery = 'gateway' | 'environment';
+
 export interface SecuritySettings {
   autoInject: boolean;
   auditLogging: boolean;
   clearOnSessionTimeout: boolean;
+  /** null: this service does not offer the setting (an older release). */
+  aiKeyDelivery: AiKeyDelivery | null;
+  /** null: this service does not offer the setting (an older release). */
+  commitSigning: boolean | null;
 }
+
+/** What the view may change: only the settings the service offers, never to null. */
+export interface SettingsPatch {
+  autoInject?: boolean;
+  auditLogging?: boolean;
+  clearOnSessionTimeout?: boolean;
+  aiKeyDelivery?: AiKeyDelivery;
+  commitSigning?: boolean;
+}
+
+/** One provider and model's AI gateway usage over a period (`ai.usage`). */
+export interface AiUsageRowView {
+  provider: string;
+  model: string | null;
+  requests: number;
+  failed: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type AiUsageView =
+  | {
+      available: true;
+      todaySince: string;
+      monthSince: string;
+      today: AiUsageRowView[];
+      month: AiUsageRowView[];
+    }
+  /** The service has no usage report (an older release) or would not give it: why, in words. */
+  | { available: false; reason: string };
 
 export interface AuditEntryView {
   id: string;
@@ -89,6 +137,7 @@ export type ViewState =
       /** null when this session may not read them. */
       settings: SecuritySettings | null;
       audit: AuditEntryView[] | null;
+      aiUsage: AiUsageView;
     };
 
 /** The tools of the original design that read each AI provider's key. */

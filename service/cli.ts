@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   user: () => import('./commands/user'),
   'rotate-key': () => import('./commands/rotateKey'),
   audit: () => import('./commands/audit'),
+  ai: () => import('./commands/ai'),
   backup: () => import('./commands/backup'),
   restore: () => import('./commands/restore'),
   doctor: () => import('./commands/doctor'),
@@ -25,6 +26,7 @@ Commands:
   user disable NAME
   rotate-key                re-wrap every data key under a new master key
   audit export [--user NAME] [--format json|csv] [--since DATE]
+  ai usage [--user NAME] [--since DATE]   AI gateway requests and tokens per user and model
   backup FILE               consistent logical export (secrets stay encrypted)
   restore FILE              import a backup into an empty database
   doctor                    check configuration, key, database and Docker

@@ -13,8 +13,47 @@ const DEFAULTS = {
   openaiBaseUrl: 'https://api.openai.com/v1',
   anthropicBaseUrl: 'https://api.anthropic.com',
   googleAiBaseUrl: 'https://generativelanguage.googleapis.com',
+  aiBodyLimitBytes: 8 * 1024 * 1024,
+  aiConcurrencyPerUser: 16,
+  aiIdleTimeoutSeconds: 300,
+  /** Models the injected AI tool configurations name; CREDENTIAL_AI_MODELS overrides any. */
+  aiModels: { openai: 'gpt-5', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-pro' },
 } as const;
 
+const AiModelsSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'CREDENTIAL_AI_MODELS must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object(
+        {
+          openai: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+          anthropic: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+          google: z
+            .string()
+            .regex(/^[A-Za-z0-9._:/-]{1,100}$/)
+            .optional(),
+        },
+        {
+          error:
+            'CREDENTIAL_AI_MODELS must be a JSON object such as {"openai":"gpt-5","anthropic":"claude-sonnet-4-5","google":"gemini-2.5-pro"}',
+        },
+      )
+      .strict(),
+  );
 /** A label secret shorter than this is guessable offline from one signed label. */
 const WORKSPACE_LABEL_SECRET_MIN = 32;
 
@@ -58,6 +97,17 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: baseUrl('OPENAI_BASE_URL').default(DEFAULTS.openaiBaseUrl),
   ANTHROPIC_BASE_URL: baseUrl('ANTHROPIC_BASE_URL').default(DEFAULTS.anthropicBaseUrl),
   GOOGLE_AI_BASE_URL: baseUrl('GOOGLE_AI_BASE_URL').default(DEFAULTS.googleAiBaseUrl),
+  CREDENTIAL_AI_BODY_LIMIT: positiveInt('CREDENTIAL_AI_BODY_LIMIT').default(
+    DEFAULTS.aiBodyLimitBytes,
+  ),
+  CREDENTIAL_AI_CONCURRENCY: positiveInt('CREDENTIAL_AI_CONCURRENCY').default(
+    DEFAULTS.aiConcurrencyPerUser,
+  ),
+  CREDENTIAL_AI_IDLE_TIMEOUT: z.coerce
+    .number({ error: 'CREDENTIAL_AI_IDLE_TIMEOUT must be a number of seconds' })
+    .positive('CREDENTIAL_AI_IDLE_TIMEOUT must be greater than zero')
+    .default(DEFAULTS.aiIdleTimeoutSeconds),
+  CREDENTIAL_AI_MODELS: AiModelsSchema.optional(),
   CREDENTIAL_WORKSPACE_LABEL_SECRET: z
     .string()
     .min(
@@ -97,6 +147,25 @@ export interface Config {
    * owner and name under this secret (service/workspaces/ownership.ts).
    */
   workspaceLabelSecret: string | undefined;
+  gateway: GatewayLimits;
+  /** The model each AI tool configuration names, per provider. */
+  aiModels: AiModels;
+}
+
+export interface AiModels {
+  openai: string;
+  anthropic: string;
+  google: string;
+}
+
+/** Limits of the AI gateway (/ai/...). */
+export interface GatewayLimits {
+  /** Largest request body of an AI call (prompts carry files), far above the API's 64 KiB. */
+  bodyLimitBytes: number;
+  /** Calls one user may have in flight at once; more answer 429. */
+  concurrencyPerUser: number;
+  /** Silence from the provider (or the caller) that ends a call; a flowing stream never ends. */
+  idleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -139,6 +208,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
       googleAiBaseUrl: e.GOOGLE_AI_BASE_URL,
     },
+    gateway: {
+      bodyLimitBytes: e.CREDENTIAL_AI_BODY_LIMIT,
+      concurrencyPerUser: e.CREDENTIAL_AI_CONCURRENCY,
+      idleTimeoutMs: Math.round(e.CREDENTIAL_AI_IDLE_TIMEOUT * 1000),
+    },
+    aiModels: { ...DEFAULTS.aiModels, ...e.CREDENTIAL_AI_MODELS },
     workspaceLabelSecret: e.CREDENTIAL_WORKSPACE_LABEL_SECRET,
   };
 }

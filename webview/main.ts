@@ -3,6 +3,10 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
@@ -20,7 +24,8 @@ import { Host } from './host';
 import { auditSection } from './sections/audit';
 import { securitySection } from './sections/security';
 import { sshSection } from './sections/ssh';
-import { aiSection, gitSection } from './sections/tokens';
+import { gitSection } from './sections/git';
+import { aiSection } from './sections/tokens';
 
 const host = new Host();
 const app = document.getElementById('app')!;

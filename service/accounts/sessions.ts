@@ -50,8 +50,8 @@ export async function createSession(
   db: Executor,
   input: NewSession,
 ): Promise<{ token: string; session: SessionRow }> {
-  if (input.kind === 'workspace' && !input.workspaceId) {
-    throw new Error('a workspace session needs the workspace id it is bound to');
+  if (input.kind !== 'user' && !input.workspaceId) {
+    throw new Error('a workspace or gateway session needs the workspace id it is bound to');
   }
   const token = randomBytes(32).toString('base64url');
   const now = input.now ?? Date.now();
@@ -60,7 +60,7 @@ export async function createSession(
     user_id: input.userId,
     token_hash: hashToken(token),
     kind: input.kind,
-    workspace_id: input.kind === 'workspace' ? (input.workspaceId ?? null) : null,
+    workspace_id: input.kind !== 'user' ? (input.workspaceId ?? null) : null,
     created_at: now,
     last_used_at: now,
     expires_at: now + ttlSeconds(input.kind, input.timeoutSeconds) * 1000,
@@ -73,7 +73,7 @@ export async function createSession(
 }
 
 function ttlSeconds(kind: SessionKind, timeoutSeconds: number): number {
-  return kind === 'workspace' ? WORKSPACE_SESSION_TTL_SECONDS : timeoutSeconds;
+  return kind === 'user' ? timeoutSeconds : WORKSPACE_SESSION_TTL_SECONDS;
 }
 
 export interface ResolvedSession {
@@ -223,7 +223,10 @@ export async function revokeUserSessions(
   return Number(result.numUpdatedRows);
 }
 
-/** Revokes the sessions bound to a container (removed or cleared). Returns how many were live. */
+/**
+ * Revokes the sessions bound to a container, its gateway token included (removed or cleared).
+ * Returns how many were live.
+ */
 export async function revokeWorkspaceSessions(
   db: Executor,
   workspaceId: string,
@@ -236,7 +239,7 @@ export async function revokeWorkspaceSessions(
       db
         .updateTable('sessions')
         .set({ revoked_at: now })
-        .where('kind', '=', 'workspace')
+        .where('kind', 'in', ['workspace', 'gateway'])
         .where('workspace_id', '=', workspaceId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst(),
@@ -307,4 +310,27 @@ export async function purgeSessions(
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Revokes a container's gateway tokens but `keepId` (a new injection replaced them). */
+export async function revokeOtherGatewaySessions(
+  db: Executor,
+  workspaceId: string,
+  keepId: string,
+  now: number = Date.now(),
+): Promise<number> {
+  const result = await revoking(
+    db,
+    (s) => s.kind === 'gateway' && s.workspace_id === workspaceId && s.id !== keepId,
+    () =>
+      db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('kind', '=', 'gateway')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '!=', keepId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+  );
+  return Number(result.numUpdatedRows);
 }

@@ -25,7 +25,8 @@ export async function authenticate(
   origin: RequestOrigin,
 ): Promise<Caller | null> {
   const resolved = await resolveSession(deps.store.db, token, deps.config.sessionTimeoutSeconds);
-  if (!resolved) return null;
+  // A gateway token opens the AI gateway and nothing else: to every procedure it is no session.
+  if (!resolved || resolved.session.kind === 'gateway') return null;
   return {
     userId: resolved.user.id,
     username: resolved.user.username,

@@ -1,11 +1,13 @@
 // The Koa application: access log, security headers, health checks, the OpenAPI document, the
-// REST mirror at /api/credentials and tRPC at /trpc. Listening and shutdown are in listen.ts.
+// REST mirror at /api/credentials, tRPC at /trpc and the AI gateway at /ai. Listening and shutdown are in listen.ts.
 import type { TRPCError } from '@trpc/server';
 import Koa from 'koa';
 import { createKoaMiddleware } from 'trpc-koa-adapter';
 import { createInnerContext, type RequestLike, requestInfoFrom } from '../context';
 import type { ServiceDeps } from '../domain/deps';
 import { AppError } from '../errors';
+import { createGateway } from '../gateway/proxy';
+import { GATEWAY_PREFIX } from '../gateway/routes';
 import { appRouter } from '../routers/_app';
 import { accessLoggerOf } from '../logger';
 import { isUnexpected } from '../trpc';
@@ -73,11 +75,19 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     return fastPath ? fastPath(ctx, adapter) : adapter();
   };
 
+  const handleGateway = createGateway(deps);
+  // The gateway answers on the raw response: its body streams through, Koa must not touch it.
+  const gateway = (ctx: Koa.Context) => {
+    ctx.respond = false;
+    return handleGateway(ctx.req, ctx.res);
+  };
+
   /** Routes by path prefix in one step: each extra Koa middleware costs every request. */
   const route = async (ctx: Koa.Context): Promise<void> => {
     const path = ctx.path;
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
     if (path.startsWith('/trpc/')) return trpc(ctx);
+    if (path.startsWith(GATEWAY_PREFIX)) return gateway(ctx);
     if (path === REST_PREFIX || path.startsWith(REST_PREFIX + '/')) {
       return rest(ctx, () => notFound(ctx));
     }

@@ -1,6 +1,7 @@
 // The service's tRPC router: one router per domain, merged here. The extension's client is typed
 // by `AppRouter` (import type only).
 import { router } from '../trpc';
+import { aiRouter } from './ai';
 import { auditRouter } from './audit';
 import { authRouter } from './auth';
 import { gitCredentialRouter } from './gitCredential';
@@ -18,6 +19,7 @@ export const appRouter = router({
   workspaces: workspacesRouter,
   credentials: credentialsRouter,
   gitCredential: gitCredentialRouter,
+  ai: aiRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -172,6 +172,7 @@ export const SettingsSchema = z.object({
   autoInject: z.boolean(),
   auditLogging: z.boolean(),
   clearOnSessionTimeout: z.boolean(),
+  aiKeyDelivery: z.enum(['gateway', 'environment']),
 });
 
 export const AuditActionSchema = z.enum([
@@ -191,6 +192,7 @@ export const AuditActionSchema = z.enum([
   'user_disable',
   'settings',
   'restore',
+  'ai_request',
 ]);
 
 export const AuditEntrySchema = z.object({
@@ -390,6 +392,9 @@ export const SettingsUpdateInput = z.object({
   auditLogging: z.boolean({ error: 'auditLogging must be true or false' }).optional(),
   clearOnSessionTimeout: z
     .boolean({ error: 'clearOnSessionTimeout must be true or false' })
+    .optional(),
+  aiKeyDelivery: z
+    .enum(['gateway', 'environment'], { error: "aiKeyDelivery must be 'gateway' or 'environment'" })
     .optional(),
 });
 

@@ -32,7 +32,14 @@ const TABLES = {
     orderBy: ['id'],
   },
   user_settings: {
-    columns: ['user_id', 'auto_inject', 'audit_logging', 'clear_on_session_timeout', 'updated_at'],
+    columns: [
+      'user_id',
+      'auto_inject',
+      'audit_logging',
+      'clear_on_session_timeout',
+      'ai_key_delivery',
+      'updated_at',
+    ],
     orderBy: ['user_id'],
   },
   data_keys: {
@@ -90,6 +97,22 @@ const TABLES = {
       'manifest',
       'injected_at',
       'cleared_at',
+    ],
+    orderBy: ['id'],
+  },
+  ai_usage: {
+    columns: [
+      'id',
+      'user_id',
+      'workspace_id',
+      'credential_id',
+      'provider',
+      'name',
+      'model',
+      'status',
+      'input_tokens',
+      'output_tokens',
+      'created_at',
     ],
     orderBy: ['id'],
   },

@@ -55,6 +55,7 @@ export * from './credentials';
 export * from './registrations';
 export * from './settings';
 export * from './injections';
+export * from './aiUsage';
 export * from './secrets';
 export {
   KeyMismatchError,

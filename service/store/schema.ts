@@ -4,7 +4,8 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'admin' | 'user';
-export type SessionKind = 'user' | 'workspace';
+/** `gateway`: a workspace's AI gateway token, accepted by the gateway alone. */
+export type SessionKind = 'user' | 'workspace' | 'gateway';
 export type CredentialType = 'ssh_key' | 'git_token' | 'ai_token';
 export type GitProvider = 'github' | 'gitlab' | 'forgejo';
 export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
@@ -29,7 +30,8 @@ export type AuditAction =
   | 'user_add'
   | 'user_disable'
   | 'settings'
-  | 'restore';
+  | 'restore'
+  | 'ai_request';
 
 export interface UsersTable {
   id: string; // uuid
@@ -108,7 +110,26 @@ export interface UserSettingsTable {
   auto_inject: number;
   audit_logging: number;
   clear_on_session_timeout: number;
+  ai_key_delivery: Generated<AiKeyDelivery>;
   updated_at: number;
+}
+
+/** How AI keys reach a workspace: through the service's gateway, or as keys in `~/.env`. */
+export type AiKeyDelivery = 'gateway' | 'environment';
+
+/** One AI gateway call: who, which provider and model, the answer's status and reported usage. */
+export interface AiUsageTable {
+  id: string; // uuid
+  user_id: string;
+  workspace_id: string | null;
+  credential_id: string | null;
+  provider: string;
+  name: string | null; // the key's name (custom keys: the name in the path)
+  model: string | null;
+  status: number; // HTTP status the caller got (502/504 when the provider was not reached)
+  input_tokens: number | null;
+  output_tokens: number | null;
+  created_at: number;
 }
 
 export interface AuditLogTable {
@@ -166,6 +187,7 @@ export interface Database {
   workspace_injections: WorkspaceInjectionsTable;
   service_meta: ServiceMetaTable;
   login_failures: LoginFailuresTable;
+  ai_usage: AiUsageTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,17 +3,21 @@
 // user; migration 0003 turned it off for rows written before.
 import type { Executor } from './database';
 import { isUniqueViolation } from './dialect';
+import type { AiKeyDelivery } from './schema';
 
 export interface UserSettings {
   autoInject: boolean;
   auditLogging: boolean;
   clearOnSessionTimeout: boolean;
+  /** How AI keys reach a workspace: the gateway (no key in the container) or `~/.env`. */
+  aiKeyDelivery: AiKeyDelivery;
 }
 
 export const DEFAULT_SETTINGS: UserSettings = {
   autoInject: false,
   auditLogging: true,
   clearOnSessionTimeout: false,
+  aiKeyDelivery: 'gateway',
 };
 
 export async function getSettings(db: Executor, userId: string): Promise<UserSettings> {
@@ -27,6 +31,7 @@ export async function getSettings(db: Executor, userId: string): Promise<UserSet
     autoInject: row.auto_inject === 1,
     auditLogging: row.audit_logging === 1,
     clearOnSessionTimeout: row.clear_on_session_timeout === 1,
+    aiKeyDelivery: row.ai_key_delivery === 'environment' ? 'environment' : 'gateway',
   };
 }
 
@@ -41,6 +46,7 @@ export async function updateSettings(
     auto_inject: next.autoInject ? 1 : 0,
     audit_logging: next.auditLogging ? 1 : 0,
     clear_on_session_timeout: next.clearOnSessionTimeout ? 1 : 0,
+    ai_key_delivery: next.aiKeyDelivery,
     updated_at: Date.now(),
   };
   const update = () =>

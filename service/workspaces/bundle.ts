@@ -13,7 +13,7 @@ import {
   type CredentialInfo,
   type Executor,
 } from '../store';
-import type { AiKeys } from './aiConfig';
+import type { AiKeyDelivery, AiKeys } from './aiConfig';
 import type { GitProviderSettings } from './content';
 
 export interface RevealContext {
@@ -22,6 +22,15 @@ export interface RevealContext {
   workspaceId: string;
   ipAddress: string | null;
   userAgent: string | null;
+}
+
+/** How AI keys reach the workspace; in gateway mode no AI key is revealed at all. */
+export interface AiDelivery {
+  delivery: AiKeyDelivery;
+  /** `{service}/ai`, as the workspace reaches it. */
+  gatewayUrl: string;
+  /** Mints the workspace's gateway token (called once, only when there is an AI key). */
+  mintGatewayToken: () => Promise<string>;
 }
 
 export interface CredentialBundle {
@@ -45,6 +54,7 @@ export async function gatherBundle(
   keyring: KeyRing,
   config: Config,
   ctx: RevealContext,
+  delivery: AiDelivery,
 ): Promise<CredentialBundle> {
   const reveal = async (id: string): Promise<string | undefined> => {
     const row = await findCredentialForUser(db, ctx.userId, id);
@@ -81,12 +91,34 @@ export async function gatherBundle(
 
   const aiRows = await listCredentials(db, ctx.userId, { type: 'ai_token' });
   const perProvider = pickPerProvider(aiRows.filter((r) => r.provider !== 'custom'));
-  const ai: AiKeys = { custom: [] };
+  const gateway = delivery.delivery === 'gateway';
+  const ai: AiKeys = {
+    delivery: delivery.delivery,
+    gatewayUrl: null,
+    custom: [],
+    providerUrls: {
+      openai: config.providers.openaiBaseUrl,
+      anthropic: config.providers.anthropicBaseUrl,
+      google: config.providers.googleAiBaseUrl,
+    },
+    models: config.aiModels,
+  };
+  // Gateway mode: the keys stay in the service; a custom key without a URL has nowhere to be
+  // forwarded to, so it is left out rather than put in the container.
+  const customRows = aiRows.filter(
+    (r) => r.provider === 'custom' && r.env_var && (!gateway || r.url),
+  );
+  let token: string | undefined;
+  if (gateway && (perProvider.size > 0 || customRows.length > 0)) {
+    token = await delivery.mintGatewayToken();
+    ai.gatewayUrl = delivery.gatewayUrl;
+  }
+  const valueOf = async (id: string) => (gateway ? token : reveal(id));
   for (const provider of ['openai', 'anthropic', 'google'] as const) {
     const row = perProvider.get(provider);
-    if (row) ai[provider] = await reveal(row.id);
+    if (row) ai[provider] = await valueOf(row.id);
   }
-  for (const row of aiRows.filter((r) => r.provider === 'custom' && r.env_var)) {
+  for (const row of customRows) {
     const refusal = envVarRefusal(row.env_var ?? '');
     if (refusal) {
       // Stored before the allow-list (or written to the database directly): never revealed,
@@ -107,8 +139,10 @@ export async function gatherBundle(
       });
       continue;
     }
-    const value = await reveal(row.id);
-    if (value !== undefined && row.env_var) ai.custom.push({ envVar: row.env_var, value });
+    const value = await valueOf(row.id);
+    if (value !== undefined && row.env_var) {
+      ai.custom.push({ envVar: row.env_var, value, name: row.name });
+    }
   }
   return { sshKey, git, ai };
 }

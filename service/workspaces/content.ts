@@ -1,6 +1,7 @@
 // What one injection writes into a workspace (CONTRACT.md section 6), as a plan of directories,
 // files and dotfile edits with their modes; pure, so every byte can be checked without Docker.
 import { aiToolFiles, envFile, type AiKeys } from './aiConfig';
+import { AI_KEY_SCRIPT_PATH, aiKeyScript } from './aiKeyScript';
 import { gitIncludeBody, shellBlockBody } from './dotfiles';
 import { gitConfigQuote, shQuote } from './quote';
 import { helperScripts } from './scripts';
@@ -64,6 +65,9 @@ const DIR_MODES: Record<string, number> = {
   '.config/xares': 0o700,
   '.config/opencode': 0o700,
   '.continue': 0o700,
+  '.claude': 0o700,
+  '.codex': 0o700,
+  '.gemini': 0o700,
   bin: 0o755,
 };
 
@@ -119,8 +123,9 @@ export function buildPlan(
   for (const s of helperScripts(user.home)) {
     ours(s.path, s.path.startsWith('bin/') ? 0o755 : 0o644, s.content);
   }
+  ours(AI_KEY_SCRIPT_PATH, 0o755, aiKeyScript());
   ours('.env', 0o600, envFile(input.ai));
-  for (const f of aiToolFiles(input.ai)) {
+  for (const f of aiToolFiles(input.ai, user.home)) {
     files.push({ path: f.path, mode: 0o600, content: f.content, policy: 'userEditable' });
   }
 

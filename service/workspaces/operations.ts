@@ -6,10 +6,12 @@ import type { KeyRing } from '../crypto/keyring';
 import { AppError } from '../errors';
 import {
   createSession,
+  getSettings,
   listActiveInjections,
   markInjectionsCleared,
   recordAudit,
   recordInjection,
+  revokeOtherGatewaySessions,
   revokeSession,
   revokeWorkspaceSessions,
   type AuditAction,
@@ -204,6 +206,7 @@ export class WorkspaceOperations {
   async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
     const db = this.deps.store.db;
     let newSessionId: string | null = null;
+    let newGatewayId: string | null = null;
     try {
       if (!ws.running)
         throw new AppError('CONFLICT', 'The workspace is not running; start it first');
@@ -212,13 +215,36 @@ export class WorkspaceOperations {
       const user = this.workspaceUser(ws);
       // Keys and the new session are prepared while the container is looked at.
       const input = (async () => {
-        const bundle = await gatherBundle(db, this.keyring(), this.deps.config, {
-          userId: actor.userId,
-          username: actor.username,
-          workspaceId: ws.id,
-          ipAddress: actor.ipAddress,
-          userAgent: actor.userAgent,
-        });
+        const { aiKeyDelivery } = await getSettings(db, actor.userId);
+        const bundle = await gatherBundle(
+          db,
+          this.keyring(),
+          this.deps.config,
+          {
+            userId: actor.userId,
+            username: actor.username,
+            workspaceId: ws.id,
+            ipAddress: actor.ipAddress,
+            userAgent: actor.userAgent,
+          },
+          {
+            delivery: aiKeyDelivery,
+            gatewayUrl: `${this.serviceUrl()}/ai`,
+            // The AI gateway's token: a session kind of its own, bound to this container.
+            mintGatewayToken: async () => {
+              const minted = await createSession(db, {
+                userId: actor.userId,
+                kind: 'gateway',
+                workspaceId: ws.id,
+                timeoutSeconds: this.deps.config.sessionTimeoutSeconds,
+                ipAddress: actor.ipAddress,
+                userAgent: actor.userAgent,
+              });
+              newGatewayId = minted.session.id;
+              return minted.token;
+            },
+          },
+        );
         const { token, session } = await createSession(db, {
           userId: actor.userId,
           kind: 'workspace',
@@ -254,8 +280,11 @@ export class WorkspaceOperations {
           manifest: result.manifest,
         });
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
+        // The previous injection's gateway token goes with it (all of them in environment mode).
+        await revokeOtherGatewaySessions(tx, ws.id, (newGatewayId as string | null) ?? '');
       });
       newSessionId = null;
+      newGatewayId = null;
       const kept = result.keptUserChanges.length
         ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
         : '';
@@ -271,6 +300,8 @@ export class WorkspaceOperations {
       return result.written;
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
+      const gatewayId = newGatewayId as string | null;
+      if (gatewayId) await revokeSession(db, actor.userId, gatewayId).catch(() => undefined);
       const message = e instanceof AppError ? e.message : 'the injection failed';
       await this.audit(actor, 'inject', 'failure', ws.id, message).catch(() => undefined);
       if (!(e instanceof AppError)) {

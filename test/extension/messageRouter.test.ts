@@ -86,6 +86,10 @@ tierSuite('unit', 'extension message routing', () => {
       actions: failing as CredentialActions,
       signIn: async () => undefined,
       signOut: async () => undefined,
+      connect: async () => {
+        calls.push('connect');
+        throw new ServiceError('You are not signed in.', 'signed_out');
+      },
     });
     const requestTypes = Object.values(messages).filter(
       (v): v is MessageType<unknown, unknown> =>
@@ -153,6 +157,83 @@ tierSuite('unit', 'extension message routing', () => {
         assert.equal(res?.ok, false, JSON.stringify(params));
       }
       assert.deepEqual(calls, []);
+    });
+
+    it('refuses what a hostile webview could send for the new requests, before any call', async () => {
+      calls.length = 0;
+      const bad: [{ method: string }, unknown][] = [
+        [
+          messages.SaveToken,
+          { type: 'git_token', provider: 'github', token: 't', pathPrefix: '../other' },
+        ],
+        [
+          messages.SaveToken,
+          { type: 'git_token', provider: 'github', token: 't', pathPrefix: 'acme/../x' },
+        ],
+        [
+          messages.SaveToken,
+          { type: 'git_token', provider: 'github', token: 't', pathPrefix: '/acme' },
+        ],
+        [
+          messages.SaveToken,
+          { type: 'git_token', provider: 'github', token: 't', pathPrefix: 'a\nb' },
+        ],
+        [
+          messages.SaveToken,
+          { type: 'ai_token', provider: 'openai', token: 't', pathPrefix: 'acme' },
+        ],
+        [
+          messages.SaveToken,
+          { type: 'git_token', provider: 'github', token: 't', name: 'my token' },
+        ],
+        [messages.RenameToken, { id: '1', name: '' }],
+        [messages.RenameToken, { id: '1', name: 'a/b' }],
+        [messages.RenameToken, { id: '1', name: 'x'.repeat(101) }],
+        [messages.ConnectProvider, { provider: 'forgejo' }],
+        [messages.ConnectProvider, { provider: 'javascript:alert(1)' }],
+        [messages.RegisterSshKey, { provider: 'github', usage: 'root' }],
+        [messages.UpdateSettings, { aiKeyDelivery: 'plaintext' }],
+        [messages.UpdateSettings, { commitSigning: 'yes' }],
+        [messages.UpdateSettings, { aiKeyDelivery: null }],
+        [messages.UpdateSettings, { masterKey: 'x' }],
+      ];
+      for (const [type, params] of bad) {
+        const res = await view.dispatch({ kind: 'request', id: 8, method: type.method, params });
+        assert.equal(res?.ok, false, `${type.method} ${JSON.stringify(params)}`);
+        assert.match(res && !res.ok ? res.error : '', /^Invalid input/);
+      }
+      assert.deepEqual(calls, []);
+    });
+
+    it('passes good new requests on: rename, connect, usage, register for signing', async () => {
+      calls.length = 0;
+      for (const [type, params] of [
+        [messages.RenameToken, { id: '1', name: 'work' }],
+        [messages.ConnectProvider, { provider: 'gitlab' }],
+        [messages.GetAiUsage, undefined],
+        [messages.RegisterSshKey, { provider: 'github', usage: 'signing' }],
+        [messages.UpdateSettings, { aiKeyDelivery: 'environment', commitSigning: true }],
+        [
+          messages.SaveToken,
+          {
+            type: 'git_token',
+            provider: 'github',
+            token: 't',
+            name: 'work',
+            pathPrefix: 'acme/tools',
+          },
+        ],
+      ] as [{ method: string }, unknown][]) {
+        await view.dispatch({ kind: 'request', id: 9, method: type.method, params });
+      }
+      assert.deepEqual(calls, [
+        'renameToken',
+        'connect',
+        'aiUsage',
+        'registerSshKey',
+        'updateSettings',
+        'saveToken',
+      ]);
     });
   });
 });

@@ -9,7 +9,7 @@
 //
 // Run as a program (`npx tsx test/support/fakeProviders.ts`) it prints its URLs as one JSON
 // line and serves until SIGTERM; control it over HTTP at each server's `/__fake/token`,
-// `/__fake/fault`, `/__fake/requests` and `/__fake/clear-requests`.
+// `/__fake/fault`, `/__fake/requests`, `/__fake/clear-requests` and (AI fakes) `/__fake/reply`.
 import net from 'node:net';
 import { FakeAnthropic, FakeGoogle, FakeOpenai } from './fakeProviderApis/ai';
 import type { Fault, FakeProvider, ProviderName, RecordedRequest } from './fakeProviderApis/base';

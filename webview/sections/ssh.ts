@@ -1,13 +1,16 @@
 // SSH key section: the public key (read-only), Generate New / Export Public / Copy, and where
-// the key is registered, with a Register button per provider.
+// the key is registered, for what (authentication, signing; both shown per provider), with a
+// usage choice and a Register button per provider.
 import {
   CopyPublicKey,
   ExportPublicKey,
   GenerateSshKey,
   RegisterSshKey,
 } from '../../protocol/messages';
-import type { GitProvider } from '../../protocol/model';
-import { button, formatTime, h, section } from '../dom';
+import { KEY_USAGES } from '../../protocol/model';
+import type { GitProvider, KeyUsage } from '../../protocol/model';
+import { registrationLines, USAGE_TEXT } from '../../protocol/viewModel';
+import { button, formatTime, h, section, valueOf } from '../dom';
 import type { Ctx } from '../dom';
 
 const PROVIDERS: { id: GitProvider; label: string }[] = [
@@ -15,13 +18,6 @@ const PROVIDERS: { id: GitProvider; label: string }[] = [
   { id: 'forgejo', label: 'Forgejo' },
   { id: 'gitlab', label: 'GitLab' },
 ];
-
-const REGISTRATION_TEXT: Record<string, { mark: string; text: string; cls: string }> = {
-  registered: { mark: '✓', text: 'registered', cls: 'ok' },
-  already_registered: { mark: '✓', text: 'registered', cls: 'ok' },
-  pending: { mark: '…', text: 'pending', cls: 'pending' },
-  error: { mark: '✗', text: 'error', cls: 'bad' },
-};
 
 export function sshSection(ctx: Ctx): HTMLElement {
   const key = ctx.state.sshKey;
@@ -78,18 +74,29 @@ export function sshSection(ctx: Ctx): HTMLElement {
         h('div', { class: 'actions' }, generate),
       );
 
+  // Usages exist when the service knows commit signing (both came in one release); an older one
+  // registers for authentication only, so the choice is not offered there.
+  const usages = ctx.state.settings?.commitSigning != null;
   const registrations = h(
     'ul',
     { class: 'registrations', 'aria-label': 'Registered with' },
     ...PROVIDERS.map((p) => {
-      const reg = key?.registrations.find((r) => r.provider === p.id);
-      const shown = reg
-        ? (REGISTRATION_TEXT[reg.status] ?? { mark: '?', text: reg.status, cls: 'pending' })
-        : null;
+      const lines = key ? registrationLines(key.registrations, p.id) : [];
       const hasToken = ctx.state.tokens.some((t) => t.provider === p.id);
+      const usage = usages
+        ? h(
+            'vscode-single-select',
+            { id: `ssh-usage-${p.id}`, 'aria-label': `Register with ${p.label} for` },
+            ...KEY_USAGES.map((u) => h('vscode-option', { value: u }, USAGE_TEXT[u])),
+          )
+        : null;
       const register = button('Register', { id: `ssh-register-${p.id}`, secondary: true }, (b) =>
         ctx.run(b, `Registering the key with ${p.label}…`, async () => {
-          const r = await ctx.host.request(RegisterSshKey, { provider: p.id });
+          const chosen = usage ? (valueOf(usage) as KeyUsage) : '';
+          const r = await ctx.host.request(RegisterSshKey, {
+            provider: p.id,
+            ...(chosen ? { usage: chosen } : {}),
+          });
           ctx.announce(
             `${p.label}: ${r.status.replace('_', ' ')}${r.detail ? ` (${r.detail})` : ''}`,
             r.status === 'error' ? 'error' : 'info',
@@ -104,15 +111,21 @@ export function sshSection(ctx: Ctx): HTMLElement {
           !key ? 'Generate a key first' : `Save a ${p.label} token first`,
         );
       }
+      if (usage && (!key || !hasToken || readOnly)) usage.setAttribute('disabled', '');
       return h(
         'li',
-        { class: `registration ${shown?.cls ?? 'none'}`, id: `ssh-registration-${p.id}` },
+        { class: `registration ${lines.length ? '' : 'none'}`, id: `ssh-registration-${p.id}` },
         h('span', { class: 'provider-name' }, p.label),
         h(
           'span',
           { class: 'registration-status' },
-          shown ? `${shown.mark} ${shown.text}` : 'not registered',
+          ...(lines.length
+            ? lines.map((l) =>
+                h('span', { class: `registration-line ${l.level}` }, `${l.status} for ${l.usage}`),
+              )
+            : ['not registered']),
         ),
+        usage,
         register,
       );
     }),

@@ -1,9 +1,14 @@
-// Git and AI provider sections: one row per provider with the saved token's hint (never the
-// token), its last test, an input for a new value, and Test / Save.
+// The save-or-replace forms of both provider sections: one per provider with its `default`
+// token's hint (never the token), last test, an input for a new value, and Test / Save (git
+// forms also take a name, for a second account, and a path prefix). The AI section lists every
+// saved AI key (custom OpenAI-compatible providers with their URL and variable) above its forms,
+// and the usage panel (usage.ts) below.
 import { SaveToken, TestToken } from '../../protocol/messages';
 import type { SaveTokenParams } from '../../protocol/messages';
 import { AI_TOOLS, daysLeft, EXPIRY_WARNING_DAYS } from '../../protocol/model';
 import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
+import { aiKeyRows } from '../../protocol/viewModel';
+import { usagePanel } from './usage';
 import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
 
@@ -30,7 +35,7 @@ const GIT_ROWS: RowSpec[] = [
     provider: 'forgejo',
     label: 'Forgejo Access Token',
     placeholder: 'xxxxxxxxxxxxxxxx',
-    note: 'Also for Gitea.',
+    note: 'Also for Gitea and Codeberg.',
     url: 'required',
   },
   {
@@ -41,6 +46,11 @@ const GIT_ROWS: RowSpec[] = [
     url: 'optional',
   },
 ];
+
+/** The git providers' save-or-replace forms (git.ts lists the saved tokens above them). */
+export function gitTokenForms(ctx: Ctx): HTMLElement[] {
+  return GIT_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r)));
+}
 
 const AI_ROWS: RowSpec[] = [
   { type: 'ai_token', provider: 'openai', label: 'OpenAI API Key', placeholder: 'sk-xxxxxxxxxxxx' },
@@ -58,25 +68,41 @@ const AI_ROWS: RowSpec[] = [
   },
 ];
 
-export function gitSection(ctx: Ctx): HTMLElement {
-  return section('git', 'Git Providers', ...GIT_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))));
-}
-
 export function aiSection(ctx: Ctx): HTMLElement {
   const customs = ctx.state.tokens.filter((t) => t.type === 'ai_token' && t.provider === 'custom');
   const customSpec = (envVar?: string): RowSpec => ({
     type: 'ai_token',
     provider: 'custom',
-    label: envVar ? `Custom key ${envVar}` : 'Custom key (any environment variable)',
+    label: envVar ? `Custom key ${envVar}` : 'Custom OpenAI-compatible key',
     placeholder: 'the key',
     envVar: true,
+    url: 'optional',
   });
+  const rows = aiKeyRows(ctx.state.tokens);
   return section(
     'ai',
     'AI Providers',
+    rows.length
+      ? h(
+          'ul',
+          { class: 'token-list', id: 'ai-keys', 'aria-label': 'Saved AI keys' },
+          ...rows.map((r) =>
+            h(
+              'li',
+              { class: 'ai-key', id: `ai-key-${r.id}` },
+              h('span', { class: 'provider-name' }, r.title),
+              ` · ${r.host || 'no URL'}`,
+              r.envVar ? h('span', { class: 'mono' }, ` · ${r.envVar}`) : null,
+              ` · ${r.hint} · `,
+              h('span', { class: r.test.level }, r.test.text),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No AI key saved yet.'),
     ...AI_ROWS.map((r) => tokenRow(ctx, r, saved(ctx, r))),
     ...customs.map((t, i) => tokenRow(ctx, customSpec(t.envVar ?? undefined), t, `custom-${i}`)),
     tokenRow(ctx, customSpec(), undefined, 'custom-new'),
+    usagePanel(ctx),
   );
 }
 
@@ -121,18 +147,38 @@ function tokenRow(
     type: 'password',
     placeholder: token ? `saved ${token.hint}: enter a new value to replace it` : spec.placeholder,
   });
+  const isGit = spec.type === 'git_token';
   const url = spec.url
-    ? textField(`${id}-url`, spec.url === 'required' ? 'Server URL' : 'GitLab URL (optional)', {
-        type: 'url',
-        placeholder: spec.url === 'required' ? 'https://git.company.com' : 'https://gitlab.com',
-        value: token?.url ?? '',
-      })
+    ? textField(
+        `${id}-url`,
+        !isGit
+          ? 'Base URL (OpenAI-compatible API)'
+          : spec.url === 'required'
+            ? 'Server URL'
+            : 'GitLab URL (optional)',
+        {
+          type: 'url',
+          placeholder: !isGit
+            ? 'https://api.mistral.ai/v1'
+            : spec.url === 'required'
+              ? 'https://git.company.com'
+              : 'https://gitlab.com',
+          value: token?.url ?? '',
+        },
+      )
+    : undefined;
+  // A second account of the provider: another name, and the repositories it answers for.
+  const name = isGit
+    ? textField(`${id}-name`, 'Name (optional)', { placeholder: 'default, or work, personal…' })
+    : undefined;
+  const prefix = isGit
+    ? textField(`${id}-prefix`, 'Path prefix (optional)', { placeholder: 'acme: only acme/*' })
     : undefined;
   const envVar =
     spec.envVar && !token
       ? textField(`${id}-envvar`, 'Environment variable', { placeholder: 'MISTRAL_API_KEY' })
       : undefined;
-  const tools = spec.type === 'ai_token' ? AI_TOOLS[spec.provider as AiProvider] : undefined;
+  const tools = isGit ? undefined : AI_TOOLS[spec.provider as AiProvider];
 
   const save = button('Save', { id: `${id}-save` }, (b) =>
     ctx.run(b, `Saving ${spec.label}…`, async () => {
@@ -141,6 +187,10 @@ function tokenRow(
       const params: SaveTokenParams = { type: spec.type, provider: spec.provider, token: value };
       const u = url && valueOf(url.field).trim();
       if (u) params.url = u;
+      const n = name && valueOf(name.field).trim();
+      if (n) params.name = n;
+      const p = prefix && valueOf(prefix.field).trim();
+      if (p) params.pathPrefix = p;
       const ev = token?.envVar ?? (envVar && valueOf(envVar.field).trim());
       if (ev) params.envVar = ev;
       const result = await ctx.host.request(SaveToken, params);
@@ -172,6 +222,8 @@ function tokenRow(
     { class: 'token-item', id: `row-${id}`, role: 'group', 'aria-label': spec.label },
     secret.wrap,
     url?.wrap,
+    name?.wrap,
+    prefix?.wrap,
     envVar?.wrap,
     spec.note ? h('p', { class: 'muted' }, spec.note) : null,
     tools ? h('p', { class: 'muted' }, `Used by: ${tools.join(', ')}`) : null,

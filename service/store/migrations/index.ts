@@ -6,12 +6,14 @@ import * as m0001 from './0001_initial';
 import * as m0002 from './0002_login_failures';
 import * as m0003 from './0003_autoinject_opt_in';
 import * as m0005 from './0005_secret_binding';
+import * as m0006 from './0006_ai_gateway';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_login_failures': m0002,
   '0003_autoinject_opt_in': m0003,
   '0005_secret_binding': m0005,
+  '0006_ai_gateway': m0006,
 };
 
 export class MigrationError extends Error {

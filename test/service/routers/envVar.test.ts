@@ -66,7 +66,19 @@ tierSuite('unit', 'custom AI key envVar allow-list', () => {
 
   it('is what .env exports, too', () => {
     const text = envFile({
-      custom: [...RUNS_CODE, ...CONFIG_SECRETS, ...FINE].map((envVar) => ({ envVar, value: 'v' })),
+      delivery: 'environment',
+      gatewayUrl: null,
+      providerUrls: {
+        openai: 'https://api.openai.com/v1',
+        anthropic: 'https://api.anthropic.com',
+        google: 'https://generativelanguage.googleapis.com',
+      },
+      models: { openai: 'gpt-5', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-pro' },
+      custom: [...RUNS_CODE, ...CONFIG_SECRETS, ...FINE].map((envVar) => ({
+        envVar,
+        value: 'v',
+        name: envVar.toLowerCase(),
+      })),
     });
     for (const name of [...RUNS_CODE, ...CONFIG_SECRETS.filter((n) => n !== 'OPENAI_API_KEY')]) {
       assert.doesNotMatch(text, new RegExp(`^export ${name}=`, 'm'), name);
@@ -131,14 +143,27 @@ forEachDialect('custom AI keys stored before the allow-list', (store) => {
       });
     }
     const config = loadConfig({ ...process.env, CREDENTIAL_DATABASE_URL: s.databaseUrl });
-    const bundle = await gatherBundle(s.db, s.keyring, config, {
-      userId,
-      username: 'erin',
-      workspaceId: 'e1e1e1e1e1e1e1e1',
-      ipAddress: null,
-      userAgent: null,
-    });
-    assert.deepEqual(bundle.ai.custom, [{ envVar: 'ERIN_API_KEY', value: 'erin-key-1' }]);
+    const bundle = await gatherBundle(
+      s.db,
+      s.keyring,
+      config,
+      {
+        userId,
+        username: 'erin',
+        workspaceId: 'e1e1e1e1e1e1e1e1',
+        ipAddress: null,
+        userAgent: null,
+      },
+      {
+        // Environment mode: the keys themselves are what .env would carry.
+        delivery: 'environment',
+        gatewayUrl: 'http://127.0.0.1:7300/ai',
+        mintGatewayToken: async () => assert.fail('no gateway token in environment mode'),
+      },
+    );
+    assert.deepEqual(bundle.ai.custom, [
+      { envVar: 'ERIN_API_KEY', value: 'erin-key-1', name: 'erin-api-key' },
+    ]);
     const rows = await s.db
       .selectFrom('audit_log')
       .selectAll()

@@ -326,7 +326,16 @@ forEachServiceDialect('procedures over HTTP', (ctx) => {
       });
       assert.equal(updated.clearOnSessionTimeout, true);
       assert.equal(updated.autoInject, false);
+      assert.equal(updated.aiKeyDelivery, 'gateway');
       assert.deepEqual(await c.settings.get.query(), updated);
+      const env = await c.settings.update.mutate({ aiKeyDelivery: 'environment' });
+      assert.equal(env.aiKeyDelivery, 'environment');
+      await assert.rejects(
+        c.settings.update.mutate({ aiKeyDelivery: 'plain' as 'gateway' }),
+        (e: { data?: { code?: string }; message: string }) =>
+          e.data?.code === 'BAD_REQUEST' && /aiKeyDelivery/.test(e.message),
+      );
+      await c.settings.update.mutate({ aiKeyDelivery: 'gateway' });
     });
 
     it('audit.list pages newest first with a cursor and filters by action', async () => {

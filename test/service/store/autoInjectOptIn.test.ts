@@ -18,11 +18,13 @@ forEachDialect('store/migration 0003_autoinject_opt_in', (ctx) => {
       autoInject: false,
       auditLogging: false,
       clearOnSessionTimeout: false,
+      aiKeyDelivery: 'gateway',
     });
     assert.deepEqual(await getSettings(ctx().db, off.id), {
       autoInject: false,
       auditLogging: true,
       clearOnSessionTimeout: true,
+      aiKeyDelivery: 'gateway',
     });
     // a user without a row has the default, which is off too
     assert.equal((await getSettings(ctx().db, none.id)).autoInject, false);

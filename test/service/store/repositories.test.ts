@@ -24,6 +24,7 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       autoInject: false,
       auditLogging: true,
       clearOnSessionTimeout: false,
+      aiKeyDelivery: 'gateway',
     });
     assert.deepEqual(DEFAULT_SETTINGS.autoInject, false);
     await updateSettings(ctx().db, user.id, { clearOnSessionTimeout: true });
@@ -31,8 +32,16 @@ forEachDialect('store/settings, registrations, injections', (ctx) => {
       autoInject: true,
       auditLogging: undefined,
     });
-    assert.deepEqual(after, { autoInject: true, auditLogging: true, clearOnSessionTimeout: true });
+    assert.deepEqual(after, {
+      autoInject: true,
+      auditLogging: true,
+      clearOnSessionTimeout: true,
+      aiKeyDelivery: 'gateway',
+    });
     assert.deepEqual(await getSettings(ctx().db, user.id), after);
+    const env = await updateSettings(ctx().db, user.id, { aiKeyDelivery: 'environment' });
+    assert.equal(env.aiKeyDelivery, 'environment');
+    assert.equal((await getSettings(ctx().db, user.id)).autoInject, true);
   });
 
   it('records registrations per key and provider, only for the owner', async () => {

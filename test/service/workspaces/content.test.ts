@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { aiToolFiles, envFile } from '../../../service/workspaces/aiConfig';
+import { aiToolFiles, envFile, type AiKeys } from '../../../service/workspaces/aiConfig';
+import { aiKeyScript } from '../../../service/workspaces/aiKeyScript';
 import { buildPlan, pickLoginFile, type InjectionInput } from '../../../service/workspaces/content';
 import {
   ensureBlock,
@@ -20,6 +21,22 @@ import { helperScripts } from '../../../service/workspaces/scripts';
 import { tierSuite } from '../../support/tiers';
 
 const user = { name: 'coder', uid: 1000, gid: 1000, home: '/home/coder' };
+
+/** AI keys in environment mode (the keys in ~/.env), with the service's default URLs. */
+function aiKeys(over: Partial<AiKeys> = {}): AiKeys {
+  return {
+    delivery: 'environment',
+    gatewayUrl: null,
+    custom: [],
+    providerUrls: {
+      openai: 'https://api.openai.com/v1',
+      anthropic: 'https://api.anthropic.com',
+      google: 'https://generativelanguage.googleapis.com',
+    },
+    models: { openai: 'gpt-5', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-pro' },
+    ...over,
+  };
+}
 
 function input(over: Partial<InjectionInput> = {}): InjectionInput {
   return {
@@ -34,7 +51,7 @@ function input(over: Partial<InjectionInput> = {}): InjectionInput {
       gitlabUrl: 'https://gitlab.com',
       forgejoUrl: null,
     },
-    ai: { custom: [] },
+    ai: aiKeys(),
     serviceUrl: 'http://127.0.0.1:7300',
     workspaceToken: 'tok_abc',
     ...over,
@@ -58,7 +75,10 @@ tierSuite('unit', 'workspace content', () => {
     const marker = path.join(dir, 'pwned');
     for (const value of canaries(marker)) {
       const file = path.join(dir, '.env');
-      writeFileSync(file, envFile({ openai: value, custom: [{ envVar: 'MY_KEY', value }] }));
+      writeFileSync(
+        file,
+        envFile(aiKeys({ openai: value, custom: [{ envVar: 'MY_KEY', value }] })),
+      );
       for (const shell of ['sh', 'bash']) {
         const out = execFileSync(
           shell,
@@ -75,15 +95,17 @@ tierSuite('unit', 'workspace content', () => {
   });
 
   it('.env carries Google keys under both names and refuses dangerous custom names', () => {
-    const text = envFile({
-      google: 'g',
-      custom: [
-        { envVar: 'LD_PRELOAD', value: 'x' },
-        { envVar: 'PATH', value: 'y' },
-        { envVar: 'bad-name', value: 'z' },
-        { envVar: 'OK_API_KEY', value: 'ok' },
-      ],
-    });
+    const text = envFile(
+      aiKeys({
+        google: 'g',
+        custom: [
+          { envVar: 'LD_PRELOAD', value: 'x' },
+          { envVar: 'PATH', value: 'y' },
+          { envVar: 'bad-name', value: 'z' },
+          { envVar: 'OK_API_KEY', value: 'ok' },
+        ],
+      }),
+    );
     assert.match(text, /^export GEMINI_API_KEY='g'$/m);
     assert.match(text, /^export GOOGLE_API_KEY='g'$/m);
     assert.match(text, /^export OK_API_KEY='ok'$/m);
@@ -115,31 +137,110 @@ tierSuite('unit', 'workspace content', () => {
     assert.equal(out, Buffer.from(all, 'utf8').toString('latin1'));
   });
 
-  it('AI tool files parse as YAML/JSON and hold the keys exactly, only for providers with keys', () => {
-    assert.deepEqual(aiToolFiles({ custom: [{ envVar: 'X', value: 'y' }] }), []);
+  it('AI tool files hold no key in either mode, and exist only for providers with keys', () => {
+    assert.deepEqual(aiToolFiles(aiKeys({ custom: [{ envVar: 'X_KEY', value: 'y' }] }), '/h'), []);
     const tricky = 'sk-"quote" \\ back: #hash\n- dash';
-    const files = new Map(
-      aiToolFiles({ openai: tricky, anthropic: 'ant', custom: [] }).map((f) => [f.path, f.content]),
+    for (const mode of ['environment', 'gateway'] as const) {
+      const keys = aiKeys({
+        delivery: mode,
+        gatewayUrl: mode === 'gateway' ? 'http://svc:7300/ai' : null,
+        openai: tricky,
+        anthropic: 'ant-secret-value',
+      });
+      const files = new Map(aiToolFiles(keys, '/home/coder').map((f) => [f.path, f.content]));
+      assert.deepEqual(
+        [...files.keys()].sort(),
+        [
+          '.aider.conf.yml',
+          '.claude/settings.json',
+          '.codex/config.toml',
+          '.config/opencode/opencode.json',
+          '.continue/config.yaml',
+        ],
+        mode,
+      );
+      for (const [file, content] of files) {
+        assert.ok(!content.includes('ant-secret-value'), `${mode}: ${file} holds a key`);
+        assert.ok(!content.includes('sk-"quote"'), `${mode}: ${file} holds a key`);
+      }
+      const cont = parseYaml(files.get('.continue/config.yaml')!) as {
+        models: Array<{ provider: string; apiKey: string; apiBase?: string }>;
+      };
+      assert.deepEqual(
+        cont.models.map((m) => [m.provider, m.apiKey]),
+        [
+          ['anthropic', '${{ secrets.ANTHROPIC_API_KEY }}'],
+          ['openai', '${{ secrets.OPENAI_API_KEY }}'],
+        ],
+      );
+      const oc = JSON.parse(files.get('.config/opencode/opencode.json')!) as {
+        provider: Record<string, { options: { apiKey: string; baseURL?: string } }>;
+      };
+      assert.equal(oc.provider.openai!.options.apiKey, '{env:OPENAI_API_KEY}');
+      const claude = JSON.parse(files.get('.claude/settings.json')!) as {
+        apiKeyHelper: string;
+        env: Record<string, string>;
+      };
+      assert.equal(claude.apiKeyHelper, "'/home/coder/bin/xares-ai-key' anthropic");
+      if (mode === 'gateway') {
+        assert.equal(oc.provider.anthropic!.options.baseURL, 'http://svc:7300/ai/anthropic/v1');
+        assert.equal(claude.env.ANTHROPIC_BASE_URL, 'http://svc:7300/ai/anthropic');
+        assert.match(
+          files.get('.codex/config.toml')!,
+          /base_url = "http:\/\/svc:7300\/ai\/openai"/,
+        );
+      } else {
+        assert.equal(oc.provider.anthropic!.options.baseURL, undefined);
+        assert.deepEqual(claude.env, {});
+      }
+    }
+  });
+
+  it('xares-ai-key prints the variable from the environment or ~/.env, and runs nothing else', () => {
+    const home = path.join(dir, 'home');
+    execFileSync('mkdir', ['-p', home]);
+    const script = path.join(dir, 'xares-ai-key');
+    writeFileSync(script, aiKeyScript(), { mode: 0o755 });
+    writeFileSync(
+      path.join(home, '.env'),
+      envFile(
+        aiKeys({ anthropic: "ant-'x' $(y)", custom: [{ envVar: 'MINE_API_KEY', value: 'm' }] }),
+      ),
     );
-    const aider = parseYaml(files.get('.aider.conf.yml')!) as Record<string, unknown>;
-    assert.equal(aider['openai-api-key'], tricky);
-    assert.equal(aider['anthropic-api-key'], 'ant');
-    assert.equal(aider['api-key'], undefined);
-    const cont = parseYaml(files.get('.continue/config.yaml')!) as {
-      models: Array<{ provider: string; apiKey: string }>;
-    };
-    assert.deepEqual(
-      cont.models.map((m) => [m.provider, m.apiKey]),
-      [
-        ['anthropic', 'ant'],
-        ['openai', tricky],
-      ],
+    const run = (arg: string, env: Record<string, string> = {}) =>
+      spawnSync('sh', [script, arg], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: home, ...env },
+      });
+    assert.equal(run('anthropic').stdout, "ant-'x' $(y)\n");
+    assert.equal(run('MINE_API_KEY').stdout, 'm\n');
+    assert.equal(run('openai', { OPENAI_API_KEY: 'from-env' }).stdout, 'from-env\n');
+    const missing = run('google');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no GEMINI_API_KEY/);
+    const marker = path.join(dir, 'pwned');
+    for (const bad of ['X;touch ' + marker + ';_KEY', '$(touch ' + marker + ')_KEY', 'PATH', '']) {
+      assert.equal(run(bad).status, 2, bad);
+    }
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('.env in gateway mode: the token as each key, base URLs at the gateway', () => {
+    const text = envFile(
+      aiKeys({
+        delivery: 'gateway',
+        gatewayUrl: 'http://svc:7300/ai',
+        openai: 'gw-token',
+        google: 'gw-token',
+        custom: [{ envVar: 'MINE_API_KEY', value: 'gw-token', name: 'mine' }],
+      }),
     );
-    const oc = JSON.parse(files.get('.config/opencode/opencode.json')!) as {
-      provider: Record<string, { options: { apiKey: string } }>;
-    };
-    assert.deepEqual(Object.keys(oc.provider).sort(), ['anthropic', 'openai']);
-    assert.equal(oc.provider.openai!.options.apiKey, tricky);
+    assert.match(text, /^export OPENAI_API_KEY='gw-token'$/m);
+    assert.match(text, /^export OPENAI_BASE_URL='http:\/\/svc:7300\/ai\/openai'$/m);
+    assert.match(text, /^export GEMINI_API_KEY='gw-token'$/m);
+    assert.match(text, /^export GOOGLE_GEMINI_BASE_URL='http:\/\/svc:7300\/ai\/google'$/m);
+    assert.match(text, /^export MINE_BASE_URL='http:\/\/svc:7300\/ai\/custom\/mine'$/m);
+    assert.doesNotMatch(text, /ANTHROPIC/);
   });
 
   it('dotfile blocks are added once and removed exactly', () => {
@@ -172,7 +273,7 @@ tierSuite('unit', 'workspace content', () => {
   });
 
   it('the plan has the contract paths and modes, keys only when present', () => {
-    const plan = buildPlan(input({ ai: { openai: 'o', custom: [] } }), user, '.profile');
+    const plan = buildPlan(input({ ai: aiKeys({ openai: 'o' }) }), user, '.profile');
     const modes = new Map(plan.files.map((f) => [f.path, f.mode]));
     assert.equal(modes.get('.ssh/id_ed25519'), 0o600);
     assert.equal(modes.get('.ssh/id_ed25519.pub'), 0o644);
@@ -190,10 +291,12 @@ tierSuite('unit', 'workspace content', () => {
     ]) {
       assert.equal(modes.get(`bin/${b}`), 0o755, b);
     }
+    assert.equal(modes.get('bin/xares-ai-key'), 0o755);
     for (const ai of [
       '.aider.conf.yml',
       '.continue/config.yaml',
       '.config/opencode/opencode.json',
+      '.codex/config.toml',
     ]) {
       assert.equal(modes.get(ai), 0o600, ai);
     }

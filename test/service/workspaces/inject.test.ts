@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../service/errors';
+import { updateSettings } from '../../../service/store';
 import { createWorkspace, type TestWorkspace } from '../../support/docker';
 import { makeBareRepo, startSshGitServer } from '../../support/gitServers';
 import { tierSuite } from '../../support/tiers';
@@ -34,6 +35,8 @@ tierSuite('docker', 'workspace injection into a container', function () {
   it('writes every file of contract section 6 as the workspace user, in one exec of tar and no upload', async () => {
     const alice = await f.addUser();
     await addAiKey(f, alice.user.id, 'openai', 'sk-openai-1234');
+    // Keys in ~/.env (the gateway mode is tested in test/service/gateway/container.test.ts).
+    await updateSettings(f.store.db, alice.user.id, { aiKeyDelivery: 'environment' });
     const ws = track(await createWorkspace(f.docker, { owner: alice.user.username }));
     await ws.sh(
       `printf '[user]\\n\\tname = Alice Own\\n[alias]\\n\\tst = status\\n' > ~/.gitconfig`,
@@ -144,6 +147,7 @@ tierSuite('docker', 'workspace injection into a container', function () {
 
   it('writes canary keys exactly: a login shell sees them, nothing in them runs', async () => {
     const bob = await f.addUser();
+    await updateSettings(f.store.db, bob.user.id, { aiKeyDelivery: 'environment' });
     await addAiKey(f, bob.user.id, 'openai', CANARY);
     await addAiKey(f, bob.user.id, 'anthropic', `${CANARY}-ant`);
     await addAiKey(f, bob.user.id, 'google', `${CANARY}-goo`);
@@ -164,13 +168,15 @@ tierSuite('docker', 'workspace injection into a container', function () {
     assert.equal(interactive.stdout, CANARY);
     const path = await ws.exec(['bash', '-lc', 'command -v create-repo']);
     assert.equal(path.stdout.trim(), `${HOME}/bin/create-repo`);
-    // the tool configurations hold the same exact value
+    // no tool configuration holds the key: they name the variable, the helper prints it exactly
     const aider = await ws.sh('cat ~/.aider.conf.yml');
-    assert.ok(aider.includes(`openai-api-key: ${JSON.stringify(CANARY)}`));
+    assert.ok(!aider.includes('touch /tmp/pwned'));
     const oc = JSON.parse(await ws.sh('cat ~/.config/opencode/opencode.json')) as {
       provider: { openai: { options: { apiKey: string } } };
     };
-    assert.equal(oc.provider.openai.options.apiKey, CANARY);
+    assert.equal(oc.provider.openai.options.apiKey, '{env:OPENAI_API_KEY}');
+    const helper = await ws.exec(['bash', '-lc', 'xares-ai-key anthropic']);
+    assert.equal(helper.stdout, `${CANARY}-ant\n`);
     const marker = await ws.exec(['test', '-e', '/tmp/pwned']);
     assert.notEqual(marker.code, 0, 'a canary value was executed');
   });

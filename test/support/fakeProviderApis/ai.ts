@@ -1,5 +1,8 @@
-// Fake model-listing endpoints of the AI providers: OpenAI `GET /v1/models` (Bearer), Anthropic
-// `GET /v1/models` (x-api-key + anthropic-version) and Google `GET /v1beta/models` (API key).
+// Fake AI provider APIs: the model listings (OpenAI `GET /v1/models` with Bearer, Anthropic
+// `GET /v1/models` with x-api-key + anthropic-version, Google `GET /v1beta/models` with an API
+// key) and a generation call of each, plain and streamed the way that provider streams:
+// OpenAI `POST /v1/chat/completions` (and `/v1/responses`), Anthropic `POST /v1/messages`,
+// Google `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`.
 import {
   authorizationToken,
   FakeProvider,
@@ -14,9 +17,50 @@ export interface AiKeyOptions {
   models?: string[];
 }
 
+/** What a generation call answers: the text, cut into `chunks` events `intervalMs` apart. */
+export interface FakeAnswer {
+  text: string;
+  chunks: number;
+  intervalMs: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** The text cut into `n` nearly equal pieces (at least one). */
+export function pieces(text: string, n: number): string[] {
+  const count = Math.max(1, n);
+  const size = Math.ceil(text.length / count) || 1;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(text.slice(i * size, (i + 1) * size));
+  return out;
+}
+
+const sse = (data: unknown, event?: string): string =>
+  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
 abstract class FakeAiProvider extends FakeProvider {
   protected readonly keys = new Map<string, string[]>();
   protected abstract readonly defaultModels: string[];
+  /** Change freely in a test; restored by resetAnswer(). */
+  reply: FakeAnswer = FakeAiProvider.defaultAnswer();
+
+  static defaultAnswer(): FakeAnswer {
+    return {
+      text: 'Hello from the fake provider.',
+      chunks: 4,
+      intervalMs: 5,
+      inputTokens: 11,
+      outputTokens: 7,
+    };
+  }
+
+  resetReply(): void {
+    this.reply = FakeAiProvider.defaultAnswer();
+  }
+
+  protected bodyOf(req: FakeRequest): Record<string, unknown> {
+    return req.json && typeof req.json === 'object' ? (req.json as Record<string, unknown>) : {};
+  }
 
   addToken(key: string, opts: AiKeyOptions = {}): void {
     this.keys.set(key, opts.models ?? this.defaultModels);
@@ -28,6 +72,10 @@ abstract class FakeAiProvider extends FakeProvider {
 
   protected override addTokenFromControl(body: Record<string, unknown>): void {
     this.addToken(String(body.token), body as AiKeyOptions);
+  }
+
+  protected override setReplyFromControl(body: Record<string, unknown>): void {
+    this.reply = { ...FakeAiProvider.defaultAnswer(), ...(body as Partial<FakeAnswer>) };
   }
 }
 
@@ -86,7 +134,11 @@ export class FakeOpenai extends FakeAiProvider {
   }
 
   protected override route(req: FakeRequest): Reply {
-    if (req.path.replace(/\/+$/, '') !== '/v1/models' || req.method !== 'GET') {
+    const path = req.path.replace(/\/+$/, '');
+    const known =
+      (path === '/v1/models' && req.method === 'GET') ||
+      (['/v1/chat/completions', '/v1/responses'].includes(path) && req.method === 'POST');
+    if (!known) {
       return this.error(
         404,
         `Invalid URL (${req.method} ${req.path})`,
@@ -112,6 +164,8 @@ export class FakeOpenai extends FakeAiProvider {
         'invalid_api_key',
       );
     }
+    if (path === '/v1/chat/completions') return this.chat(req);
+    if (path === '/v1/responses') return this.responses(req);
     return {
       status: 200,
       body: {
@@ -125,6 +179,106 @@ export class FakeOpenai extends FakeAiProvider {
       },
       headers: { 'x-request-id': `req_${newId()}`, 'openai-organization': 'user-fake' },
     };
+  }
+
+  chat(req: FakeRequest): Reply {
+    const body = this.bodyOf(req);
+    const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+    const a = this.reply;
+    const id = `chatcmpl-${newId()}`;
+    const usage = {
+      prompt_tokens: a.inputTokens,
+      completion_tokens: a.outputTokens,
+      total_tokens: a.inputTokens + a.outputTokens,
+    };
+    if (body.stream !== true) {
+      return {
+        status: 200,
+        body: {
+          id,
+          object: 'chat.completion',
+          created: 1750000000,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: a.text, refusal: null },
+              logprobs: null,
+              finish_reason: 'stop',
+            },
+          ],
+          usage,
+        },
+      };
+    }
+    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created: 1750000000,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+    const events = [sse(chunk({ role: 'assistant', content: '' }, null))];
+    for (const p of pieces(a.text, a.chunks)) events.push(sse(chunk({ content: p }, null)));
+    events.push(sse(chunk({}, 'stop')));
+    const opts = body.stream_options as { include_usage?: boolean } | undefined;
+    if (opts?.include_usage) {
+      events.push(sse({ id, object: 'chat.completion.chunk', model, choices: [], usage }));
+    }
+    events.push(sse('[DONE]'));
+    return { status: 200, events, intervalMs: a.intervalMs };
+  }
+
+  responses(req: FakeRequest): Reply {
+    const body = this.bodyOf(req);
+    const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+    const a = this.reply;
+    const response = {
+      id: `resp_${newId()}`,
+      object: 'response',
+      created_at: 1750000000,
+      status: 'completed',
+      model,
+      output: [
+        {
+          type: 'message',
+          id: `msg_${newId()}`,
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: a.text, annotations: [] }],
+        },
+      ],
+      usage: {
+        input_tokens: a.inputTokens,
+        output_tokens: a.outputTokens,
+        total_tokens: a.inputTokens + a.outputTokens,
+      },
+    };
+    if (body.stream !== true) return { status: 200, body: response };
+    const events = [
+      sse(
+        { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } },
+        'response.created',
+      ),
+    ];
+    let n = 0;
+    for (const p of pieces(a.text, a.chunks)) {
+      events.push(
+        sse(
+          {
+            type: 'response.output_text.delta',
+            item_id: 'msg',
+            output_index: 0,
+            content_index: 0,
+            delta: p,
+            sequence_number: ++n,
+          },
+          'response.output_text.delta',
+        ),
+      );
+    }
+    events.push(sse({ type: 'response.completed', response }, 'response.completed'));
+    return { status: 200, events, intervalMs: a.intervalMs };
   }
 }
 
@@ -164,10 +318,13 @@ export class FakeAnthropic extends FakeAiProvider {
   }
 
   protected override route(req: FakeRequest): Reply {
-    if (req.path.replace(/\/+$/, '') !== '/v1/models' || req.method !== 'GET') {
-      return this.error(404, 'not_found_error', 'Not found');
-    }
-    const key = headerValue(req, 'x-api-key');
+    const path = req.path.replace(/\/+$/, '');
+    const known =
+      (path === '/v1/models' && req.method === 'GET') ||
+      (path === '/v1/messages' && req.method === 'POST');
+    if (!known) return this.error(404, 'not_found_error', 'Not found');
+    // The SDKs of late 2026 send the API key as a Bearer token; older ones as x-api-key.
+    const key = headerValue(req, 'x-api-key') ?? authorizationToken(req, ['bearer']);
     if (key === undefined)
       return this.error(401, 'authentication_error', 'x-api-key header is required');
     if (!headerValue(req, 'anthropic-version')) {
@@ -175,6 +332,7 @@ export class FakeAnthropic extends FakeAiProvider {
     }
     const models = this.keys.get(key);
     if (!models) return this.error(401, 'authentication_error', 'invalid x-api-key');
+    if (path === '/v1/messages') return this.messages(req);
     const data = models.map((id) => ({
       type: 'model',
       id,
@@ -191,6 +349,64 @@ export class FakeAnthropic extends FakeAiProvider {
       },
       headers: { 'request-id': `req_${newId()}` },
     };
+  }
+
+  private messages(req: FakeRequest): Reply {
+    const body = this.bodyOf(req);
+    const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
+    const a = this.reply;
+    const id = `msg_${newId()}`;
+    const message = {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text: a.text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: a.inputTokens, output_tokens: a.outputTokens },
+    };
+    if (body.stream !== true) return { status: 200, body: message };
+    const events = [
+      sse(
+        {
+          type: 'message_start',
+          message: {
+            ...message,
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: a.inputTokens, output_tokens: 1 },
+          },
+        },
+        'message_start',
+      ),
+      sse(
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        'content_block_start',
+      ),
+      sse({ type: 'ping' }, 'ping'),
+    ];
+    for (const p of pieces(a.text, a.chunks)) {
+      events.push(
+        sse(
+          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } },
+          'content_block_delta',
+        ),
+      );
+    }
+    events.push(
+      sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+      sse(
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: a.outputTokens },
+        },
+        'message_delta',
+      ),
+      sse({ type: 'message_stop' }, 'message_stop'),
+    );
+    return { status: 200, events, intervalMs: a.intervalMs };
   }
 }
 
@@ -248,9 +464,13 @@ export class FakeGoogle extends FakeAiProvider {
   }
 
   protected override route(req: FakeRequest): Reply {
-    if (req.path.replace(/\/+$/, '') !== '/v1beta/models' || req.method !== 'GET') {
-      return this.error(404, 'NOT_FOUND', `Method not found.`);
-    }
+    const path = req.path.replace(/\/+$/, '');
+    const generate = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
+      path,
+    );
+    const known =
+      (path === '/v1beta/models' && req.method === 'GET') || (generate && req.method === 'POST');
+    if (!known) return this.error(404, 'NOT_FOUND', `Method not found.`);
     // Google takes the key from a header or from ?key=; clients here must use the header.
     const key = headerValue(req, 'x-goog-api-key') ?? req.query.get('key') ?? undefined;
     if (key === undefined) {
@@ -269,6 +489,7 @@ export class FakeGoogle extends FakeAiProvider {
         'API_KEY_INVALID',
       );
     }
+    if (generate) return this.generate(req, generate[1]!, generate[2] === 'streamGenerateContent');
     return {
       status: 200,
       body: {
@@ -280,5 +501,38 @@ export class FakeGoogle extends FakeAiProvider {
         })),
       },
     };
+  }
+
+  private generate(req: FakeRequest, model: string, stream: boolean): Reply {
+    const a = this.reply;
+    const usageMetadata = {
+      promptTokenCount: a.inputTokens,
+      candidatesTokenCount: a.outputTokens,
+      totalTokenCount: a.inputTokens + a.outputTokens,
+    };
+    const chunk = (text: string, last: boolean) => ({
+      candidates: [
+        {
+          content: { parts: [{ text }], role: 'model' },
+          ...(last ? { finishReason: 'STOP' } : {}),
+          index: 0,
+        },
+      ],
+      usageMetadata: last
+        ? usageMetadata
+        : { promptTokenCount: a.inputTokens, totalTokenCount: a.inputTokens },
+      modelVersion: model,
+      responseId: `resp-${newId()}`,
+    });
+    if (!stream) return { status: 200, body: chunk(a.text, true) };
+    if (req.query.get('alt') !== 'sse') {
+      // Without alt=sse Google streams one JSON array; the SDKs here always ask for SSE.
+      return this.error(400, 'INVALID_ARGUMENT', 'this fake streams only with alt=sse');
+    }
+    const parts = pieces(a.text, a.chunks);
+    const events = parts.map(
+      (p, i) => `data: ${JSON.stringify(chunk(p, i === parts.length - 1))}\r\n\r\n`,
+    );
+    return { status: 200, events, intervalMs: a.intervalMs };
   }
 }

@@ -41,9 +41,12 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Server-sent events: each piece written as it comes, `intervalMs` apart (a streamed answer). */
+  events?: string[];
+  intervalMs?: number;
 }
 
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = 16 * 1024 * 1024;
 
 export function headerValue(req: FakeRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
@@ -87,6 +90,10 @@ export abstract class FakeProvider {
   /** Requests this provider received, oldest first (the `/__fake/` control paths excluded). */
   readonly requests: RecordedRequest[] = [];
   fault: Fault | null = null;
+  /** Streamed answers whose client went away before the end (the upstream was cancelled). */
+  streamsAborted = 0;
+  /** Streamed answers written to the end. */
+  streamsCompleted = 0;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -116,6 +123,9 @@ export abstract class FakeProvider {
 
   /** Handles the `/__fake/token` control call of a separate-process run. */
   protected abstract addTokenFromControl(body: Record<string, unknown>): void;
+
+  /** Handles `/__fake/reply` (what generation calls answer); only the AI fakes have one. */
+  protected setReplyFromControl(_body: Record<string, unknown>): void {}
 
   async start(): Promise<void> {
     const server = http.createServer((req, res) => this.onRequest(req, res));
@@ -188,16 +198,49 @@ export abstract class FakeProvider {
       return;
     }
     const reply = fake.badJson ? this.badJsonReply() : this.route(fake);
+    const deliver = () => (reply.events ? this.stream(res, reply, reply.events) : send(res, reply));
     if (fault?.kind === 'slow') {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!res.destroyed) send(res, reply);
+        if (!res.destroyed) deliver();
       }, fault.delayMs ?? 60_000);
       timer.unref();
       this.timers.add(timer);
       return;
     }
-    send(res, reply);
+    deliver();
+  }
+
+  /** Writes the events one by one, as a provider streams tokens; stops if the client leaves. */
+  private stream(res: http.ServerResponse, reply: Reply, events: string[]): void {
+    res.writeHead(reply.status, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      ...(reply.headers ?? {}),
+    });
+    res.flushHeaders();
+    let i = 0;
+    let ended = false;
+    res.on('close', () => {
+      if (!ended) this.streamsAborted += 1;
+    });
+    const next = () => {
+      if (res.destroyed) return;
+      if (i >= events.length) {
+        ended = true;
+        this.streamsCompleted += 1;
+        res.end();
+        return;
+      }
+      res.write(events[i]!);
+      i += 1;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        next();
+      }, reply.intervalMs ?? 0);
+      this.timers.add(timer);
+    };
+    next();
   }
 
   /** Control paths so a test in another process can drive a fake started by the CLI entry. */
@@ -207,6 +250,9 @@ export abstract class FakeProvider {
       send(res, { status: 200, body: this.requests });
     } else if (req.method === 'POST' && req.path === '/__fake/token') {
       this.addTokenFromControl(body);
+      send(res, { status: 204 });
+    } else if (req.method === 'POST' && req.path === '/__fake/reply') {
+      this.setReplyFromControl(body);
       send(res, { status: 204 });
     } else if (req.method === 'POST' && req.path === '/__fake/fault') {
       this.setFault((body.fault ?? null) as Fault | null);
