@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # The credential service image. Three stages: `build` bundles the service with the full dev
 # toolchain, `deps` installs only the production dependencies (better-sqlite3 is native, so this
-# stage keeps the compilers it may need), and the runtime stage is a slim Node 20 with neither.
-# The same recipe is exercised without Docker by test/deploy/image.test.ts.
+# stage keeps the compilers it may need), and the runtime stage is a slim Node 24 (the current LTS
+# line) with neither. Written for the images node:24-bookworm and node:24-bookworm-slim; the
+# same recipe is exercised without Docker by test/deploy/image.test.ts.
 
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here: `prepare` would bundle before the sources are copied; esbuild ships
@@ -13,7 +14,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20-bookworm AS deps
+FROM node:24-bookworm AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `prepare` runs `scripts/build.mjs --if-possible`, a no-op without esbuild (a dev dependency).
@@ -22,7 +23,7 @@ COPY scripts/build.mjs ./scripts/build.mjs
 # cpu-features and crypto binding), which the service does not use, and cost compile time.
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     CREDENTIAL_HOST=0.0.0.0 \
     CREDENTIAL_PORT=7300 \

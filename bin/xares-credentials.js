@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `xares-credentials` command: runs the bundled service CLI.
+// Entry point of the `xares-credentials` command: runs the bundled service CLI. It calls the
+// bundle's run() itself rather than relying on the bundle noticing it is the main script, so it
+// works under any name npm links it as (a global install's bin link has no `.js`).
 const path = require('node:path');
 const fs = require('node:fs');
 
@@ -10,4 +12,4 @@ if (!fs.existsSync(cli)) {
   );
   process.exit(1);
 }
-require(cli);
+void require(cli).run(process.argv.slice(2));

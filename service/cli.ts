@@ -1,5 +1,6 @@
 // The `xares-credentials` command: dispatches to one module per command in service/commands/.
 // User errors (CliError, ConfigError) print one line to stderr and exit non-zero, no stack trace.
+// A library module: bin/xares-credentials.js (the installed command) calls run().
 import { ConfigError } from './config';
 import { CliError, type Command } from './commands/command';
 
@@ -52,8 +53,13 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-if (require.main === module || process.argv[1]?.endsWith('xares-credentials.js')) {
-  main(process.argv.slice(2)).then(
+/**
+ * Runs the CLI for `argv` and sets the process's exit code; never rejects. The `xares-credentials`
+ * bin calls this; whether the CLI runs must not depend on the script's file name, since npm's
+ * bin link (`xares-credentials`, `.cmd` shims) has another one.
+ */
+export function run(argv: string[]): Promise<void> {
+  return main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -69,3 +75,6 @@ if (require.main === module || process.argv[1]?.endsWith('xares-credentials.js')
     },
   );
 }
+
+// Run from the sources (`node --import tsx service/cli.ts ...`) or as `node dist/service/cli.js`.
+if (require.main === module) void run(process.argv.slice(2));

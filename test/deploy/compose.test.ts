@@ -232,15 +232,59 @@ tierSuite('unit', 'deploy: docker-compose.yml', function () {
   });
 });
 
+tierSuite('unit', 'deploy: the image tags the recipe was written for', function () {
+  const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const compose = obj(parse(composeText), 'compose');
+  const services = Object.values(obj(compose.services, 'services')).map((v) => obj(v, 'service'));
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const firstRun = readme.slice(
+    readme.indexOf('### First run with Docker Compose'),
+    readme.indexOf('### Checking an installation'),
+  );
+  // Images pulled from a registry: those of services compose does not build, and every stage
+  // base of the Dockerfiles compose builds (stage names like `vsix` are not images).
+  const pulled = new Set<string>();
+  for (const service of services) {
+    if (service.build) {
+      const build = obj(service.build, 'build');
+      const stages = readDockerfile(
+        path.join(ROOT, String(build.context), String(build.dockerfile)),
+      );
+      const names = new Set(stages.map((st) => st.name));
+      for (const stage of stages) if (!names.has(stage.base)) pulled.add(stage.base);
+    } else {
+      pulled.add(String(service.image));
+    }
+  }
+
+  it('pins every pulled image to a tag', function () {
+    assert.ok(pulled.has('mysql:8.4'), [...pulled].join(', '));
+    for (const image of pulled) {
+      assert.match(image, /^[\w./-]+:[\w.-]+$/, `${image} has no tag`);
+      assert.doesNotMatch(image, /:latest$/, `${image} floats`);
+    }
+  });
+
+  it("names each of them in docker-compose.yml and in the README's compose section", function () {
+    const header = composeText.slice(0, composeText.indexOf('\nname:'));
+    for (const image of pulled) {
+      assert.ok(header.includes(image), `docker-compose.yml's header does not name ${image}`);
+      assert.ok(firstRun.includes(`\`${image}\``), `README, First run, does not name ${image}`);
+    }
+  });
+});
+
 tierSuite('unit', 'deploy: Dockerfile', function () {
   const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
   const runtime = stages[stages.length - 1] as Stage;
   const instr = (stage: Stage, keyword: string) =>
     stage.instructions.filter((i) => i.keyword === keyword);
 
-  it('runs on a slim Node 20 base as a non-root user', function () {
+  it('runs on a slim Node 24 (LTS) base as a non-root user', function () {
     assert.ok(stages.length >= 2, 'multi-stage');
-    assert.match(runtime.base, /^node:20[\w.-]*-slim$/);
+    assert.match(runtime.base, /^node:24[\w.-]*-slim$/);
+    // Every stage builds on the same Node line: native modules are compiled for the runtime's.
+    for (const stage of stages) assert.match(stage.base, /^node:24-bookworm(-slim)?$/);
     const users = instr(runtime, 'USER');
     const user = users[users.length - 1]?.args;
     assert.ok(user, 'a USER instruction');

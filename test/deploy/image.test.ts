@@ -2,6 +2,8 @@
 // reachable for base images): the Dockerfile's deps stage is replayed in a clean folder
 // (`npm ci --omit=dev` with the project's lockfile), its runtime stage's COPY lines assemble the
 // app from that and from the built project, and its CMD and HEALTHCHECK run against MariaDB.
+// The image runs Node 24: the test runner's Node 24 line (XARES_NODE24) replays it on that Node,
+// native build included; the machine's Node line checks the same recipe on Node 20.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,13 +18,13 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmptyDatabase } from '../support/databases';
 import { tierSuite } from '../support/tiers';
 import { closedPort } from '../service/doctor/cliRunner';
 import { copiesOf, envOf, execForm, readDockerfile, type Stage } from './dockerfile';
+import { runBounded, waitForExit, waitForStatus200, withoutServiceConfig } from './processes';
 
 const ROOT = path.join(__dirname, '..', '..');
 const WORKDIR = '/app';
@@ -61,41 +63,6 @@ function stageNamed(stages: Stage[], name: string | undefined): Stage {
 function inWorkdir(p: string): string {
   if (!p.startsWith(`${WORKDIR}/`)) throw new Error(`${p} is outside ${WORKDIR}`);
   return p.slice(WORKDIR.length + 1);
-}
-
-/**
- * Runs a shell command line in its own process group and kills the whole group (npm and the
- * compilers it started) if it outlives `ms`.
- */
-function runBounded(
-  commandLine: string,
-  cwd: string,
-  ms: number,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', commandLine], {
-      cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        npm_config_prefer_offline: 'true',
-        npm_config_update_notifier: 'false',
-      },
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      output += `\n(killed after ${ms / 60_000} min)`;
-    }, ms);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
 }
 
 /**
@@ -174,28 +141,6 @@ function assembleRuntime(stages: Stage[], runtime: Stage, depsDir: string, app: 
   }
 }
 
-function getStatus(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<number | string | null> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => reject(new Error(`no exit within ${ms} ms`)), ms);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? signal);
-    });
-  });
-}
-
 tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', function () {
   const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
   const runtime = stages[stages.length - 1] as Stage;
@@ -228,9 +173,7 @@ tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', 
 
     db = await createEmptyDatabase('mysql', tmp);
     port = await closedPort();
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('CREDENTIAL_')),
-    );
+    const clean = withoutServiceConfig();
     const noProvider = `http://127.0.0.1:${await closedPort()}`;
     env = {
       ...clean,
@@ -288,13 +231,7 @@ tierSuite('mysql', 'deploy: the service image recipe, replayed without Docker', 
     child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 60_000;
-    let status = 0;
-    while (Date.now() < deadline && child.exitCode === null) {
-      status = await getStatus(port, '/readyz').catch(() => 0);
-      if (status === 200) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const status = await waitForStatus200(child, port, '/readyz', 60_000);
     assert.equal(status, 200, `/readyz never answered 200 (exit ${child.exitCode}):\n${output}`);
     assert.ok(!output.includes(env.CREDENTIAL_ENCRYPTION_KEY ?? '?'), 'the key was printed');
   });
