@@ -5,7 +5,7 @@
 // oauth_version is even while nobody refreshes; a refresher moves it to the next odd number with
 // a compare-and-swap (only one wins), calls the provider, and writes the new tokens moving it to
 // the next even number. A claim older than REFRESH_CLAIM_MS (a crashed replica) may be taken over.
-import { type KeyRing, type SecretOwner } from '../crypto/keyring';
+import type { KeyRing, SecretOwner } from '../crypto/keyring';
 import { noteWrite } from './credentials';
 import type { Executor } from './database';
 import type { CredentialRow } from './schema';
