@@ -13,6 +13,7 @@ import { isOAuthProvider } from './providerConnect';
 import type { ProviderConnect } from './providerConnect';
 import type { Auth } from './session';
 import type { Ui } from './ui';
+import { envVarRefusal } from '../service/envNames';
 
 export interface CommandDeps {
   auth: Auth;
@@ -142,8 +143,8 @@ export class Commands extends Disposable {
       envVar = await this.d.ui.ask({
         title: 'Add a custom AI key',
         prompt: 'Environment variable name, e.g. MISTRAL_API_KEY',
-        validate: (v) =>
-          /^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(v) ? undefined : 'Use letters, digits and _.',
+        // The service's own rule (service/envNames.ts), so the prompt refuses what it would.
+        validate: (v) => envVarRefusal(v),
       });
       if (envVar === undefined) return;
     }

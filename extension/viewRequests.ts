@@ -27,6 +27,7 @@ import type { SettingsPatch } from '../protocol/model';
 import type { CredentialActions } from './actions';
 import type { CredentialsBackend } from './backend';
 import { MessageRouter } from './messageRouter';
+import { envVarRefusal } from '../service/envNames';
 
 const none = z
   .undefined()
@@ -63,7 +64,11 @@ const saveToken: z.ZodType<SaveTokenParams> = z
     username: clean(100).optional(),
     envVar: z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'use letters, digits and _')
+      .superRefine((v, ctx) => {
+        // The service's own rule (service/envNames.ts): refused here before any call.
+        const refusal = envVarRefusal(v);
+        if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+      })
       .optional(),
     name: tokenName.optional(),
     pathPrefix: pathPrefix.optional(),

@@ -193,9 +193,11 @@ tierSuite('docker', 'injection and symlinks the workspace user planted', functio
     const login = await ws.exec([
       'bash',
       '-lc',
-      'command -v create-repo && echo "$OPENAI_API_KEY"',
+      // The linked profile still sources ~/.env (in gateway mode the variable holds the
+      // workspace's gateway token, never the key itself).
+      'command -v create-repo && echo "${OPENAI_API_KEY:+set}"',
     ]);
-    assert.equal(login.stdout, `${HOME}/bin/create-repo\nsk-openai-link\n`, login.stderr);
+    assert.equal(login.stdout, `${HOME}/bin/create-repo\nset\n`, login.stderr);
     assert.equal(
       (await ws.sh('grep -c "xares-credentials >>>" ~/dotfiles/bashrc ~/dotfiles/profile')).trim(),
       `${HOME}/dotfiles/bashrc:1\n${HOME}/dotfiles/profile:1`,
