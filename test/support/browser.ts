@@ -67,7 +67,13 @@ export async function answerInput(page: Page, promptPart: string, value: string)
   const widget = page.locator('.quick-input-widget');
   await widget.filter({ hasText: promptPart }).waitFor();
   const input = widget.locator('.quick-input-box input');
-  await input.fill(value);
+  // On a loaded machine the box can take its value before the workbench wires it up and lose
+  // it: fill until the value holds, then confirm.
+  for (let attempt = 0; ; attempt++) {
+    await input.fill(value);
+    if ((await input.inputValue()) === value || attempt >= 5) break;
+    await page.waitForTimeout(200);
+  }
   await input.press('Enter');
 }
 
