@@ -12,7 +12,8 @@ export type AiProvider = (typeof AI_PROVIDERS)[number];
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SESSION_KINDS = ['user', 'workspace'] as const;
+/** `gateway`: a workspace's AI gateway token, accepted by the gateway alone. */
+export const SESSION_KINDS = ['user', 'workspace', 'gateway'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export const TEST_STATUSES = ['valid', 'invalid', 'unreachable'] as const;

@@ -5,9 +5,11 @@ import type { KeyRing } from '../crypto/keyring';
 import type { Logger } from '../logger';
 import type { ClearResult, InjectResult, Workspace } from '../routers/schemas';
 import type { Store } from '../store/database';
+import type { Role, SessionKind as AnySessionKind } from '../vocabulary';
 
-export type Role = 'admin' | 'user';
-export type SessionKind = 'user' | 'workspace';
+export type { Role };
+/** The kinds of session a procedure's caller can have (a gateway token calls no procedure). */
+export type SessionKind = Exclude<AnySessionKind, 'gateway'>;
 
 /** The authenticated caller of a procedure, as the session resolved it. */
 export interface Caller {

@@ -1,6 +1,7 @@
 // Shapes shared by the provider clients: what a token test and a key registration answer.
-export type GitProvider = 'github' | 'gitlab' | 'forgejo';
-export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
+import type { AiProvider, GitProvider } from '../vocabulary';
+
+export type { AiProvider, GitProvider };
 /** What an SSH key is registered for at a git provider. */
 export type KeyUsage = 'authentication' | 'signing' | 'both';
 

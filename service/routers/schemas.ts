@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { envVarRefusal } from '../envNames';
 import { forbiddenAddressReason, isLoopbackHost } from '../providers/addresses';
 import { CredentialSourceSchema, KeyUsageSchema, PathPrefixSchema } from './gitSchemas';
+import { AI_PROVIDERS, AUDIT_ACTIONS, GIT_PROVIDERS } from '../vocabulary';
+
+export { AI_PROVIDERS, GIT_PROVIDERS };
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -82,8 +85,6 @@ const IsoDateSchema = z.iso.datetime({
   error: 'must be an ISO-8601 date-time such as 2026-12-31T00:00:00Z',
 });
 
-export const GIT_PROVIDERS = ['github', 'gitlab', 'forgejo'] as const;
-export const AI_PROVIDERS = ['openai', 'anthropic', 'google', 'custom'] as const;
 export const GitProviderSchema = z.enum(GIT_PROVIDERS, {
   error: 'provider must be one of github, gitlab, forgejo',
 });
@@ -182,25 +183,7 @@ export const SettingsSchema = z.object({
   commitSigning: z.boolean(),
 });
 
-export const AuditActionSchema = z.enum([
-  'create',
-  'read',
-  'update',
-  'delete',
-  'inject',
-  'test',
-  'register',
-  'login',
-  'logout',
-  'export',
-  'clear',
-  'rotate',
-  'user_add',
-  'user_disable',
-  'settings',
-  'restore',
-  'ai_request',
-]);
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 
 export const AuditEntrySchema = z.object({
   id: z.number(),

@@ -2,41 +2,28 @@
 // Times are epoch milliseconds (BIGINT) and booleans are 0/1 integers on both dialects, so no
 // row needs converting per dialect; the API turns times into ISO-8601 strings.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  AiProvider,
+  AuditAction,
+  AuditOutcome,
+  GitProvider,
+  Role,
+  SessionKind,
+  TestStatus,
+} from '../vocabulary';
 
-export type Role = 'admin' | 'user';
-/** `gateway`: a workspace's AI gateway token, accepted by the gateway alone. */
-export type SessionKind = 'user' | 'workspace' | 'gateway';
+// The shared words come from the one vocabulary; re-exported for the store's users.
+export type { AiProvider, AuditAction, AuditOutcome, GitProvider, Role, SessionKind, TestStatus };
+
 export type CredentialType = 'ssh_key' | 'git_token' | 'ai_token';
-export type GitProvider = 'github' | 'gitlab' | 'forgejo';
-export type AiProvider = 'openai' | 'anthropic' | 'google' | 'custom';
 /** SSH keys use the provider `ssh`, so the uniqueness of (user, type, provider, name) holds for them too. */
 export type CredentialProvider = GitProvider | AiProvider | 'ssh';
-export type TestStatus = 'valid' | 'invalid' | 'unreachable';
 /** How a git token came: pasted by the user, or from an OAuth device sign-in (refreshable). */
 export type CredentialSource = 'pasted' | 'oauth';
 /** What an SSH key is registered at a provider for. */
 export type KeyUsage = 'authentication' | 'signing' | 'both';
 export type OauthFlowStatus = 'pending' | 'connected' | 'expired' | 'denied' | 'error';
 export type RegistrationStatus = 'registered' | 'already_registered' | 'error' | 'pending';
-export type AuditOutcome = 'success' | 'failure' | 'denied';
-export type AuditAction =
-  | 'create'
-  | 'read'
-  | 'update'
-  | 'delete'
-  | 'inject'
-  | 'test'
-  | 'register'
-  | 'login'
-  | 'logout'
-  | 'export'
-  | 'clear'
-  | 'rotate'
-  | 'user_add'
-  | 'user_disable'
-  | 'settings'
-  | 'restore'
-  | 'ai_request';
 
 export interface UsersTable {
   id: string; // uuid

@@ -5,6 +5,7 @@ import { AI_KEY_SCRIPT_PATH, aiKeyScript } from './aiKeyScript';
 import { gitIncludeBody, shellBlockBody } from './dotfiles';
 import { gitConfigQuote, shQuote } from './quote';
 import { helperScripts } from './scripts';
+import type { GitProvider } from '../vocabulary';
 
 export interface WorkspaceUser {
   name: string;
@@ -15,7 +16,7 @@ export interface WorkspaceUser {
 
 export interface GitProviderSettings {
   /** Providers the user has a git token for, in the order create-repo picks a default. */
-  configured: Array<'github' | 'gitlab' | 'forgejo'>;
+  configured: GitProvider[];
   githubApiUrl: string;
   gitlabUrl: string;
   forgejoUrl: string | null;

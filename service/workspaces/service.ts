@@ -32,6 +32,7 @@ import {
   listOwnedContainers,
   matchContainer,
 } from './ownership';
+import type { Role, SessionKind } from '../domain/deps';
 
 export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
@@ -41,8 +42,8 @@ const RECONCILE_LIMIT = 1000;
 export interface WorkspaceCaller {
   userId: string;
   username: string;
-  role: 'admin' | 'user';
-  sessionKind: 'user' | 'workspace';
+  role: Role;
+  sessionKind: SessionKind;
   sessionId: string;
   workspaceId: string | null;
   ipAddress: string | null;
