@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { ServiceDeps } from '../domain/deps';
-import { AppError, type AppErrorCode } from '../errors';
+import { AppError, HTTP_STATUS } from '../errors';
 import {
   findCredentialByName,
   findCredentialForUser,
@@ -34,18 +34,6 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
 };
 
-const STATUS: Record<AppErrorCode, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_REQUESTS: 429,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL_SERVER_ERROR: 500,
-};
-
 /** The gateway's own refusals, in the `{error: {message}}` shape every provider SDK reads. */
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   if (res.headersSent) {
@@ -63,7 +51,7 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 }
 
 function sendAppError(res: ServerResponse, err: AppError): void {
-  sendError(res, STATUS[err.code], err.code, err.message);
+  sendError(res, HTTP_STATUS[err.code], err.code, err.message);
 }
 
 /** The request body, bounded by the AI body limit (413 beyond it). */

@@ -13,7 +13,7 @@ import { requestInfoFrom } from '../context';
 import { authenticate } from '../domain/auth';
 import type { ServiceDeps } from '../domain/deps';
 import { getGitCredential } from '../domain/gitCredential';
-import { AppError, type AppErrorCode } from '../errors';
+import { AppError, HTTP_STATUS } from '../errors';
 import { GitCredentialInput, type GitCredential } from '../routers/schemas';
 import { isUnavailable } from '../store/dialect';
 
@@ -21,18 +21,6 @@ export const GIT_CREDENTIAL_PATH = '/api/git-credential';
 
 /** git sends a few hundred bytes; a body this size is not git. */
 const GIT_BODY_LIMIT = 16 * 1024;
-
-const STATUS: Record<AppErrorCode, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_REQUESTS: 429,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL_SERVER_ERROR: 500,
-};
 
 /** The fields git's request carries that choose a token; the rest (capabilities, wwwauth) is ignored. */
 const WANTED = new Set(['protocol', 'host', 'path']);
@@ -129,7 +117,7 @@ export async function gitCredentialEndpoint(deps: ServiceDeps, ctx: Koa.Context)
           ? new AppError('SERVICE_UNAVAILABLE', 'the database is not reachable; try again shortly')
           : undefined;
     if (!error) throw err; // the app's guard logs it and answers 500
-    ctx.status = STATUS[error.code];
+    ctx.status = HTTP_STATUS[error.code];
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       deps.logger.error({ err: error.cause ?? error, path: ctx.path }, 'git credential failed');
     } else {
