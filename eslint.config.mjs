@@ -33,6 +33,85 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // The layering (README, "What is where"): a wrong arrow is a build error. Only the rules the
+  // code keeps today; the rest of issue #12's table (domain never importing routers) waits for
+  // the API contract's own folder.
+  {
+    files: ['service/store/migrations/**/*.ts'],
+    ignores: ['service/store/migrations/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '../../*'],
+              message:
+                'Migrations are frozen: import only kysely (and ./frozenTypes), never live code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['service/store/**/*.ts'],
+    ignores: ['service/store/migrations/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../commands/*',
+                '../domain/*',
+                '../routers/*',
+                '../http/*',
+                '../gateway/*',
+                '../workspaces/*',
+              ],
+              message: 'The store knows nothing above it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['service/domain/**/*.ts', 'service/workspaces/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../http/*', '../gateway/*', '../commands/*', '../server'],
+              message: 'The domain never imports the HTTP layer or the CLI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts', 'protocol/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../service/*', '../../service/*', '../extension/*', '../../extension/*'],
+              message:
+                'The webview and the protocol take service and host code by import type only.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },

@@ -4,9 +4,9 @@ import { findUserByName } from '../accounts/users';
 import { loadConfig } from '../config';
 import { startOfUtcMonth } from '../domain/ai';
 import { summarizeAiUsage, type AiUsageLine } from '../store/aiUsage';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../store/bootstrap';
 import { parseSince } from './audit';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage:
   xares-credentials ai usage [--user NAME] [--since DATE] [--format text|json]

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { findUserByName } from '../accounts/users';
 import { auditExportChunks, purgeAudit, recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { openConfiguredStore } from '../store/bootstrap';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage:
   xares-credentials audit export [--user NAME] [--format json|csv] [--since DATE]

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { BackupError, writeBackup } from '../store/backup';
-import { cliGuard, openConfiguredStoreWithKey } from '../store/bootstrap';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { openConfiguredStoreWithKey } from '../store/bootstrap';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials backup FILE
 

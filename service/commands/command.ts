@@ -1,6 +1,11 @@
-// What every command module of the CLI exports, the error type for a user's mistake, and the
-// argument parsing they share.
+// What every command module of the CLI exports, the error type for a user's mistake, how the
+// store's errors become one, and the argument parsing they share.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../config';
+import { AppError } from '../errors';
+import { StoreOpenError } from '../store/database';
+import { DatabaseUrlError } from '../store/dialect';
+import { MigrationError } from '../store/migrations';
 
 export interface Command {
   /** Shown by `xares-credentials <command> --help`. */
@@ -29,5 +34,28 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
     return parseArgs(config);
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${help}`, 2);
+  }
+}
+
+/** Maps what the store throws to a CliError (one line, no stack); other errors pass through. */
+export function toCliError(err: unknown): unknown {
+  if (err instanceof CliError || err instanceof ConfigError) return err;
+  if (
+    err instanceof StoreOpenError ||
+    err instanceof MigrationError ||
+    err instanceof DatabaseUrlError
+  ) {
+    return new CliError(err.message);
+  }
+  if (err instanceof AppError) return new CliError(err.message);
+  return err;
+}
+
+/** Runs a command body with the store's errors mapped for the CLI. */
+export async function cliGuard<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw toCliError(err);
   }
 }

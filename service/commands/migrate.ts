@@ -1,8 +1,8 @@
 // `xares-credentials migrate`: brings the configured database to the newest schema.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, type Command } from './command';
+import { openConfiguredStore } from '../store/bootstrap';
+import { CliError, type Command, cliGuard } from './command';
 
 export const command: Command = {
   help: `Usage: xares-credentials migrate

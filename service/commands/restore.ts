@@ -5,8 +5,8 @@ import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { resolveMasterKey, verifyMasterKey } from '../crypto/masterKey';
 import { BackupError, restoreBackup } from '../store/backup';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { openConfiguredStore } from '../store/bootstrap';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials restore [--allow-unauthenticated] FILE
 

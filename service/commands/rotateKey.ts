@@ -5,8 +5,8 @@ import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { MasterKey, MasterKeyError, resolveMasterKey } from '../crypto/masterKey';
 import { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { openConfiguredStore } from '../store/bootstrap';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials rotate-key [--new-key-file FILE] [--batch-size N]
        xares-credentials rotate-key --forget-old-key

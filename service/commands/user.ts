@@ -6,9 +6,9 @@ import { createUser, disableUser, listUsers } from '../accounts/users';
 import { recordAudit } from '../audit/audit';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
-import { cliGuard, openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../store/bootstrap';
 import { clearWorkspacesOfUser, type ClearAllOutcome } from '../workspaces';
-import { CliError, parseCommandArgs, type Command } from './command';
+import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage:
   xares-credentials user add NAME [--admin] [--password-stdin]

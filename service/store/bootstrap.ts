@@ -1,14 +1,11 @@
 // What the maintenance commands (migrate, user, rotate-key, audit, backup, restore) share: open
-// the configured database, migrate it, optionally resolve and verify the master key, and turn
-// the store's errors into one-line CLI errors.
-import { CliError } from '../commands/command';
-import { ConfigError, type Config } from '../config';
+// the configured database, migrate it, optionally resolve and verify the master key. The CLI
+// turns what it throws into one-line errors (commands/command.ts).
+import type { Config } from '../config';
 import { KeyRing } from '../crypto/keyring';
 import { type MasterKey, resolveMasterKey, verifyMasterKey } from '../crypto/masterKey';
-import { AppError } from '../errors';
-import { openStore, StoreOpenError, type Store } from './database';
-import { DatabaseUrlError } from './dialect';
-import { MigrationError, migrateToLatest } from './migrations';
+import { openStore, type Store } from './database';
+import { migrateToLatest } from './migrations';
 
 export interface OpenedStore {
   store: Store;
@@ -55,27 +52,4 @@ export async function openConfiguredStoreWithKey(config: Config): Promise<Opened
     keySource: resolved.source,
     keyFile: resolved.file,
   };
-}
-
-/** Maps what the store throws to a CliError (one line, no stack); other errors pass through. */
-export function toCliError(err: unknown): unknown {
-  if (err instanceof CliError || err instanceof ConfigError) return err;
-  if (
-    err instanceof StoreOpenError ||
-    err instanceof MigrationError ||
-    err instanceof DatabaseUrlError
-  ) {
-    return new CliError(err.message);
-  }
-  if (err instanceof AppError) return new CliError(err.message);
-  return err;
-}
-
-/** Runs a command body with the store's errors mapped for the CLI. */
-export async function cliGuard<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    throw toCliError(err);
-  }
 }

@@ -1,7 +1,11 @@
 // The first schema: every table of schema.ts. Migrations take Kysely<any> on purpose (the Kysely
 // rule): they describe the schema as it was then, not the application's current types.
 import { type Kysely, sql } from 'kysely';
-import { autoIncrementType, columnTypes as t, dialectOf } from '../dialect';
+import {
+  frozenAutoIncrementType as autoIncrementType,
+  frozenColumnTypes as t,
+  frozenDialectOf as dialectOf,
+} from './frozenTypes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export async function up(db: Kysely<any>): Promise<void> {

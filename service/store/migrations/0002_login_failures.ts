@@ -1,7 +1,11 @@
 // Failed sign-ins in their own table: the limiter must work even when audit rows are purged, and
 // replicas of the service share it through the database.
 import { type Kysely, sql } from 'kysely';
-import { autoIncrementType, columnTypes as t, dialectOf } from '../dialect';
+import {
+  frozenAutoIncrementType as autoIncrementType,
+  frozenColumnTypes as t,
+  frozenDialectOf as dialectOf,
+} from './frozenTypes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export async function up(db: Kysely<any>): Promise<void> {
