@@ -36,7 +36,3 @@ export function requestInfoFrom(req: RequestLike): RequestInfo {
     userAgent: typeof agent === 'string' ? agent.slice(0, MAX_USER_AGENT) : null,
   };
 }
-
-export function createContextFactory(deps: ServiceDeps) {
-  return ({ req }: { req: RequestLike }): Context => createInnerContext(deps, requestInfoFrom(req));
-}

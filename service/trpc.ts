@@ -187,7 +187,6 @@ export function assertBatchAllowed(info: {
 }
 
 export const router = t.router;
-export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 // One middleware per kind of procedure (each level of tRPC's middleware chain copies the

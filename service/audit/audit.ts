@@ -307,32 +307,3 @@ export async function purgeAudit(
   }
   return deleted;
 }
-
-/**
- * Runs purgeAudit now and then every `intervalMs` (default daily) until the returned stop() is
- * called; errors go to `onError` (the service logs them) and the next run tries again.
- */
-export function scheduleAuditPurge(
-  db: Executor,
-  retentionDays: number,
-  options: {
-    intervalMs?: number;
-    onError: (err: unknown) => void;
-    onPurged?: (n: number) => void;
-  },
-): () => void {
-  let running = false;
-  const run = () => {
-    if (running) return;
-    running = true;
-    purgeAudit(db, retentionDays, 1000)
-      .then((n) => options.onPurged?.(n), options.onError)
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(run, options.intervalMs ?? 86_400_000);
-  timer.unref();
-  run();
-  return () => clearInterval(timer);
-}

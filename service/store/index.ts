@@ -38,7 +38,7 @@
 // Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
-//   retentionDays, batchSize), scheduleAuditPurge(db, days, {onError, intervalMs?}) -> stop()
+//   retentionDays, batchSize)
 // Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
 //   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)

@@ -4,7 +4,6 @@ import {
   listAudit,
   purgeAudit,
   recordAudit,
-  scheduleAuditPurge,
   SUSPICIOUS_THRESHOLD,
 } from '../../../service/audit/audit';
 import { forEachDialect } from '../../support/databases';
@@ -166,27 +165,5 @@ forEachDialect('audit/audit', (ctx) => {
     assert.equal(await purgeAudit(ctx().db, 90, 3, { now }), 1);
     const left = await listAudit(ctx().db, user.id);
     assert.equal(left.entries.length, 1);
-  });
-
-  it('schedules the purge and reports what it deleted', async () => {
-    const user = await addTestUser(ctx().db);
-    await recordAudit(ctx().db, {
-      userId: user.id,
-      action: 'read',
-      outcome: 'success',
-      timestamp: 1000,
-    });
-    const purged = await new Promise<number>((resolve, reject) => {
-      const stop = scheduleAuditPurge(ctx().db, 90, {
-        intervalMs: 3600_000,
-        onError: reject,
-        onPurged: (n) => {
-          stop();
-          resolve(n);
-        },
-      });
-    });
-    assert.ok(purged >= 1);
-    assert.equal((await listAudit(ctx().db, user.id)).entries.length, 0);
   });
 });
