@@ -20,6 +20,7 @@ import {
   deleteCredential,
   deleteRegistrations,
   findCredentialByName,
+  findCredentialInfoByName,
   findCredentialForUser,
   findCredentialInfo,
   listCredentials,
@@ -168,15 +169,11 @@ export async function listSshKeys(ctx: DomainContext): Promise<SshKey[]> {
 }
 
 export async function getSshKeyByName(ctx: DomainContext, name: string): Promise<SshKey> {
-  const row = await findCredentialByName(ctx.deps.store.db, ctx.caller.userId, { ...SSH, name });
-  if (!row) throw new AppError('NOT_FOUND', `no SSH key named '${name}'`);
-  const {
-    secret_ciphertext: _c,
-    secret_iv: _i,
-    secret_tag: _t,
-    data_key_version: _v,
-    ...info
-  } = row;
+  const info = await findCredentialInfoByName(ctx.deps.store.db, ctx.caller.userId, {
+    ...SSH,
+    name,
+  });
+  if (!info) throw new AppError('NOT_FOUND', `no SSH key named '${name}'`);
   return withRegistrations(ctx, info);
 }
 

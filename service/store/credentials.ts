@@ -296,6 +296,22 @@ export async function findCredentialInfo(
     .executeTakeFirst();
 }
 
+/** A credential's information (no secret columns) by its natural key (type, provider, name). */
+export async function findCredentialInfoByName(
+  db: Executor,
+  userId: string,
+  key: { type: CredentialType; provider: CredentialProvider; name: string },
+): Promise<CredentialInfo | undefined> {
+  return db
+    .selectFrom('credentials')
+    .select(INFO_COLUMNS)
+    .where('user_id', '=', userId)
+    .where('type', '=', key.type)
+    .where('provider', '=', key.provider)
+    .where('name', '=', key.name)
+    .executeTakeFirst();
+}
+
 /**
  * How long a user's credential list is answered from memory. Listing is what most requests do
  * (the sidebar, the git credential helper, every injection); the rows hold no secret. Every write
