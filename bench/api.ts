@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createLogger } from '../service/logger';
-import { createSession } from '../service/store';
+import { createSession } from '../service/accounts/sessions';
 import { startTestService, type TestService } from '../test/support/service';
 
 const CONNECTIONS = 32;

@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger } from '../service/logger';
-import { createSession } from '../service/store';
+import { createSession } from '../service/accounts/sessions';
 import type { FakeAnswer } from '../test/support/fakeProviderApis/ai';
 import { startTestService } from '../test/support/service';
 

@@ -10,14 +10,9 @@ import { createHttpApp } from './http/app';
 import { summarizeDocker } from './http/health';
 import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
-import {
-  openStore,
-  migrateToLatest,
-  purgeAudit,
-  purgeSessions,
-  type Store,
-  upgradeSecretBindings,
-} from './store';
+import { purgeSessions } from './accounts/sessions';
+import { purgeAudit } from './audit/audit';
+import { openStore, migrateToLatest, type Store, upgradeSecretBindings } from './store';
 import { createDockerHosts, hostStates, WorkspaceService, type DockerHost } from './workspaces';
 
 export interface ServiceOptions {

@@ -1,7 +1,7 @@
 // Checks the environment parses into a configuration (CONTRACT section 2), with the database URL
 // understood; every other check needs this one to pass.
 import { type Config, ConfigError, loadConfig } from '../config';
-import { parseDatabaseUrl } from '../store';
+import { parseDatabaseUrl } from '../store/dialect';
 import { redactDatabaseUrl } from './redact';
 import type { CheckResult } from './types';
 

@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Config } from '../config';
-import { openStore, parseDatabaseUrl, pendingMigrations, type Store } from '../store';
+import { openStore, type Store } from '../store/database';
+import { parseDatabaseUrl } from '../store/dialect';
+import { pendingMigrations } from '../store/migrations';
 import { redactDatabaseUrl } from './redact';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';

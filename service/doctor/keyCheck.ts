@@ -6,13 +6,9 @@ import type { Config } from '../config';
 // The key check's reading side is not part of the store's public API (service/store/index.ts),
 // which only offers verifyMasterKey, and that one writes the check on a fresh database.
 import { defaultKeyFile, keyCheckMatches, readKeyCheck } from '../crypto/masterKey';
-import {
-  MasterKeyError,
-  parseDatabaseUrl,
-  resolveMasterKey,
-  type ResolvedMasterKey,
-  type Store,
-} from '../store';
+import { MasterKeyError, resolveMasterKey, type ResolvedMasterKey } from '../crypto/masterKey';
+import { parseDatabaseUrl } from '../store/dialect';
+import type { Store } from '../store/database';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
 

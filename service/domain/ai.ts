@@ -1,7 +1,7 @@
 // The caller's AI gateway usage: requests and reported tokens per provider and model, today and
 // this month (UTC).
 import type { AiUsageReport, AiUsageRow } from '../routers/aiSchemas';
-import { type AiUsageLine, summarizeAiUsage } from '../store';
+import { type AiUsageLine, summarizeAiUsage } from '../store/aiUsage';
 import type { DomainContext } from './deps';
 
 export function startOfUtcDay(now: number): number {

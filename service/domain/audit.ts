@@ -6,7 +6,7 @@ import type {
   AuditListInputT,
   AuditPage,
 } from '../routers/schemas';
-import { exportAudit, listAudit } from '../store';
+import { exportAudit, listAudit } from '../audit/audit';
 import { audit } from './common';
 import type { DomainContext } from './deps';
 

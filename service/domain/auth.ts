@@ -4,20 +4,17 @@
 // whether the username exists.
 import { AppError } from '../errors';
 import type { LoginResult, Me } from '../routers/schemas';
+import { createSession, resolveSession, revokeSession } from '../accounts/sessions';
+import { findUserForLogin } from '../accounts/users';
 import {
-  createSession,
-  findUserForLogin,
   type LoginReservation,
-  recordAudit,
   recordLoginFailure,
   recordLoginSuccess,
   releaseLoginAttempt,
   reserveLoginAttempt,
-  resolveSession,
-  revokeSession,
-  verifyAgainstDummy,
-  verifyPassword,
-} from '../store';
+} from '../accounts/loginLimiter';
+import { recordAudit } from '../audit/audit';
+import { verifyAgainstDummy, verifyPassword } from '../accounts/passwords';
 import { audit, iso } from './common';
 import type { Caller, DomainContext, RequestOrigin, ServiceDeps } from './deps';
 

@@ -1,7 +1,9 @@
 // Helpers every domain module uses: times as ISO strings, the audit fields of a caller, and the
 // one answer to a by-id access that is not the caller's (NOT_FOUND, audited as denied).
 import { AppError } from '../errors';
-import { type CredentialInfo, type Executor, recordAudit, type AuditEntryInput } from '../store';
+import type { CredentialInfo } from '../store/credentials';
+import type { Executor } from '../store/database';
+import { recordAudit, type AuditEntryInput } from '../audit/audit';
 import type { AuditAction, CredentialType } from '../store/schema';
 import type { Caller, DomainContext } from './deps';
 

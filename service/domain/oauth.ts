@@ -20,7 +20,7 @@ import {
   findCredentialInfo,
   recordTestResult,
   updateCredential,
-} from '../store';
+} from '../store/credentials';
 import { findFlow, insertFlow, updateFlow, type OauthFlowRow } from '../store/oauthFlows';
 import { encryptRefreshToken, setOauthColumns } from '../store/oauthTokens';
 import { audit, auditChange, iso } from './common';

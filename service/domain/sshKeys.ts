@@ -18,18 +18,20 @@ import {
   type CredentialInfo,
   createCredential,
   deleteCredential,
-  deleteRegistrations,
   findCredentialByName,
   findCredentialInfoByName,
   findCredentialForUser,
   findCredentialInfo,
   listCredentials,
+  updateCredential,
+} from '../store/credentials';
+import {
+  deleteRegistrations,
   listRegistrations,
   type Registration,
-  revealSecret,
-  updateCredential,
   upsertRegistration,
-} from '../store';
+} from '../store/registrations';
+import { revealSecret } from '../store/secrets';
 import { audit, auditChange, auditFields, deniedNotFound, iso, isoOrNull } from './common';
 import type { DomainContext } from './deps';
 import { inTransaction } from '../store/retry';

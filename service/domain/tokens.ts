@@ -21,9 +21,9 @@ import {
   findCredentialInfo,
   listCredentials,
   recordTestResult,
-  revealSecret,
   updateCredential,
-} from '../store';
+} from '../store/credentials';
+import { revealSecret } from '../store/secrets';
 import type { CredentialRow } from '../store/schema';
 import {
   audit,

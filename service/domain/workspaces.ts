@@ -2,7 +2,7 @@
 // credentials.clearAll deletes every credential and clears every workspace of the caller.
 import { AppError } from '../errors';
 import type { ClearAllResult, ClearResult, InjectResult, Workspace } from '../routers/schemas';
-import { deleteAllCredentials } from '../store';
+import { deleteAllCredentials } from '../store/credentials';
 import { audit } from './common';
 import type { DomainContext, WorkspacePort } from './deps';
 

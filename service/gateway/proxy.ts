@@ -6,17 +6,12 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { ServiceDeps } from '../domain/deps';
 import { AppError, HTTP_STATUS } from '../errors';
-import {
-  findCredentialByName,
-  findCredentialForUser,
-  listCredentials,
-  recordAiUsage,
-  recordAudit,
-  resolveSession,
-  revealSecret,
-  type CredentialRow,
-  type ResolvedSession,
-} from '../store';
+import { findCredentialByName, findCredentialForUser, listCredentials } from '../store/credentials';
+import { recordAiUsage } from '../store/aiUsage';
+import { recordAudit } from '../audit/audit';
+import { resolveSession, type ResolvedSession } from '../accounts/sessions';
+import { revealSecret } from '../store/secrets';
+import type { CredentialRow } from '../store/schema';
 import { downstreamResponseHeaders, gatewayTokenOf, upstreamRequestHeaders } from './auth';
 import { type GatewayRoute, parseGatewayPath, queryWithoutKey, upstreamUrl } from './routes';
 import { requestModel, type Usage, UsageMeter } from './usage';

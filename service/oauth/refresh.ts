@@ -3,7 +3,7 @@
 // after its audit row was written, a refusal marking the token so the user is told to reconnect.
 import { recordAudit } from '../audit/audit';
 import { AppError } from '../errors';
-import { findCredentialForUser, secretHint } from '../store';
+import { findCredentialForUser, secretHint } from '../store/credentials';
 import {
   claimRefresh,
   decryptRefreshToken,

@@ -1,4 +1,6 @@
-// The store's public API, for the routers, workspaces and commands. Import from here.
+// The store's public API: opening, the schema, the repositories (one module per table) and
+// backup. It exports the store only; the other modules named below (keys, accounts, audit,
+// maintenance) are imported from their own files, which sit above the store.
 //
 // Opening and schema
 //   openStore(databaseUrl): Promise<Store>          Store = {db, dialect, sqliteFile, close()}
@@ -39,7 +41,7 @@
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
 //   retentionDays, batchSize)
-// Maintenance: openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
+// Maintenance (store/bootstrap.ts, crypto/rotation.ts): openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
 //   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
 // Read caches: resolveSession and listCredentials answer from a one-second per-database cache
@@ -57,20 +59,4 @@ export * from './settings';
 export * from './injections';
 export * from './aiUsage';
 export * from './secrets';
-export {
-  KeyMismatchError,
-  MasterKey,
-  MasterKeyError,
-  resolveMasterKey,
-  verifyMasterKey,
-  type ResolvedMasterKey,
-} from '../crypto/masterKey';
-export { KeyRing, ROTATED_MESSAGE, type EncryptedSecret, type SecretRow } from '../crypto/keyring';
-export * from '../accounts/passwords';
-export * from '../accounts/users';
-export * from '../accounts/sessions';
-export * from '../accounts/loginLimiter';
-export * from '../audit/audit';
-export { openConfiguredStore, openConfiguredStoreWithKey } from './bootstrap';
 export { BackupError, BackupKeyMismatchError, restoreBackup, writeBackup } from './backup';
-export { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';

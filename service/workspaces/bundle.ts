@@ -5,16 +5,16 @@ import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
 import { hostsNeedingPath } from '../providers/gitHosts';
 import { envVarRefusal } from '../envNames';
+import { getSettings } from '../store/settings';
 import {
-  getSettings,
   findCredentialByName,
-  recordAudit,
   findCredentialForUser,
   listCredentials,
-  revealSecret,
   type CredentialInfo,
-  type Executor,
-} from '../store';
+} from '../store/credentials';
+import { recordAudit } from '../audit/audit';
+import { revealSecret } from '../store/secrets';
+import type { Executor } from '../store/database';
 import type { AiKeyDelivery, AiKeys } from './aiConfig';
 import type { GitProviderSettings } from './content';
 

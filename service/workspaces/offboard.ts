@@ -4,7 +4,8 @@
 import type Docker from 'dockerode';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { listActiveInjections, type Store } from '../store';
+import { listActiveInjections } from '../store/injections';
+import type { Store } from '../store/database';
 import { hostsOf } from './service';
 import { WorkspaceOperations, type ClearAllOutcome } from './operations';
 

@@ -6,17 +6,14 @@ import type { KeyRing } from '../crypto/keyring';
 import { AppError } from '../errors';
 import {
   createSession,
-  getSettings,
-  listActiveInjections,
-  markInjectionsCleared,
-  recordAudit,
-  recordInjection,
   revokeOtherGatewaySessions,
   revokeSession,
   revokeWorkspaceSessions,
-  type AuditAction,
-  type AuditOutcome,
-} from '../store';
+} from '../accounts/sessions';
+import { getSettings } from '../store/settings';
+import { listActiveInjections, markInjectionsCleared, recordInjection } from '../store/injections';
+import { recordAudit } from '../audit/audit';
+import type { AuditAction, AuditOutcome } from '../store/schema';
 import { gatherBundle } from './bundle';
 import { buildPlan, type WorkspaceUser } from './content';
 import { isEngineDown, statusOf } from './docker';

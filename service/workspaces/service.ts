@@ -10,18 +10,20 @@ import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { findUserByName } from '../accounts/users';
+import { getSettings } from '../store/settings';
 import {
-  findUserByName,
-  getSettings,
   listActiveInjections,
   listActiveInjectionsForWorkspace,
-  listExpiredUserSessions,
   markInjectionsCleared,
+} from '../store/injections';
+import {
+  listExpiredUserSessions,
   markSessionExpiredHandled,
-  recordAudit,
   revokeWorkspaceSessions,
-  type Store,
-} from '../store';
+} from '../accounts/sessions';
+import { recordAudit } from '../audit/audit';
+import type { Store } from '../store/database';
 import { DockerEventFollower, type ContainerEvent } from './events';
 import { createDockerHosts, hostStates, hostsDown, type DockerHost, type HostState } from './hosts';
 import { WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';

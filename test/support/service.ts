@@ -16,7 +16,7 @@ import { MasterKey } from '../../service/crypto/masterKey';
 import { createLogger, type Logger } from '../../service/logger';
 import type { AppRouter } from '../../service/routers/_app';
 import { createService, type RunningService } from '../../service/server';
-import { createUser as addUser } from '../../service/store';
+import { createUser as addUser } from '../../service/accounts/users';
 import type { DialectName } from '../../service/store/dialect';
 import { createEmptyDatabase, forEachDialect, type TestStore } from './databases';
 import { type FakeProviders, startFakeProviders } from './fakeProviders';

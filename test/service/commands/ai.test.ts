@@ -1,6 +1,6 @@
 // `xares-credentials ai usage`: the operator's AI usage report per user, provider and model.
 import assert from 'node:assert/strict';
-import { recordAiUsage } from '../../../service/store';
+import { recordAiUsage } from '../../../service/store/aiUsage';
 import { hasNoStack, runCli } from '../../support/cli';
 import { forEachDialect } from '../../support/databases';
 import { addTestUser } from '../../support/fixtures';

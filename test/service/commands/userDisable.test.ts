@@ -3,7 +3,7 @@
 // the engine unreachable the user is still disabled and revoked, and the command says what is
 // left and exits non-zero, so that running it again once the engine answers finishes the job.
 import assert from 'node:assert/strict';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { runCli, hasNoStack } from '../../support/cli';
 import { createWorkspace, type TestWorkspace } from '../../support/docker';
 import { tierSuite } from '../../support/tiers';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSession, revokeWorkspaceSessions } from '../../../service/store';
+import { createSession, revokeWorkspaceSessions } from '../../../service/accounts/sessions';
 import { tierSuite } from '../../support/tiers';
 import { type GatewayHarness, startGatewayHarness } from './harness';
 import { rawRequest } from './rawHttp';

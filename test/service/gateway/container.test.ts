@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { execIn, TEST_IMAGE, TEST_LABEL, testDocker } from '../../support/docker';
 import { type FakeProviders, startFakeProviders } from '../../support/fakeProviders';
 import { startTestService, type TestService } from '../../support/service';

@@ -1,7 +1,7 @@
 // What the gateway tests share: the service on SQLite with the provider fakes, a user with keys of
 // every provider, and gateway tokens minted the way an injection mints them.
 import { randomUUID } from 'node:crypto';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { type FakeProviders, startFakeProviders } from '../../support/fakeProviders';
 import { startTestService, type TestService } from '../../support/service';
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect, type TestResponse } from '../../support/service';
 
 forEachServiceDialect('canary secrets stay out of answers, logs and audit rows', (ctx) => {

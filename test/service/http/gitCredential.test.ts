@@ -2,7 +2,7 @@
 // token only, an empty body on every refusal (the helper pipes the body straight to git), the
 // read audited first, and what an attacker would send.
 import assert from 'node:assert/strict';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect } from '../../support/service';
 
 const TOKEN = 'ghp_gitCredentialHttp0001';

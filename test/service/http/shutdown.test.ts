@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { createUser } from '../../../service/store';
+import { createUser } from '../../../service/accounts/users';
 import { openTestStore, type TestStore } from '../../support/databases';
 import { type FakeProviders, startFakeProviders } from '../../support/fakeProviders';
 import { tierSuite } from '../../support/tiers';

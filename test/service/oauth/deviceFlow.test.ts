@@ -5,7 +5,7 @@
 // refresh token marking the token "reconnect", two replicas racing to refresh spending the
 // refresh token once, and GitLab OAuth tokens sent only as Bearer.
 import assert from 'node:assert/strict';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect, startTestService, type TestService } from '../../support/service';
 import { assertTrpcCode, trpcFailure } from '../routers/assertions';
 

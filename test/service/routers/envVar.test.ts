@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../service/config';
 import { CreateTokenInput, UpdateTokenInput } from '../../../service/routers/schemas';
-import { createCredential, createUser } from '../../../service/store';
+import { createCredential } from '../../../service/store/credentials';
+import { createUser } from '../../../service/accounts/users';
 import { gatherBundle } from '../../../service/workspaces/bundle';
 import { envFile } from '../../../service/workspaces/aiConfig';
 import { forEachDialect } from '../../support/databases';

@@ -2,7 +2,7 @@
 // a by-id access to another user's credential answers NOT_FOUND, is audited as denied and
 // changes nothing; a workspace session may only read, ask for git credentials and inject itself.
 import assert from 'node:assert/strict';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect } from '../../support/service';
 import { assertTrpcCode } from './assertions';
 

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect } from '../../support/service';
 import { assertTrpcCode } from './assertions';
 

@@ -2,7 +2,7 @@
 // plaintext token only for a workspace session, a workspace token's audit view only its own
 // workspace, and a token's URL changed only together with the token it is sent to.
 import assert from 'node:assert/strict';
-import { createSession } from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
 import { forEachServiceDialect } from '../../support/service';
 import { assertTrpcCode } from './assertions';
 

@@ -3,7 +3,9 @@
 import pino from 'pino';
 import { loadConfig, type Config } from '../../../service/config';
 import { generateSshKey } from '../../../service/ssh/keys';
-import { createCredential, resolveSession, type User } from '../../../service/store';
+import { createCredential } from '../../../service/store/credentials';
+import { resolveSession } from '../../../service/accounts/sessions';
+import type { User } from '../../../service/accounts/users';
 import { WorkspaceService, type WorkspaceCaller } from '../../../service/workspaces';
 import { openTestStore, type TestStore } from '../../support/databases';
 import { testDocker } from '../../support/docker';

@@ -5,7 +5,7 @@
 // it is back, its event stream reconnects on its own and auto-inject works again.
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../service/config';
-import { updateSettings } from '../../../service/store';
+import { updateSettings } from '../../../service/store/settings';
 import { createDockerHosts, hostStates, type WorkspaceService } from '../../../service/workspaces';
 import { createWorkspace, testDocker, waitFor, type TestWorkspace } from '../../support/docker';
 import {

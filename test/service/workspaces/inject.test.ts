@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../service/errors';
-import { updateSettings } from '../../../service/store';
+import { updateSettings } from '../../../service/store/settings';
 import { createWorkspace, type TestWorkspace } from '../../support/docker';
 import { makeBareRepo, startSshGitServer } from '../../support/gitServers';
 import { tierSuite } from '../../support/tiers';

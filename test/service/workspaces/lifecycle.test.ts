@@ -2,12 +2,9 @@
 // stream cut and refused, then replayed), files of a deleted key removed on the next injection,
 // the clear-on-session-timeout sweep, the xaresaicoder.user label, and stopped containers.
 import assert from 'node:assert/strict';
-import {
-  createSession,
-  deleteCredential,
-  listCredentials,
-  updateSettings,
-} from '../../../service/store';
+import { createSession } from '../../../service/accounts/sessions';
+import { deleteCredential, listCredentials } from '../../../service/store/credentials';
+import { updateSettings } from '../../../service/store/settings';
 import pino from 'pino';
 import { AppError } from '../../../service/errors';
 import { WorkspaceService } from '../../../service/workspaces';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../../../service/errors';
-import { updateSettings } from '../../../service/store';
+import { updateSettings } from '../../../service/store/settings';
 import type { WorkspaceCaller } from '../../../service/workspaces';
 import { createWorkspace, waitFor, type TestWorkspace } from '../../support/docker';
 import { tierSuite } from '../../support/tiers';

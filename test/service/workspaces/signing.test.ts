@@ -3,7 +3,7 @@
 // them locally against the injected allowed-signers file; off (the default), nothing is signed.
 // A commit by another key or e-mail does not verify as the user's.
 import assert from 'node:assert/strict';
-import { updateSettings } from '../../../service/store';
+import { updateSettings } from '../../../service/store/settings';
 import { createWorkspace, type TestWorkspace } from '../../support/docker';
 import { tierSuite } from '../../support/tiers';
 import { openFixture, type Fixture } from './fixture';
