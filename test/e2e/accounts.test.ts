@@ -3,12 +3,10 @@
 // sends anything to a new address), the signed-in account in the Accounts menu, and sign-out
 // from there. Also "Connect GitHub or GitLab" against a service with no OAuth app configured.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
   answerDialog,
   answerInput,
-  clearNotifications,
   launchBrowser,
   notification,
   openCredentials,
@@ -16,10 +14,11 @@ import {
   pickRow,
   runCommand,
   statusBarText,
+  workbenchHooks,
 } from '../support/browser';
 import { packageExtension, startCodeServer } from '../support/codeServer';
 import type { CodeServer } from '../support/codeServer';
-import { ARTIFACTS_DIR, tierSuite } from '../support/tiers';
+import { tierSuite } from '../support/tiers';
 import { startTestService } from '../support/service';
 import type { TestService } from '../support/service';
 
@@ -58,18 +57,7 @@ tierSuite('e2e', 'walkthrough and Accounts menu in code-server', function () {
     await openCredentials(page);
   });
 
-  beforeEach(async () => {
-    if (page) await clearNotifications(page);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
-      await page
-        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
-        .catch(() => undefined);
-    }
-  });
+  workbenchHooks(() => page);
 
   after(async function () {
     this.timeout(60_000);

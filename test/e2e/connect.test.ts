@@ -4,25 +4,24 @@
 // the user would on github.com); the token lands in the store as an OAuth git token with its
 // account, and the view lists it. No token is ever typed or pasted.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
   answerDialog,
   answerInput,
-  clearNotifications,
   launchBrowser,
   notification,
   openCredentials,
   openWorkbench,
   pickRow,
   runCommand,
+  workbenchHooks,
 } from '../support/browser';
 import { packageExtension, startCodeServer } from '../support/codeServer';
 import type { CodeServer } from '../support/codeServer';
 import { type FakeProviders, startFakeProviders } from '../support/fakeProviders';
 import { startTestService } from '../support/service';
 import type { TestService } from '../support/service';
-import { ARTIFACTS_DIR, tierSuite } from '../support/tiers';
+import { tierSuite } from '../support/tiers';
 
 const USER = 'olga';
 const PASSWORD = 'e2e-password-for-olga';
@@ -58,18 +57,7 @@ tierSuite('e2e', 'Connect GitHub (OAuth device sign-in) in code-server', functio
     await openCredentials(page);
   });
 
-  beforeEach(async () => {
-    if (page) await clearNotifications(page);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
-      await page
-        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
-        .catch(() => undefined);
-    }
-  });
+  workbenchHooks(() => page);
 
   after(async function () {
     this.timeout(60_000);

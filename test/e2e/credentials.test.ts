@@ -12,7 +12,6 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import {
   answerDialog,
   answerInput,
-  clearNotifications,
   credentialsFrame,
   launchBrowser,
   notification,
@@ -22,6 +21,7 @@ import {
   runCommand,
   STATUS_ITEM,
   statusBarText,
+  workbenchHooks,
 } from '../support/browser';
 import { SESSION_CACHE_MS } from '../../service/accounts/sessions';
 import { packageExtension, startCodeServer } from '../support/codeServer';
@@ -106,19 +106,7 @@ tierSuite('e2e', 'Credentials extension in code-server', function () {
     view = await openCredentials(page);
   });
 
-  beforeEach(async () => {
-    // Toasts never time out in an unfocused headless window, and only a few show at once.
-    if (page) await clearNotifications(page);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
-      await page
-        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
-        .catch(() => undefined);
-    }
-  });
+  workbenchHooks(() => page);
 
   after(async function () {
     this.timeout(60_000);

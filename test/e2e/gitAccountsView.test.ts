@@ -24,6 +24,7 @@ import {
   runCommand,
   STATUS_ITEM,
   statusBarText,
+  workbenchHooks,
 } from '../support/browser';
 import { packageExtension, startCodeServer } from '../support/codeServer';
 import type { CodeServer } from '../support/codeServer';
@@ -180,14 +181,7 @@ tierSuite('e2e', 'Credentials view: several git accounts and AI usage in code-se
     view = await openCredentials(page);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
-      await page
-        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
-        .catch(() => undefined);
-    }
-  });
+  workbenchHooks(() => page, false);
 
   after(async function () {
     this.timeout(60_000);

@@ -1,8 +1,10 @@
 // Debian's Chromium driven by playwright-core, with helpers for the parts of the code-server
 // workbench the e2e tier touches: palette, input boxes, notifications, dialogs, status bar and
 // the Credentials webview (which sits in nested iframes).
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Frame, Page } from 'playwright-core';
+import { ARTIFACTS_DIR } from './tiers';
 
 const CHROMIUM = process.env.XARES_CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
@@ -155,4 +157,27 @@ export async function credentialsFrame(page: Page, timeoutMs = 30_000): Promise<
     await page.waitForTimeout(250);
   }
   throw new Error('the Credentials webview did not appear');
+}
+
+/**
+ * The hooks every e2e suite shares: notifications cleared before each test (toasts never time
+ * out in an unfocused headless window, and only a few show at once), and a screenshot of the
+ * workbench in test-artifacts/ when a test fails.
+ */
+export function workbenchHooks(page: () => Page | undefined, clear = true): void {
+  if (clear) {
+    beforeEach(async () => {
+      const p = page();
+      if (p) await clearNotifications(p);
+    });
+  }
+  afterEach(async function () {
+    const p = page();
+    if (this.currentTest?.state === 'failed' && p) {
+      const name = this.currentTest.title.replace(/\W+/g, '-').slice(0, 60);
+      await p
+        .screenshot({ path: path.join(ARTIFACTS_DIR, `failed-${name}.png`) })
+        .catch(() => undefined);
+    }
+  });
 }
