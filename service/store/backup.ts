@@ -14,10 +14,11 @@ import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ConfigError } from '../config';
-import { keyCheckMatches, type MasterKey, readKeyCheck } from '../crypto/masterKey';
+import { keyCheckMatches, type MasterKey } from '../crypto/masterKey';
 import type { Store } from './database';
 import type { Database } from './schema';
 import { inTransaction } from './retry';
+import { readKeyCheck } from './serviceMeta';
 
 export const BACKUP_FORMAT = 'xares-credentials-backup';
 /** 2: authenticated by a MAC, no sessions. 1 (unauthenticated) is read only when asked to. */
