@@ -12,7 +12,8 @@ import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import { purgeSessions } from './accounts/sessions';
 import { purgeAudit } from './audit/audit';
-import { openStore, migrateToLatest, type Store, upgradeSecretBindings } from './store';
+import { upgradeSecretBindings } from './crypto/secrets';
+import { openStore, migrateToLatest, type Store } from './store';
 import { createDockerHosts, hostStates, WorkspaceService, type DockerHost } from './workspaces';
 
 export interface ServiceOptions {

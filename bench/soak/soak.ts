@@ -27,7 +27,7 @@ import { loadConfig } from '../../service/config';
 import { MasterKey } from '../../service/crypto/masterKey';
 import { openConfiguredStoreWithKey } from '../../service/store/bootstrap';
 import { findCredentialForUser } from '../../service/store/credentials';
-import { revealSecret } from '../../service/store/secrets';
+import { revealSecret } from '../../service/crypto/secrets';
 import { createUser } from '../../service/accounts/users';
 import { startFakeProviders } from '../../test/support/fakeProviders';
 import { type Acknowledged, Client, Stats } from './clients';

@@ -11,18 +11,17 @@ import { AppError } from '../errors';
 import * as dataKeys from '../store/dataKeys';
 import type { Executor, Store } from '../store/database';
 import { type DialectName, isUniqueViolation } from '../store/dialect';
-import type { CredentialRow, Database } from '../store/schema';
+import type { Database } from '../store/schema';
+import type {
+  EncryptedSecret,
+  SecretBinding,
+  SecretOwner,
+  SecretRow,
+  SecretSealer,
+} from '../store/secretSealer';
 import { KEY_CHECK_META_KEY, lockMetaValues, ROTATION_META_KEY } from '../store/serviceMeta';
 import { DecryptionError, KEY_BYTES, open, seal } from './aesGcm';
 import type { MasterKey } from './masterKey';
-
-export interface EncryptedSecret {
-  secret_ciphertext: string;
-  secret_iv: string;
-  secret_tag: string;
-  data_key_version: number;
-  secret_aad_version: number;
-}
 
 /**
  * The associated data secrets are sealed with now. 1 bound owner, row id and data key version;
@@ -31,25 +30,13 @@ export interface EncryptedSecret {
  */
 export const SECRET_AAD_VERSION = 2;
 
-/** What a secret is bound to besides its owner and row: where and as what it is delivered. */
-export type SecretBinding = Pick<CredentialRow, 'type' | 'provider' | 'name' | 'url' | 'env_var'>;
-
-/** Whose secret, in which row, and for what: everything the associated data names. */
-export type SecretOwner = Pick<CredentialRow, 'id' | 'user_id'> & SecretBinding;
-
-/** The columns of a credential row that decryption needs. */
-export type SecretRow = SecretOwner &
-  Pick<
-    CredentialRow,
-    'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version' | 'secret_aad_version'
-  >;
-
 /** Answered when a secret does not open: altered, moved, or its row's details were changed. */
 export const SECRET_MISMATCH_MESSAGE =
   'the stored secret does not match its record (its type, provider, name, URL or variable were ' +
   'changed outside this service, or it was altered): it is not used; save it again';
 
 export { KEY_CHECK_META_KEY, ROTATION_META_KEY };
+export type { EncryptedSecret, SecretBinding, SecretOwner, SecretRow };
 
 export const ROTATED_MESSAGE = 'the master key was rotated; restart with the new key';
 
@@ -91,7 +78,7 @@ export interface KeyRingOptions {
   maxCachedKeys?: number;
 }
 
-export class KeyRing {
+export class KeyRing implements SecretSealer {
   private readonly cache = new Map<string, CachedKey>();
   private readonly latestVersion = new Map<string, { version: number; expiresAt: number }>();
   private readonly ttlMs: number;

@@ -82,6 +82,11 @@ export class MasterKey {
     return open(this.#bytes, unpackSealed(wrapped), Buffer.from(aad, 'utf8'));
   }
 
+  /** True when this is the key `check` was made with (makeKeyCheck). */
+  matchesKeyCheck(check: KeyCheck): boolean {
+    return keyCheckMatches(this, check);
+  }
+
   /** The key as hex, only for writing a newly generated key file. */
   exportHex(): string {
     return this.#bytes.toString('hex');

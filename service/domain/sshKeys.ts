@@ -31,7 +31,7 @@ import {
   type Registration,
   upsertRegistration,
 } from '../store/registrations';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import { audit, auditChange, auditFields, deniedNotFound, iso, isoOrNull } from './common';
 import type { DomainContext } from './deps';
 import { inTransaction } from '../store/retry';

@@ -10,7 +10,7 @@ import { findCredentialByName, findCredentialForUser, listCredentials } from '..
 import { recordAiUsage } from '../store/aiUsage';
 import { recordAudit } from '../audit/audit';
 import { resolveSession, type ResolvedSession } from '../accounts/sessions';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import type { CredentialRow } from '../store/schema';
 import { downstreamResponseHeaders, gatewayTokenOf, upstreamRequestHeaders } from './auth';
 import { type GatewayRoute, parseGatewayPath, queryWithoutKey, upstreamUrl } from './routes';

@@ -13,7 +13,12 @@
 //   KeyRing.forStore(store, key); keyring.encryptSecret(owner, plain, executor?) where owner is
 //   {id, user_id, type, provider, name, url, env_var} (all bound to the ciphertext);
 //   keyring.decryptSecret(row, executor?)   -- inside a transaction pass it as `executor`
-//   upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version (at start)
+//   (crypto/secrets.ts) revealSecret(db, keyring, credentialRow, {userId, username?, action,
+//     workspaceId?, ipAddress?, userAgent?, detail?}) -> plain secret, ONLY after its audit row
+//     was written; upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version
+// Data keys and service values (imported from store/dataKeys.ts, store/serviceMeta.ts): the
+//   key ring's and the rotation's statements; readKeyCheck(db), the key check as stored.
+//   The credential repositories take a SecretSealer (store/secretSealer.ts), which KeyRing is.
 // Accounts (service/accounts)
 //   createUser(db, {username, password, role?}), findUserByName, findUserById, findUserForLogin,
 //   listUsers, disableUser(db, username); hashPassword, verifyPassword, verifyAgainstDummy
@@ -30,8 +35,6 @@
 //   name}) -> CredentialRow (with encrypted secret); findCredentialInfo, listCredentials(db,
 //   userId, {type?, provider?}); deleteCredential(db, userId, id); deleteAllCredentials;
 //   recordTestResult(db, userId, id, {status, detail, at?, expiresAt?}); secretHint(secret)
-//   revealSecret(db, keyring, credentialRow, {userId, username?, action, workspaceId?,
-//     ipAddress?, userAgent?, detail?}) -> plain secret, ONLY after its audit row was written
 // SSH key registrations: upsertRegistration(db, userId, reg), listRegistrations(db, userId,
 //   credentialIds?), deleteRegistrations(db, userId, credentialId)
 // Settings: getSettings(db, userId), updateSettings(db, userId, partial), DEFAULT_SETTINGS
@@ -58,5 +61,4 @@ export * from './registrations';
 export * from './settings';
 export * from './injections';
 export * from './aiUsage';
-export * from './secrets';
 export { BackupError, BackupKeyMismatchError, restoreBackup, writeBackup } from './backup';
