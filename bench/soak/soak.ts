@@ -25,7 +25,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../../service/config';
 import { MasterKey } from '../../service/crypto/masterKey';
-import { openConfiguredStoreWithKey } from '../../service/store/bootstrap';
+import { openConfiguredStoreWithKey } from '../../service/bootstrap';
 import { findCredentialForUser } from '../../service/store/credentials';
 import { revealSecret } from '../../service/crypto/secrets';
 import { createUser } from '../../service/accounts/users';

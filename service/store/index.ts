@@ -44,8 +44,11 @@
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
 //   retentionDays, batchSize)
-// Maintenance (store/bootstrap.ts, crypto/rotation.ts): openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
-//   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
+// Maintenance (service/bootstrap.ts, crypto/rotation.ts, store/backup.ts):
+//   openConfiguredStore(config),
+//   openConfiguredStoreWithKey(config) (open + migrate + key check), openServiceCore(config,
+//   logger) (serve: also binds old secrets, names the Docker engines), writeBackup(store, file,
+//   key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
 // Read caches: resolveSession and listCredentials answer from a one-second per-database cache
 //   (readCache.ts). Write sessions and credentials only through the functions above, which
