@@ -12,6 +12,7 @@ import { readFile, readFileOwned, statPath } from './docker';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry, type PathStat } from './manifest';
 import { findPasswdUser } from './passwd';
+import type { AppliedInjection, ClearedInjection } from './types';
 
 export interface Target {
   container: Docker.Container;
@@ -120,16 +121,6 @@ async function unchangedSince(
   return current !== null && sha256(current) === entry.sha256;
 }
 
-export interface InjectResult {
-  manifest: ManifestEntry[];
-  /** Paths written (relative to home). */
-  written: string[];
-  /** User-editable files left alone because the user changed them. */
-  keptUserChanges: string[];
-  /** Dotfiles left alone, each with the reason (a link to outside the home, ...). */
-  notes: string[];
-}
-
 /**
  * Writes the plan made by `makePlan` (given the login profile the container uses), keeping the
  * user's own lines and changes; `previous` is the manifest of the last injection, if any.
@@ -146,7 +137,7 @@ export async function applyInjection<I>(
   makePlan: (input: I, loginFile: string, user: WorkspaceUser) => InjectionPlan,
   previous: ManifestEntry[],
   now: Date,
-): Promise<InjectResult> {
+): Promise<AppliedInjection> {
   const prev = new Map(previous.map((e) => [e.path, e]));
   const knownLogin = previous.find((e) => e.kind === 'edit' && LOGIN_FILES.includes(e.path));
   // Directories we created (and our forced ones once seen) are ours: written without a look.
@@ -327,17 +318,12 @@ export async function applyInjection<I>(
   return { manifest, written, keptUserChanges, notes };
 }
 
-export interface ClearResult {
-  removed: string[];
-  keptUserChanges: string[];
-}
-
 /** Removes exactly what the manifest says was injected and is still unchanged. */
 export async function clearInjection(
   t: Target,
   manifest: ManifestEntry[],
   now: Date,
-): Promise<ClearResult> {
+): Promise<ClearedInjection> {
   const items = manifest.filter((e) => e.kind !== 'dir');
   const stats = await statAll(
     t.container,
