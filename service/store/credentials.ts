@@ -1,5 +1,7 @@
 // The credentials table: every query is scoped by the owner's user id. Secrets are encrypted by
-// the key ring (a SecretSealer) before they reach a row; list and find return rows WITHOUT the secret columns.
+// the key ring (a SecretSealer) before they reach a row. Only findCredentialForUser,
+// findCredentialByName and findCredentialsSealedBefore return the secret columns (to reveal or
+// re-seal a secret); every other finder and list returns a CredentialInfo, without them.
 import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, createQueryId } from 'kysely';
 import { AppError } from '../errors';
@@ -267,7 +269,10 @@ export async function findCredentialForUser(
     .executeTakeFirst();
 }
 
-/** The full row by its natural key (type, provider, name) for the user. */
+/**
+ * The full row WITH the encrypted secret by its natural key (type, provider, name), for
+ * revealSecret; findCredentialInfoByName when only the information is wanted.
+ */
 export async function findCredentialByName(
   db: Executor,
   userId: string,

@@ -28,11 +28,12 @@
 //   listExpiredUserSessions(db, now?, limit?), markSessionExpiredHandled(db, sessionId)
 //   reserveLoginAttempt(db, {username, ipAddress}) (TOO_MANY_REQUESTS + retryAfterSeconds),
 //   recordLoginFailure, recordLoginSuccess, releaseLoginAttempt, loginRetryAfter
-// Credentials (no secret columns unless the name says so)
+// Credentials (no secret columns, except from the two finders marked below)
 //   createCredential(db, keyring, NewCredential) -> CredentialInfo   (CONFLICT on duplicates)
 //   updateCredential(db, keyring, userId, id, changes) -> CredentialInfo
 //   findCredentialForUser(db, userId, id) / findCredentialByName(db, userId, {type, provider,
-//   name}) -> CredentialRow (with encrypted secret); findCredentialInfo, listCredentials(db,
+//   name}) -> CredentialRow WITH the encrypted secret, to reveal it; findCredentialInfo,
+//   findCredentialInfoByName, listCredentials(db,
 //   userId, {type?, provider?}); deleteCredential(db, userId, id); deleteAllCredentials;
 //   recordTestResult(db, userId, id, {status, detail, at?, expiresAt?}); secretHint(secret)
 // SSH key registrations: upsertRegistration(db, userId, reg), listRegistrations(db, userId,
