@@ -4,20 +4,26 @@
 import type Docker from 'dockerode';
 import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
-import type { Caller } from '../domain/deps';
+import type { Caller, WorkspacePort } from '../domain/deps';
 import type { Logger } from '../logger';
-import type { ClearResult, InjectResult, Workspace } from '../routers/schemas';
 import type { Store } from '../store/database';
 import type { DockerHost } from './hosts';
 
 /** The authenticated caller, as the domain passes it. */
 export type WorkspaceCaller = Caller;
 
-/** One of the caller's workspaces, as workspaces.list answers it. */
-export type WorkspaceSummary = Workspace;
+// The answers are the API's types, taken through the port the domain declares for this
+// service (domain/deps.ts), so this layer never imports the routers or the API contract's
+// location; WorkspaceService implements that port, so the compiler holds the two together.
 
-/** What workspaces.inject and workspaces.clear answer. */
-export type { ClearResult, InjectResult };
+/** One of the caller's workspaces, as workspaces.list answers it. */
+export type WorkspaceSummary = Awaited<ReturnType<WorkspacePort['list']>>[number];
+
+/** What workspaces.inject answers. */
+export type InjectResult = Awaited<ReturnType<WorkspacePort['inject']>>;
+
+/** What workspaces.clear answers. */
+export type ClearResult = Awaited<ReturnType<WorkspacePort['clear']>>;
 
 export interface WorkspaceServiceDeps {
   store: Store;
