@@ -39,8 +39,9 @@
 // SSH key registrations: upsertRegistration(db, userId, reg), listRegistrations(db, userId,
 //   credentialIds?), deleteRegistrations(db, userId, credentialId)
 // Settings: getSettings(db, userId), updateSettings(db, userId, partial), DEFAULT_SETTINGS
-// Injections: recordInjection, findActiveInjection, listActiveInjections,
-//   listActiveInjectionsForWorkspace, markInjectionsCleared
+// Injections (the manifest returned parsed but unchecked: workspaces/manifest.ts checks it):
+//   recordInjection, findActiveInjection, listActiveInjections, listActiveInjectionsForWorkspace,
+//   listActiveManifests, listActiveWorkspacesOnHost, markInjectionsCleared
 // Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
