@@ -1,6 +1,6 @@
-// Issue 12: the webview and the protocol take service and extension-host code by `import type`
-// only (eslint.config.mjs). ESLint itself lints planted sources at those paths, so a rule that
-// stops matching (a moved folder, a deeper path, a renamed option) fails here, not silently.
+// Issue 12: the layer rules of eslint.config.mjs (README, "What is where"). ESLint itself lints
+// planted sources at real paths, so a rule that stops matching (a moved folder, a deeper path, a
+// renamed option, a later block that replaces an earlier one) fails here, not silently.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ESLint } from 'eslint';
@@ -14,6 +14,7 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
   return (result?.messages ?? [])
     .filter(
       (m) =>
+        m.ruleId === 'no-restricted-imports' ||
         m.ruleId === '@typescript-eslint/no-restricted-imports' ||
         m.ruleId === 'no-restricted-syntax',
     )
@@ -61,4 +62,64 @@ tierSuite('unit', 'deploy: ESLint keeps service code out of the webview and prot
       "import { envVarRefusal } from '../service/envNames';\nexport const r = envVarRefusal;\n";
     assert.deepEqual(await restricted('extension/planted.ts', code), []);
   });
+});
+
+tierSuite('unit', 'deploy: ESLint refuses an arrow up the service layers', function () {
+  this.timeout(60_000);
+
+  const cases: { file: string; code: string; refused: boolean }[] = [
+    {
+      file: 'service/store/planted.ts',
+      code: "import { x } from '../commands/user';",
+      refused: true,
+    },
+    {
+      file: 'service/store/planted.ts',
+      code: "import { x } from '../domain/tokens';",
+      refused: true,
+    },
+    { file: 'service/store/planted.ts', code: "import { x } from '../http/app';", refused: true },
+    {
+      file: 'service/store/planted.ts',
+      code: "import { x } from '../workspaces/service';",
+      refused: true,
+    },
+    {
+      file: 'service/store/planted.ts',
+      code: "import { x } from '../vocabulary';",
+      refused: false,
+    },
+    { file: 'service/domain/planted.ts', code: "import { x } from '../http/app';", refused: true },
+    {
+      file: 'service/domain/planted.ts',
+      code: "import { x } from '../commands/user';",
+      refused: true,
+    },
+    {
+      file: 'service/workspaces/planted.ts',
+      code: "import { x } from '../gateway/app';",
+      refused: true,
+    },
+    {
+      file: 'service/domain/planted.ts',
+      code: "import { x } from '../store/users';",
+      refused: false,
+    },
+    {
+      file: 'service/store/migrations/0099_planted.ts',
+      code: "import { x } from '../dialect';",
+      refused: true,
+    },
+    {
+      file: 'service/store/migrations/0099_planted.ts',
+      code: "import { x } from './frozenTypes';",
+      refused: false,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.file}: ${c.code} is ${c.refused ? 'refused' : 'allowed'}`, async () => {
+      const found = await restricted(c.file, `${c.code}\nexport const y = x;\n`);
+      assert.equal(found.length, c.refused ? 1 : 0, found.join('; '));
+    });
+  }
 });
