@@ -29,7 +29,7 @@ import {
   toSettingsView,
 } from './serviceSchemas';
 import type { TRPCUntypedClient } from '@trpc/client';
-import type { inferRouterOutputs } from '@trpc/server';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../service/routers/_app';
 import type { OAuthPoll, OAuthProvider, OAuthStart, TokenInfoAnswer } from './oauthSchemas';
 import type { ServiceClient } from './client';
@@ -48,6 +48,7 @@ export interface BackendOptions {
  * transformer (client.ts), so these are the JSON shapes, every date an ISO string.
  */
 type Outputs = inferRouterOutputs<AppRouter>;
+type Inputs = inferRouterInputs<AppRouter>;
 type SshKeyAnswer = Outputs['sshKeys']['list'][number];
 type TokenAnswer = Outputs['tokens']['list'][number];
 type AuditEntryAnswer = Outputs['audit']['list']['entries'][number];
@@ -156,7 +157,11 @@ export class CredentialsBackend extends Disposable {
     return toSshKey(key);
   }
 
-  async registerSshKey(id: string, provider: 'github' | 'gitlab' | 'forgejo', usage?: KeyUsage) {
+  async registerSshKey(
+    id: string,
+    provider: Inputs['sshKeys']['register']['provider'],
+    usage?: KeyUsage,
+  ) {
     if (!usage) {
       const r = await this.call((c) => c.sshKeys.register.mutate({ id, provider }));
       return { status: r.status, detail: r.detail };
@@ -337,7 +342,7 @@ export class CredentialsBackend extends Disposable {
     return r.entries.map(toAuditEntry);
   }
 
-  async exportAudit(format: 'json' | 'csv'): Promise<string> {
+  async exportAudit(format: Inputs['audit']['export']['format']): Promise<string> {
     const r = await this.call((c) => c.audit.export.query({ format }));
     return r.content;
   }

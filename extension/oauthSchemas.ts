@@ -1,11 +1,14 @@
 // The OAuth device sign-in's answers as contract section 4 gives them (`oauth.start`,
 // `oauth.poll`). They are called by name (the service may predate them), so every answer is
 // checked here before the extension acts on it, and the verification page must be a web page.
+import type { inferRouterInputs } from '@trpc/server';
 import { z } from 'zod';
 import type { TokenView } from '../protocol/model';
+import type { AppRouter } from '../service/routers/_app';
 import { ServiceError } from './client';
 
-export type OAuthProvider = 'github' | 'gitlab';
+/** The providers of the device sign-in, as `oauth.start` takes them. */
+export type OAuthProvider = inferRouterInputs<AppRouter>['oauth']['start']['provider'];
 
 const webPage = z
   .string()
