@@ -96,6 +96,8 @@ export default tseslint.config(
       ],
     },
   },
+  // The webview runs in the browser and the protocol is bundled into it: service and host code
+  // reach them as types only (import type, export type ... from), never as code, at any depth.
   {
     files: ['webview/**/*.ts', 'protocol/**/*.ts'],
     rules: {
@@ -104,12 +106,19 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../service/*', '../../service/*', '../extension/*', '../../extension/*'],
+              group: ['**/service/*', '**/extension/*'],
               message:
                 'The webview and the protocol take service and host code by import type only.',
               allowTypeImports: true,
             },
           ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/(^|\\/)(service|extension)\\//]',
+          message: 'The webview and the protocol never load service or host code, not even lazily.',
         },
       ],
     },
