@@ -14,7 +14,7 @@ import { authenticate } from '../domain/auth';
 import type { ServiceDeps } from '../domain/deps';
 import { getGitCredential } from '../domain/gitCredential';
 import { AppError, HTTP_STATUS } from '../errors';
-import { GitCredentialInput, type GitCredential } from '../routers/schemas';
+import { GitCredentialInput, type GitCredential } from '../api/gitCredential';
 import { isUnavailable } from '../store/dialect';
 
 export const GIT_CREDENTIAL_PATH = '/api/git-credential';

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { NameSchema } from '../../../service/api/common';
+import { GitCredentialInput } from '../../../service/api/gitCredential';
 import {
   CreateTokenInput,
-  GitCredentialInput,
-  NameSchema,
   ProviderUrlSchema,
   RestCreateTokenInput,
   TokenSecretSchema,
-} from '../../../service/routers/schemas';
+} from '../../../service/api/tokens';
 import { describeIssues, publicMessage } from '../../../service/trpc';
 import { tierSuite } from '../../support/tiers';
 
