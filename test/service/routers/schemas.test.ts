@@ -11,7 +11,7 @@ import {
   RestCreateTokenInput,
   TokenSecretSchema,
 } from '../../../service/api/tokens';
-import { describeIssues, publicMessage } from '../../../service/trpc';
+import { describeIssues, publicMessage } from '../../../service/httpErrors';
 import { tierSuite } from '../../support/tiers';
 
 tierSuite('unit', 'input schemas and error words', () => {
