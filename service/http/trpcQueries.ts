@@ -3,6 +3,9 @@
 // more than the query itself; here the same procedure runs through tRPC's own callProcedure and
 // the answer is the same JSON envelope and error shape. Anything else (mutations, batches, odd
 // URLs, input that is not JSON) goes on to the adapter, which answers it as tRPC always does.
+// callProcedure and getErrorShape come from tRPC's internals (`unstable-core-do-not-import`),
+// which may change in any release: @trpc/server and @trpc/client are pinned exactly in
+// package.json, and an upgrade is checked against test/service/http/trpcQueries.test.ts.
 import type { AnyRouter, TRPCError } from '@trpc/server';
 import { callProcedure, getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import type Koa from 'koa';
