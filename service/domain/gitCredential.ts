@@ -5,7 +5,7 @@
 import type { ProviderUrls } from '../config';
 import { AppError } from '../errors';
 import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
-import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
+import type { GitCredential, GitCredentialInputT } from '../api/gitCredential';
 import { type CredentialInfo, findCredentialForUser, listCredentials } from '../store/credentials';
 import { revealSecret } from '../store/secrets';
 import { refreshIfDue } from '../oauth/refresh';
