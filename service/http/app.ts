@@ -158,7 +158,8 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
           path: ctx.path,
           status: ctx.res.statusCode,
           ms: Math.round(ms * 10) / 10,
-          ip: ctx.req.socket.remoteAddress,
+          // The same address the limiter and the audit see: a trusted proxy's client, not the proxy.
+          ip: clientAddress ? clientAddress(ctx.req) : ctx.req.socket.remoteAddress,
         },
         'request',
       );
