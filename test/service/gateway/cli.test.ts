@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import type { AiModels } from '../../../service/config';
 import { execIn, TEST_IMAGE, TEST_LABEL, testDocker } from '../../support/docker';
 import { type FakeProviders, startFakeProviders } from '../../support/fakeProviders';
 import { startTestService, type TestService } from '../../support/service';
@@ -47,16 +48,61 @@ const GEMINI_SYSTEM_SETTINGS = {
   telemetry: { enabled: false },
 };
 
-/** Each CLI's headless call: the command line and the provider whose fake must answer it. */
-const CLIS: Array<{ name: string; provider: 'openai' | 'anthropic' | 'google'; cmd: string }> = [
-  { name: 'Claude Code', provider: 'anthropic', cmd: 'claude -p "Say hello"' },
+/**
+ * Each CLI's headless call, the provider whose fake must answer it, the API path the CLI's own
+ * request shape uses there, and the shells it runs in (OpenCode's other providers: login only).
+ */
+interface CliCall {
+  name: string;
+  provider: 'openai' | 'anthropic' | 'google';
+  cmd: string | ((models: AiModels) => string);
+  path: RegExp;
+  shells: Array<'-lc' | '-ic'>;
+}
+const BOTH: Array<'-lc' | '-ic'> = ['-lc', '-ic'];
+const CLIS: CliCall[] = [
+  {
+    name: 'Claude Code',
+    provider: 'anthropic',
+    cmd: 'claude -p "Say hello"',
+    path: /^\/v1\/messages$/,
+    shells: BOTH,
+  },
   {
     name: 'Codex CLI',
     provider: 'openai',
     cmd: 'codex exec -c check_for_update_on_startup=false --skip-git-repo-check "Say hello"',
+    path: /^\/v1\/responses$/,
+    shells: BOTH,
   },
-  { name: 'Gemini CLI', provider: 'google', cmd: 'gemini --skip-trust -p "Say hello"' },
-  { name: 'OpenCode', provider: 'anthropic', cmd: 'opencode run "Say hello"' },
+  {
+    name: 'Gemini CLI',
+    provider: 'google',
+    cmd: 'gemini --skip-trust -p "Say hello"',
+    path: /^\/v1beta\/models\/[^/]+:streamGenerateContent$/,
+    shells: BOTH,
+  },
+  {
+    name: 'OpenCode',
+    provider: 'anthropic',
+    cmd: 'opencode run "Say hello"',
+    path: /^\/v1\/messages$/,
+    shells: BOTH,
+  },
+  {
+    name: 'OpenCode (OpenAI model)',
+    provider: 'openai',
+    cmd: (m) => `opencode run -m "openai/${m.openai}" "Say hello"`,
+    path: /^\/v1\/responses$/,
+    shells: ['-lc'],
+  },
+  {
+    name: 'OpenCode (Gemini model)',
+    provider: 'google',
+    cmd: (m) => `opencode run -m "google/${m.google}" "Say hello"`,
+    path: /^\/v1beta\/models\/[^/]+:streamGenerateContent$/,
+    shells: ['-lc'],
+  },
 ];
 
 function missingTools(): string[] {
@@ -148,18 +194,24 @@ tierSuite('docker', 'The real AI CLIs in a workspace container, through the gate
   });
 
   for (const cli of CLIS) {
-    for (const shell of ['-lc', '-ic'] as const) {
+    for (const shell of cli.shells) {
       it(`${cli.name} (${shell === '-lc' ? 'login' : 'interactive'} shell) answers through the gateway`, async () => {
         const fakeApi = fake[cli.provider];
         const before = fakeApi.requests.length;
-        const r = await run(shell, cli.cmd);
+        const cmd =
+          typeof cli.cmd === 'string' ? cli.cmd : cli.cmd(svc.service.deps.config.aiModels);
+        const r = await run(shell, cmd);
         const mine = fakeApi.requests.slice(before);
-        const seen = mine.map((q) => `${q.method} ${q.path} ${q.status ?? ''}`).join(', ');
+        const seen = mine.map((q) => `${q.method} ${q.path}`).join(', ');
         assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}\nfake saw: ${seen}`);
         assert.ok(r.stdout.includes(TEXT), `${r.stdout}\n${r.stderr}\nfake saw: ${seen}`);
         assert.ok(
           mine.some((q) => Object.values(q.headers).some((v) => v.includes(keys[cli.provider]))),
           `the ${cli.provider} fake never saw the real key: ${seen}`,
+        );
+        assert.ok(
+          mine.some((q) => cli.path.test(q.path)),
+          `no request of ${cli.name}'s shape: ${seen}`,
         );
       });
     }
