@@ -57,9 +57,16 @@ interface CliCall {
   provider: 'openai' | 'anthropic' | 'google';
   cmd: string | ((models: AiModels) => string);
   path: RegExp;
-  shells: Array<'-lc' | '-ic'>;
+  shells: Shell[];
 }
-const BOTH: Array<'-lc' | '-ic'> = ['-lc', '-ic'];
+/** Login, interactive, or neither (no startup file sourced ~/.env: what an editor extension gets). */
+type Shell = '-lc' | '-ic' | '-c';
+const SHELL_NAMES: Record<Shell, string> = {
+  '-lc': 'login shell',
+  '-ic': 'interactive shell',
+  '-c': 'plain bash -c, no ~/.env',
+};
+const BOTH: Shell[] = ['-lc', '-ic'];
 const CLIS: CliCall[] = [
   {
     name: 'Claude Code',
@@ -73,7 +80,7 @@ const CLIS: CliCall[] = [
     provider: 'openai',
     cmd: 'codex exec -c check_for_update_on_startup=false --skip-git-repo-check "Say hello"',
     path: /^\/v1\/responses$/,
-    shells: BOTH,
+    shells: [...BOTH, '-c'],
   },
   {
     name: 'Gemini CLI',
@@ -128,11 +135,20 @@ tierSuite('docker', 'The real AI CLIs in a workspace container, through the gate
 
   const root = (script: string) =>
     execIn(container, ['bash', '-c', script], { user: 'root', timeoutMs: 60_000 });
-  const run = (shell: '-lc' | '-ic', cmd: string) =>
-    execIn(container, ['bash', shell, `cd ~/project && ${cmd} </dev/null`], {
-      env: OFFLINE_ENV,
-      timeoutMs: 120_000,
-    });
+  // In a plain `bash -c` no key variable may be set (exit 97 says one was).
+  const run = (shell: Shell, cmd: string) =>
+    execIn(
+      container,
+      [
+        'bash',
+        shell,
+        `${shell === '-c' ? 'env | grep -q _API_KEY= && exit 97; ' : ''}cd ~/project && ${cmd} </dev/null`,
+      ],
+      {
+        env: OFFLINE_ENV,
+        timeoutMs: 240_000,
+      },
+    );
   /** Files under the home (and every process environment) that hold `secret`. */
   const whereInContainer = async (secret: string) => {
     const files = await root(`grep -rlF -- '${secret}' ${HOME} || true`);
@@ -195,7 +211,7 @@ tierSuite('docker', 'The real AI CLIs in a workspace container, through the gate
 
   for (const cli of CLIS) {
     for (const shell of cli.shells) {
-      it(`${cli.name} (${shell === '-lc' ? 'login' : 'interactive'} shell) answers through the gateway`, async () => {
+      it(`${cli.name} (${SHELL_NAMES[shell]}) answers through the gateway`, async () => {
         const fakeApi = fake[cli.provider];
         const before = fakeApi.requests.length;
         const cmd =
