@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { revokeWorkspaceSessions } from '../../../service/accounts/sessions';
 import type { AiModels } from '../../../service/config';
 import { execIn, TEST_IMAGE, TEST_LABEL, testDocker } from '../../support/docker';
 import { type FakeProviders, startFakeProviders } from '../../support/fakeProviders';
@@ -240,5 +241,27 @@ tierSuite('docker', 'The real AI CLIs in a workspace container, through the gate
     const gatewayToken = helper.stdout.trim();
     assert.match(gatewayToken, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(fake.whereSeen(gatewayToken), []);
+  });
+
+  it('once the workspace’s gateway token is revoked, the CLIs get nothing from a provider', async () => {
+    await revokeWorkspaceSessions(svc.service.store.db, container.id);
+    // Without retries: both would retry a 401 for minutes (Claude Code) or seconds (Codex).
+    const calls = [
+      { provider: 'anthropic' as const, cmd: `CLAUDE_CODE_MAX_RETRIES=0 ${CLIS[0]!.cmd}` },
+      {
+        provider: 'openai' as const,
+        cmd: `${CLIS[1]!.cmd} -c model_providers.xares.stream_max_retries=0 -c model_providers.xares.request_max_retries=0`,
+      },
+    ];
+    for (const { provider, cmd } of calls) {
+      const before = fake[provider].requests.length;
+      const r = await run('-lc', cmd);
+      const output = r.stdout + r.stderr;
+      assert.notEqual(r.code, 0, output);
+      assert.ok(!output.includes(TEXT), `it still answered: ${output}`);
+      assert.match(output, /401/);
+      assert.equal(fake[provider].requests.length, before, `${cmd} reached the provider`);
+      for (const key of Object.values(keys)) assert.ok(!output.includes(key));
+    }
   });
 });
