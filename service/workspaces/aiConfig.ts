@@ -197,10 +197,12 @@ function continueConfig(keys: AiKeys): string {
 function openCode(keys: AiKeys): string {
   const gw = keys.gatewayUrl !== null;
   const provider: Record<string, { models: object; options: Record<string, string> }> = {};
-  // `models` (empty: the provider's own list) is required by OpenCode's published schema.
-  const add = (id: string, keyVar: string, baseURL: string) => {
+  // `models` is required by OpenCode's published schema. It names the configured model, so a
+  // model newer than OpenCode's bundled model list (which it cannot refresh offline) is still one
+  // it knows; the provider's own list stays available besides.
+  const add = (id: BuiltInAiProvider, keyVar: string, baseURL: string) => {
     provider[id] = {
-      models: {},
+      models: { [keys.models[id]]: {} },
       options: { apiKey: `{env:${keyVar}}`, ...(gw ? { baseURL } : {}) },
     };
   };

@@ -230,6 +230,12 @@ tierSuite('docker', 'The real AI CLIs in a workspace container, through the gate
           mine.some((q) => cli.path.test(q.path)),
           `no request of ${cli.name}'s shape: ${seen}`,
         );
+        // The default models are current for the tool's own release: no "retired" or
+        // "model metadata not found" warning.
+        assert.doesNotMatch(
+          r.stdout + r.stderr,
+          /retired on|will be retired|metadata for `[^`]*` not found|model[^\n]{0,40}(deprecated|not supported)/i,
+        );
       });
     }
   }
