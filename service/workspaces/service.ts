@@ -372,7 +372,6 @@ export class WorkspaceService {
         detail: 'the container was removed; its workspace token was revoked',
       });
     }
-    this.ops.forget(id);
     if (revoked > 0 || rows.length > 0) {
       this.deps.logger.info({ workspaceId: id, revoked }, 'workspace removed: tokens revoked');
     }
