@@ -338,9 +338,15 @@ export class CredentialsBackend extends Disposable {
     return String(r.content);
   }
 
-  async inject(workspaceId: string): Promise<{ workspaceId: string; files: string[] }> {
+  async inject(
+    workspaceId: string,
+  ): Promise<{ workspaceId: string; files: string[]; notes: string[] }> {
     const r = await this.call((c) => c.workspaces.inject.mutate({ workspaceId }));
-    return { workspaceId: String(r.workspaceId), files: r.files.map(String) };
+    return {
+      workspaceId: String(r.workspaceId),
+      files: r.files.map(String),
+      notes: (r.notes ?? []).map(String),
+    };
   }
 
   /** Starts the OAuth device sign-in at the provider (contract section 4: `oauth.start`). */

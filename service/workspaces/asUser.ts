@@ -321,7 +321,9 @@ export class WorkspaceSession {
     if (code === 3) throw new AppError('CONFLICT', refusalMessage(refused));
     if (code !== 0) {
       // -1: the script did not get to its end (killed, or the engine went away)
-      throw new Error(`writing in the workspace failed (exit ${code}): ${this.exec.stderr().trim()}`);
+      throw new Error(
+        `writing in the workspace failed (exit ${code}): ${this.exec.stderr().trim()}`,
+      );
     }
     return { refused, extracted: refused.length === 0 };
   }
@@ -342,12 +344,7 @@ async function next(exec: ExecSession): Promise<string> {
 }
 
 /** What an unexpected line means: the script's own exit, or output it should not print. */
-function failure(
-  exec: ExecSession,
-  line: string,
-  name: string,
-  user: WorkspaceUser | null,
-): Error {
+function failure(exec: ExecSession, line: string, name: string, user: WorkspaceUser | null): Error {
   const missing = /^missing (\w+)$/.exec(line);
   if (missing) {
     return new AppError(

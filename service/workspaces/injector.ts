@@ -7,12 +7,7 @@
 import type Docker from 'dockerode';
 import { packArchive, type ArchiveEntry } from './archive';
 import { AI_TOOL_PATHS } from './aiConfig';
-import {
-  WorkspaceSession,
-  type ReadRequest,
-  type ReadResult,
-  type UserStat,
-} from './asUser';
+import { WorkspaceSession, type ReadRequest, type ReadResult, type UserStat } from './asUser';
 import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry } from './manifest';
@@ -105,7 +100,10 @@ function readDotfile(
         return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to outside the home` };
       }
       if (link.kind === 'notmine') {
-        return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to another user's file` };
+        return {
+          kind: 'skip',
+          why: `left ~/${path} alone: a symbolic link to another user's file`,
+        };
       }
       return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to no regular file` };
     };
@@ -117,7 +115,8 @@ function readDotfile(
     const file = answer();
     if (file.kind === 'notmine') return notMine(path);
     // Gone or unreadable since the stat: as if it were not there would lose the user's lines.
-    if (file.kind !== 'file') return { kind: 'skip', why: `left ~/${path} alone: it cannot be read` };
+    if (file.kind !== 'file')
+      return { kind: 'skip', why: `left ~/${path} alone: it cannot be read` };
     return { kind: 'read', path, text: file.content.toString('utf8'), mode: stat.mode };
   };
 }

@@ -220,7 +220,11 @@ export class WorkspaceOperations {
     };
   }
 
-  async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
+  /** Injects; answers the files written and a note per dotfile left alone (with why). */
+  async injectOwned(
+    actor: Actor,
+    ws: OwnedWorkspace,
+  ): Promise<{ files: string[]; notes: string[] }> {
     const db = this.deps.store.db;
     let newSessionId: string | null = null;
     let newGatewayId: string | null = null;
@@ -304,7 +308,7 @@ export class WorkspaceOperations {
       const kept = result.keptUserChanges.length
         ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
         : '';
-      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail.
+      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail too.
       const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
       await this.audit(
         actor,
@@ -313,7 +317,7 @@ export class WorkspaceOperations {
         ws.id,
         `${result.written.length} files${kept}${notes}`,
       );
-      return result.written;
+      return { files: result.written, notes: result.notes };
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
       const gatewayId = newGatewayId as string | null;
