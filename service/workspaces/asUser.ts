@@ -13,9 +13,12 @@ import type { PathStat } from './manifest';
 import { findPasswdUser } from './passwd';
 
 /**
- * $1 the login user's name, then paths (relative to the home) to stat. Prints "passwd LINE"
- * (its /etc/passwd entry), one "stat ..." line per path that exists, "xares-ready"; then answers
- * commands read from stdin, one per line:
+ * $1 the login user's name, $2 dotfiles to read at once (space-separated), then paths (relative
+ * to the home) to stat. Prints "passwd LINE" (its /etc/passwd entry), one "stat ..." line per
+ * path that exists, "eager PATH..." with the bytes of those of the dotfiles that are regular
+ * files of the user's, one after the other, as od hex lines and "eof" (saving the first
+ * injection a round trip and a process per file), then "xares-ready"; then answers commands read
+ * from stdin, one per line:
  * - `read PATH`: "file", its bytes as od hex lines, "eof" (a regular file of the user's);
  *   "notmine" (someone else's) or "none";
  * - `link PATH`: where a symbolic link leads, resolved by the user: "link TARGET" (relative to
@@ -35,9 +38,12 @@ import { findPasswdUser } from './passwd';
  * of the connection does not pass every proxy in front of an engine. `read` takes stdin a byte
  * at a time, so the archive after the last line is left for `head`.
  */
+/** Bytes read at once, at most: past it (a huge dotfile) each file is read on its own, if at all. */
+const EAGER_CAP = 512 * 1024 + 1;
+
 const SCRIPT = `
 done_() { printf 'xares-exit %s\\n' "$1"; exit 0; }
-name=$1; shift
+name=$1; eager=$2; shift 2
 line=
 while IFS= read -r l || [ -n "$l" ]; do
   case $l in "$name":*) line=$l; break ;; esac
@@ -52,6 +58,13 @@ for t in stat od tar head readlink; do
   command -v $t >/dev/null 2>&1 || { printf 'missing %s\\n' $t; done_ 4; }
 done
 [ $# -gt 0 ] && stat -c 'stat %f %s %Y %u %y|%n' -- "$@" 2>/dev/null
+e=
+for f in $eager; do
+  if [ -f "$f" ] && [ ! -L "$f" ] && [ -O "$f" ] && [ -r "$f" ]; then e="$e $f"; fi
+done
+if [ -n "$e" ]; then
+  printf 'eager%s\\n' "$e"; od -An -v -tx1 -N ${EAGER_CAP} -- $e 2>/dev/null; printf 'eof\\n'
+fi
 printf 'xares-ready\\n'
 hp=
 readfile() {
@@ -160,6 +173,8 @@ export interface ReadRequest {
 const LOGIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 /** One of our relative paths, safe on one line of the script's input. */
 const SAFE_PATH = /^[^\n\r\0]+$/;
+/** A dotfile name, safe in a space-separated list the script splits. */
+const PLAIN_NAME = /^[A-Za-z0-9._-]+$/;
 
 function noUser(name: string): AppError {
   return new AppError('BAD_REQUEST', `The workspace has no user "${name}" with a home directory`);
@@ -186,6 +201,31 @@ function parseStat(line: string): { path: string; stat: PathStat; uid: number } 
   };
 }
 
+/**
+ * The dotfiles read at once, cut by their stat sizes: only when every one is a regular file of
+ * the user's and the bytes add up (a file changed in between, or larger than the cap: none).
+ */
+function splitEager(
+  names: string[],
+  bytes: Buffer | null,
+  stats: Map<string, UserStat | null>,
+  user: WorkspaceUser,
+  asked: string[],
+): Map<string, Buffer> {
+  const eager = new Map<string, Buffer>();
+  if (!bytes || names.length === 0) return eager;
+  let offset = 0;
+  for (const name of names) {
+    const st = stats.get(name);
+    if (!asked.includes(name) || !st || st.isDir || st.isLink || st.uid !== user.uid) {
+      return new Map();
+    }
+    eager.set(name, bytes.subarray(offset, offset + st.size));
+    offset += st.size;
+  }
+  return offset === bytes.length ? eager : new Map();
+}
+
 /** od -An -tx1 lines back to bytes. */
 function fromOd(lines: string[]): Buffer | null {
   const hex = lines.join('').replace(/\s+/g, '');
@@ -206,7 +246,16 @@ export class WorkspaceSession {
     readonly user: WorkspaceUser,
     /** Every path asked for: null when it does not exist. */
     readonly stats: Map<string, UserStat | null>,
+    private readonly eager: Map<string, Buffer>,
   ) {}
+
+  /**
+   * The content of a dotfile read at once, when it is a regular file of the user's whose size is
+   * still the one its stat gave (else the caller asks with `read`).
+   */
+  eagerRead(path: string): Buffer | undefined {
+    return this.eager.get(path);
+  }
 
   /**
    * Starts the script as `loginName` (looked up by the engine in the container's /etc/passwd)
@@ -216,24 +265,37 @@ export class WorkspaceSession {
     container: Docker.Container,
     loginName: string,
     statPaths: string[],
+    /** Dotfiles (also in `statPaths`) whose content is wanted whatever their stat says. */
+    eagerPaths: string[] = [],
   ): Promise<WorkspaceSession> {
     if (!LOGIN_NAME.test(loginName)) throw noUser(loginName);
     const paths = [...new Set(statPaths)];
     for (const p of paths) if (!SAFE_PATH.test(p)) throw new Error(`bad path ${p}`);
+    const eagerAsked = eagerPaths.filter((p) => PLAIN_NAME.test(p) && paths.includes(p));
     const exec = await startExecSession(container, loginName, [
       'sh',
       '-c',
       SCRIPT,
       'xares-write',
       loginName,
+      eagerAsked.join(' '),
       ...paths,
     ]);
     try {
       const stats = new Map<string, UserStat | null>(paths.map((p) => [p, null]));
       let user: WorkspaceUser | null = null;
+      let eagerLine: string[] = [];
+      let eagerBytes: Buffer | null = null;
       for (;;) {
         const line = await next(exec);
         if (line === 'xares-ready') break;
+        if (line.startsWith('eager ')) {
+          eagerLine = line.slice('eager '.length).split(' ');
+          const lines: string[] = [];
+          for (let l = await next(exec); l !== 'eof'; l = await next(exec)) lines.push(l);
+          eagerBytes = fromOd(lines);
+          continue;
+        }
         if (line.startsWith('passwd ')) {
           user = findPasswdUser(line.slice('passwd '.length), loginName);
           if (!user) throw noUser(loginName);
@@ -247,7 +309,8 @@ export class WorkspaceSession {
         throw failure(exec, line, loginName, user);
       }
       if (!user) throw noUser(loginName);
-      return new WorkspaceSession(exec, user, stats);
+      const eager = splitEager(eagerLine, eagerBytes, stats, user, eagerAsked);
+      return new WorkspaceSession(exec, user, stats, eager);
     } catch (e) {
       exec.close();
       throw e;

@@ -57,13 +57,18 @@ class ReadBatch {
   private readonly requests: ReadRequest[] = [];
   private results: ReadResult[] = [];
 
+  constructor(private readonly session: WorkspaceSession) {}
+
   want(kind: ReadRequest['kind'], path: string): () => ReadResult {
+    // A dotfile the session read at once (a first injection) needs no request.
+    const content = kind === 'read' ? this.session.eagerRead(path) : undefined;
+    if (content) return () => ({ kind: 'file', content });
     const i = this.requests.push({ kind, path }) - 1;
     return () => this.results[i]!;
   }
 
-  async run(session: WorkspaceSession): Promise<void> {
-    this.results = await session.read(this.requests);
+  async run(): Promise<void> {
+    this.results = await this.session.read(this.requests);
   }
 }
 
@@ -185,8 +190,13 @@ export async function applyInjection<I>(
     ...PLAN_DIRS.filter((d) => !ownDir(d)),
     ...previous.filter((e) => e.kind === 'file').map((e) => e.path),
   ];
+  // The dotfiles to edit that the last injection did not (all of them, the first time): read
+  // at once, whatever their stat says.
+  const eager = ['.gitconfig', '.bashrc', ...LOGIN_FILES].filter(
+    (p) => prev.get(p)?.kind !== 'edit',
+  );
   const [sessionResult, inputResult] = await Promise.allSettled([
-    WorkspaceSession.open(source.container, source.loginUser, statPaths),
+    WorkspaceSession.open(source.container, source.loginUser, statPaths, eager),
     input,
   ]);
   // Both settled first, so a failure on one side never leaves the other running unobserved.
@@ -260,7 +270,7 @@ async function inject<I>(
 
   // The reads this injection needs (user-editable files whose stat changed, dotfiles to edit,
   // stale files to compare) all go out together.
-  const batch = new ReadBatch();
+  const batch = new ReadBatch(session);
   const userEditableWrites = plan.files.map((f) =>
     f.policy === 'userEditable'
       ? unchangedSince(batch, prev.get(f.path), statOf(f.path))
@@ -274,7 +284,7 @@ async function inject<I>(
     return readDotfile(batch, user, e.path, stat);
   });
   const staleUnchanged = stale.map((e) => unchangedSince(batch, e, statOf(e.path)));
-  await batch.run(session);
+  await batch.run();
 
   plan.files.forEach((f, i) => {
     if (!userEditableWrites[i]!()) {
@@ -394,14 +404,14 @@ async function clear(
   // write script skips every path with a link on the way.
   /** What clear means to remove or rewrite: the path shown, and the path changed. */
   const candidates: Array<{ shown: string; at: string }> = [];
-  const batch = new ReadBatch();
+  const batch = new ReadBatch(session);
   const files = items
     .filter((i) => i.kind === 'file' && statOf(i.path) !== null)
     .map((e) => ({ e, unchanged: unchangedSince(batch, e, statOf(e.path)) }));
   const edits = items
     .filter((i) => i.kind === 'edit' && statOf(i.path) !== null && !statOf(i.path)?.isDir)
     .map((e) => ({ e, read: readDotfile(batch, session.user, e.path, statOf(e.path)) }));
-  await batch.run(session);
+  await batch.run();
 
   for (const { e, unchanged } of files) {
     if (unchanged()) {

@@ -61,10 +61,20 @@ tierSuite('docker', 'the injection exec in the workspace', function () {
   it('leaves the workspace untouched and no process behind when closed before the write', async () => {
     const ws = track(await createWorkspace(f.docker, { owner: 'nobody-in-particular' }));
     const before = await listing(ws);
-    const session = await WorkspaceSession.open(ws.container, 'coder', ['.bashrc', '.ssh']);
+    const dotfiles = ['.bashrc', '.profile', '.gitconfig'];
+    const session = await WorkspaceSession.open(
+      ws.container,
+      'coder',
+      [...dotfiles, '.ssh'],
+      dotfiles,
+    );
     assert.deepEqual(session.user, { name: 'coder', uid: 1000, gid: 1000, home: HOME });
     assert.equal(session.stats.get('.bashrc')?.uid, 1000);
     assert.equal(session.stats.get('.ssh'), null);
+    // the dotfiles there were read at once, each exactly
+    assert.equal(session.eagerRead('.bashrc')?.toString('utf8'), await ws.sh('cat ~/.bashrc'));
+    assert.equal(session.eagerRead('.profile')?.toString('utf8'), await ws.sh('cat ~/.profile'));
+    assert.equal(session.eagerRead('.gitconfig'), undefined);
     const [read] = await session.read([{ kind: 'read', path: '.bashrc' }]);
     assert.equal(read?.kind, 'file');
     session.close();
