@@ -22,7 +22,7 @@ import { applyInjection, clearInjection } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './service';
-import { inTransaction } from '../store/retry';
+import { inTransaction, isRetryable } from '../store/retry';
 
 export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
@@ -289,6 +289,12 @@ export class WorkspaceOperations {
       );
       const sessionId = newSessionId as string | null;
       if (!sessionId) throw new Error('no workspace session was minted');
+      const kept = result.keptUserChanges.length
+        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
+        : '';
+      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail too.
+      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
+      // One commit: the record, the old tokens' end and the audit row of the success together.
       await inTransaction(db, async (tx) => {
         await markInjectionsCleared(tx, actor.userId, ws.id);
         await recordInjection(tx, {
@@ -302,21 +308,22 @@ export class WorkspaceOperations {
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
         // The previous injection's gateway token goes with it (all of them in environment mode).
         await revokeOtherGatewaySessions(tx, ws.id, (newGatewayId as string | null) ?? '');
+        await recordAudit(tx, {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'inject',
+          outcome: 'success',
+          workspaceId: ws.id,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+          detail: `${result.written.length} files${kept}${notes}`,
+        }).catch((err: unknown) => {
+          // A Galera conflict stays what it is, so the transaction is replayed whole.
+          throw err instanceof AppError && isRetryable(err.cause) ? err.cause : err;
+        });
       });
       newSessionId = null;
       newGatewayId = null;
-      const kept = result.keptUserChanges.length
-        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
-        : '';
-      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail too.
-      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
-      await this.audit(
-        actor,
-        'inject',
-        'success',
-        ws.id,
-        `${result.written.length} files${kept}${notes}`,
-      );
       return { files: result.written, notes: result.notes };
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
