@@ -347,9 +347,11 @@ export class CredentialsBackend extends Disposable {
     return r.content;
   }
 
-  async inject(workspaceId: string): Promise<{ workspaceId: string; files: string[] }> {
+  async inject(
+    workspaceId: string,
+  ): Promise<{ workspaceId: string; files: string[]; notes: string[] }> {
     const r = await this.call((c) => c.workspaces.inject.mutate({ workspaceId }));
-    return { workspaceId: r.workspaceId, files: r.files };
+    return { workspaceId: r.workspaceId, files: r.files, notes: r.notes ?? [] };
   }
 
   /** Starts the OAuth device sign-in at the provider (contract section 4: `oauth.start`). */

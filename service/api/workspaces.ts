@@ -23,6 +23,8 @@ export const InjectResultSchema = z.object({
   injected: z.literal(true),
   workspaceId: z.string(),
   files: z.array(z.string()),
+  /** One sentence per dotfile the injection left alone, saying why (absent when none). */
+  notes: z.array(z.string()).optional(),
 });
 export const ClearResultSchema = z.object({ cleared: z.literal(true), files: z.array(z.string()) });
 

@@ -153,11 +153,12 @@ export class WorkspaceService {
   async inject(
     caller: WorkspaceCaller,
     workspaceId: string,
-  ): Promise<{ injected: true; workspaceId: string; files: string[] }> {
+  ): Promise<{ injected: true; workspaceId: string; files: string[]; notes?: string[] }> {
     const actor = actorOf(caller);
     const ws = await this.resolveOwned(caller, workspaceId, 'inject');
-    const files = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
-    return { injected: true, workspaceId: ws.id, files };
+    const { files, notes } = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
+    // A dotfile left alone (a link to outside the home, another user's file) is said here too.
+    return { injected: true, workspaceId: ws.id, files, ...(notes.length > 0 ? { notes } : {}) };
   }
 
   async clear(
@@ -372,7 +373,6 @@ export class WorkspaceService {
         detail: 'the container was removed; its workspace token was revoked',
       });
     }
-    this.ops.forget(id);
     if (revoked > 0 || rows.length > 0) {
       this.deps.logger.info({ workspaceId: id, revoked }, 'workspace removed: tokens revoked');
     }
