@@ -444,7 +444,7 @@ function toTokenView(t: TokenAnswer | TokenInfoAnswer): TokenView {
     pathPrefix: t.pathPrefix ?? null,
     source,
     // The service marks a refused renewal by failing the token's last test (see
-    // service/oauth/refresh.ts on the git-accounts branch: last_test_status 'invalid', detail
+    // service/domain/oauthRefresh.ts on the git-accounts branch: last_test_status 'invalid', detail
     // "…reconnect GitHub"); TokenInfo has no field of its own for it, so an OAuth token whose
     // last test failed is the signal. Switch to a dedicated field if the service grows one.
     needsReconnect: source === 'oauth' && status === 'invalid',

@@ -8,7 +8,7 @@ import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../p
 import type { GitCredential, GitCredentialInputT } from '../api/gitCredential';
 import { type CredentialInfo, findCredentialForUser, listCredentials } from '../store/credentials';
 import { revealSecret } from '../store/secrets';
-import { refreshIfDue } from '../oauth/refresh';
+import { refreshIfDue } from './oauthRefresh';
 import { audit, auditFields } from './common';
 import type { DomainContext } from './deps';
 
