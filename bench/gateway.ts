@@ -10,8 +10,9 @@
 // Three processes, as in a deployment: this one is the client (a workspace's SDK), the service
 // runs as `xares-credentials serve` runs it (its own process, its own event loop, SQLite, the
 // access log written), and the provider fakes run in a third. Each measurement alternates
-// gateway and direct, so load from other work on the machine hits both alike. The CPU times are
-// read from /proc, so they do not depend on how busy the machine is.
+// gateway and direct, so load from other work on the machine hits both alike. A fourth process,
+// a bare Node pipe, is measured alongside: the floor for any extra hop on this machine. The
+// gateway's CPU times are read from /proc (they depend less on how busy the machine is).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -30,6 +31,13 @@ const TTFB_ROUNDS = 300;
 const TTFB_GOAL_MS = 2;
 const THROUGHPUT_GOAL = 0.9;
 const ROUNDS = Number(process.env.XARES_BENCH_ROUNDS ?? 7);
+const MEMORY_ROUNDS = 8;
+
+interface MemoryRound {
+  before: number;
+  peak: number;
+  after: number;
+}
 // Idle sockets are closed before the servers' 5 s keep-alive ends them (no reuse race).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
 
@@ -223,10 +231,52 @@ async function startServiceProcess(
   return { child, url };
 }
 
+/**
+ * The floor for any proxy in a process of its own: a bare Node pipe (keep-alive upstream, Nagle
+ * off, no authentication, no database, no usage reading) between the same client and fake. What
+ * the gateway costs beyond it is the gateway's own work; what it costs is the extra hop's.
+ */
+const BARE_PROXY = `
+const http = require('node:http');
+const upstream = new URL(process.env.UPSTREAM);
+const base = upstream.pathname.replace(/\\/$/, '');
+const agent = new http.Agent({ keepAlive: true, timeout: 4000 });
+const hop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length']);
+const pass = (h) => Object.fromEntries(Object.entries(h).filter(([k]) => !hop.has(k)));
+const server = http.createServer((req, res) => {
+  req.socket.setNoDelay(true);
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method,
+      path: base + req.url, agent, headers: { ...pass(req.headers), 'content-length': body.length } },
+      (answer) => { res.writeHead(answer.statusCode, pass(answer.headers)); answer.pipe(res); });
+    up.on('socket', (s) => s.setNoDelay(true));
+    up.on('error', () => res.destroy());
+    up.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function startBareProxy(upstream: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', BARE_PROXY], {
+    env: { ...process.env, UPSTREAM: upstream },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the bare proxy exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xares-bench-gateway-'));
   const fake = await startFakeProcess();
   let service: ChildProcess | undefined;
+  let bareProxy: ChildProcess | undefined;
   try {
     const reply = (answer: Partial<FakeAnswer>) => fake.control('/__fake/reply', answer);
     const key = 'sk-bench-gateway-0001';
@@ -240,6 +290,8 @@ async function main(): Promise<void> {
     });
     service = started.child;
     const pid = service.pid!;
+    const bare = await startBareProxy(fake.openaiBaseUrl);
+    bareProxy = bare.child;
     const direct: Target = {
       url: new URL(`${fake.openaiBaseUrl}/chat/completions`),
       headers: { authorization: `Bearer ${key}` },
@@ -248,26 +300,37 @@ async function main(): Promise<void> {
       url: new URL(`${started.url}/ai/openai/chat/completions`),
       headers: { authorization: `Bearer ${db.gatewayToken}` },
     };
+    const bareTarget: Target = {
+      url: new URL(`${bare.url}/chat/completions`),
+      headers: { authorization: `Bearer ${key}` },
+    };
     console.log(
-      `processes: client ${process.pid}, gateway (serve) ${pid}, provider fake ${fake.child.pid}; ` +
+      `processes: client ${process.pid}, gateway (serve) ${pid}, provider fake ${fake.child.pid}, ` +
+        `bare proxy ${bareProxy.pid}; ` +
         `${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(2)}`,
     );
 
     // Time to first byte: a short answer whose first event is written at once.
     await reply({ chunks: 2, intervalMs: 0 });
-    for (let i = 0; i < 50; i++) await Promise.all([call(direct), call(gateway)]);
-    const ttfb1 = { direct: [] as number[], gateway: [] as number[] };
-    const cpuBefore = cpuMs(pid);
+    for (let i = 0; i < 50; i++) {
+      await Promise.all([call(direct), call(gateway), call(bareTarget)]);
+    }
+    const ttfb1 = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
+    let gatewayCpu1 = 0;
     for (let i = 0; i < TTFB_ROUNDS; i++) {
       ttfb1.direct.push((await call(direct)).ttfb);
+      const before = cpuMs(pid);
       ttfb1.gateway.push((await call(gateway)).ttfb);
+      gatewayCpu1 += cpuMs(pid) - before;
+      ttfb1.bare.push((await call(bareTarget)).ttfb);
     }
-    const cpuPerCallMs = (cpuMs(pid) - cpuBefore) / TTFB_ROUNDS;
-    const ttfb32 = { direct: [] as number[], gateway: [] as number[] };
+    const cpuPerCallMs = gatewayCpu1 / TTFB_ROUNDS;
+    const ttfb32 = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
     for (let i = 0; i < 20; i++) {
       for (const [t, into] of [
         [direct, ttfb32.direct],
         [gateway, ttfb32.gateway],
+        [bareTarget, ttfb32.bare],
       ] as const) {
         const results = await Promise.all(Array.from({ length: 32 }, () => call(t)));
         into.push(...results.map((r) => r.ttfb));
@@ -279,7 +342,8 @@ async function main(): Promise<void> {
       console.log(
         `TTFB p50, ${streams} stream(s): direct ${p50(s.direct).toFixed(2)} ms, gateway ` +
           `${p50(s.gateway).toFixed(2)} ms, added ${added.toFixed(2)} ms ` +
-          `(goal <= ${TTFB_GOAL_MS} ms) ${added <= TTFB_GOAL_MS ? 'ok' : 'MISSED'}`,
+          `(goal <= ${TTFB_GOAL_MS} ms) ${added <= TTFB_GOAL_MS ? 'ok' : 'MISSED'}; ` +
+          `bare proxy ${p50(s.bare).toFixed(2)} ms (+${(p50(s.bare) - p50(s.direct)).toFixed(2)})`,
       );
       return {
         streams,
@@ -287,6 +351,7 @@ async function main(): Promise<void> {
         gatewayP50Ms: round(p50(s.gateway)),
         addedMs: round(added),
         ok: added <= TTFB_GOAL_MS,
+        bareProxyP50Ms: round(p50(s.bare)),
       };
     });
     console.log(`gateway CPU per short call: ${cpuPerCallMs.toFixed(3)} ms`);
@@ -297,22 +362,26 @@ async function main(): Promise<void> {
     const rates: Array<Record<string, unknown>> = [];
     let cpuPerMb = 0;
     for (const streams of [1, 32]) {
-      const r = { direct: [] as number[], gateway: [] as number[] };
+      const r = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
       await throughput(direct, streams);
       await throughput(gateway, streams);
+      await throughput(bareTarget, streams);
       let gatewayCpu = 0;
       for (let i = 0; i < ROUNDS; i++) {
         r.direct.push(await throughput(direct, streams));
         const before = cpuMs(pid);
         r.gateway.push(await throughput(gateway, streams));
         gatewayCpu += cpuMs(pid) - before;
+        r.bare.push(await throughput(bareTarget, streams));
       }
       if (streams === 32) cpuPerMb = gatewayCpu / ((ROUNDS * streams * answerBytes) / 1e6);
       const ratio = p50(r.gateway) / p50(r.direct);
+      const bareRatio = p50(r.bare) / p50(r.direct);
       console.log(
         `throughput, ${streams} stream(s): direct ${(p50(r.direct) / 1e6).toFixed(0)} MB/s, ` +
           `gateway ${(p50(r.gateway) / 1e6).toFixed(0)} MB/s, ratio ${ratio.toFixed(2)}x ` +
-          `(goal >= ${THROUGHPUT_GOAL}x) ${ratio >= THROUGHPUT_GOAL ? 'ok' : 'MISSED'}`,
+          `(goal >= ${THROUGHPUT_GOAL}x) ${ratio >= THROUGHPUT_GOAL ? 'ok' : 'MISSED'}; bare proxy ` +
+          `${bareRatio.toFixed(2)}x, gateway / bare proxy ${(ratio / bareRatio).toFixed(2)}x`,
       );
       rates.push({
         streams,
@@ -320,53 +389,66 @@ async function main(): Promise<void> {
         gatewayMBps: round(p50(r.gateway) / 1e6, 0),
         ratio: round(ratio),
         ok: ratio >= THROUGHPUT_GOAL,
+        bareProxyRatio: round(bareRatio),
       });
     }
     console.log(`gateway CPU per MB streamed (32 streams): ${cpuPerMb.toFixed(2)} ms`);
 
-    // Memory: 100 streams held open for about two seconds each, five times over, after one
-    // round to warm up. The gateway's RSS at its peak against just before (what 100 streams
-    // hold) and after the last round against after the first (whether anything is kept).
+    // Memory: 100 streams held open for about two seconds each, eight times over after one
+    // round to warm up, through the gateway and through the bare proxy in turn. RSS at its peak
+    // against just before (what 100 streams hold), and after each round (whether anything stays).
     await reply({ text: 'y'.repeat(100 * 4096), chunks: 100, intervalMs: 20 });
-    const hundred = async () => {
-      const before = rssMb(pid);
+    const hundred = async (t: Target, processId: number) => {
+      const before = rssMb(processId);
       let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 20);
-      await Promise.all(Array.from({ length: 100 }, () => call(gateway)));
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(processId))), 20);
+      await Promise.all(Array.from({ length: 100 }, () => call(t)));
       clearInterval(sampler);
-      return { before, peak, after: rssMb(pid) };
+      return { before, peak, after: rssMb(processId) };
     };
-    await hundred();
-    const memRounds = [];
-    for (let i = 0; i < 5; i++) memRounds.push(await hundred());
-    const peakGrowth = p50(memRounds.map((m) => m.peak - m.before));
-    const drift = memRounds.at(-1)!.after - memRounds[0]!.after;
-    console.log(
-      `memory, 100 concurrent streams of 400 KB through the gateway: RSS ` +
-        `${memRounds[0]!.before.toFixed(0)} MB before, peak +${peakGrowth.toFixed(1)} MB ` +
-        `(${((peakGrowth * 1024) / 100).toFixed(0)} KB a stream; the answer is 400 KB); after ` +
-        `each of 5 rounds ${memRounds.map((m) => m.after.toFixed(0)).join(', ')} MB (drift ` +
-        `${drift >= 0 ? '+' : ''}${drift.toFixed(1)} MB)`,
-    );
+    await hundred(gateway, pid);
+    await hundred(bareTarget, bareProxy.pid!);
+    const mem = { gateway: [] as MemoryRound[], bare: [] as MemoryRound[] };
+    for (let i = 0; i < MEMORY_ROUNDS; i++) {
+      mem.gateway.push(await hundred(gateway, pid));
+      mem.bare.push(await hundred(bareTarget, bareProxy.pid!));
+    }
+    const memoryOf = (rounds: MemoryRound[]) => {
+      const peakGrowth = p50(rounds.map((m) => m.peak - m.before));
+      return {
+        rssBeforeMB: round(rounds[0]!.before, 1),
+        peakGrowthMB: round(peakGrowth, 1),
+        perStreamKB: round((peakGrowth * 1024) / 100, 0),
+        afterEachRoundMB: rounds.map((m) => round(m.after, 0)),
+        driftMB: round(rounds.at(-1)!.after - rounds[0]!.after, 1),
+      };
+    };
+    const memory = { streams: 100, gateway: memoryOf(mem.gateway), bareProxy: memoryOf(mem.bare) };
+    for (const [who, m] of [
+      ['gateway', memory.gateway],
+      ['bare proxy', memory.bareProxy],
+    ] as const) {
+      console.log(
+        `memory, 100 concurrent streams of 400 KB through the ${who}: RSS ${m.rssBeforeMB} MB ` +
+          `before, peak +${m.peakGrowthMB} MB (${m.perStreamKB} KB a stream; the answer is 400 KB); ` +
+          `after each of ${MEMORY_ROUNDS} rounds ${m.afterEachRoundMB.join(', ')} MB (drift ` +
+          `${m.driftMB >= 0 ? '+' : ''}${m.driftMB} MB)`,
+      );
+    }
     const summary = {
       bench: 'gateway',
       at: new Date().toISOString(),
       loadAverage: round(os.loadavg()[0]!),
       ttfb,
       throughput: rates,
-      memory: {
-        streams: 100,
-        rssBeforeMB: round(memRounds[0]!.before, 1),
-        peakGrowthMB: round(peakGrowth, 1),
-        perStreamKB: round((peakGrowth * 1024) / 100, 0),
-        driftOverRoundsMB: round(drift, 1),
-      },
+      memory,
       gatewayCpu: { perShortCallMs: round(cpuPerCallMs, 3), perMBms: round(cpuPerMb, 2) },
     };
     console.log(JSON.stringify(summary));
   } finally {
     agent.destroy();
     service?.kill('SIGTERM');
+    bareProxy?.kill('SIGTERM');
     fake.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     rmSync(dir, { recursive: true, force: true });

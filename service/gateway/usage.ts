@@ -68,8 +68,12 @@ export class UsageMeter {
   private line: Buffer[] = [];
   private lineSize = 0;
   private lineMarked = false;
-  /** That line's last bytes so far, for a marker cut apart by chunk boundaries. */
-  private edge: Buffer = Buffer.alloc(0);
+  /**
+   * That line's last bytes so far (the first `edgeLength` bytes), for a marker cut apart by chunk
+   * boundaries; the rest is room to join them to the next piece's first bytes.
+   */
+  private readonly scratch = Buffer.alloc(2 * EDGE);
+  private edgeLength = 0;
 
   constructor(contentType: string | undefined, requestModel: string | null) {
     const type = (contentType ?? '').toLowerCase();
@@ -149,9 +153,11 @@ export class UsageMeter {
 
   private hasMark(piece: Buffer, mark: Buffer): boolean {
     if (piece.indexOf(mark) >= 0) return true;
-    if (this.edge.length === 0) return false;
-    const joint = Buffer.concat([this.edge, piece.subarray(0, mark.length - 1)]);
-    return joint.indexOf(mark) >= 0;
+    if (this.edgeLength === 0) return false;
+    // The line's last bytes so far and the piece's first ones, in a scratch buffer (no allocation).
+    const head = Math.min(piece.length, mark.length - 1);
+    piece.copy(this.scratch, this.edgeLength, 0, head);
+    return this.scratch.subarray(0, this.edgeLength + head).indexOf(mark) >= 0;
   }
 
   /** A piece of a line cut by a chunk boundary. */
@@ -161,8 +167,16 @@ export class UsageMeter {
         this.hasMark(piece, USAGE_MARK) ||
         (this.usage.model === null && this.hasMark(piece, MODEL_MARK));
     }
-    const joined = Buffer.concat([this.edge, piece.subarray(Math.max(0, piece.length - EDGE))]);
-    this.edge = Buffer.from(joined.subarray(Math.max(0, joined.length - EDGE)));
+    // Keep the line's last EDGE bytes at the start of the scratch buffer.
+    if (piece.length >= EDGE) {
+      piece.copy(this.scratch, 0, piece.length - EDGE);
+      this.edgeLength = EDGE;
+    } else {
+      const kept = Math.min(this.edgeLength, EDGE - piece.length);
+      this.scratch.copyWithin(0, this.edgeLength - kept, this.edgeLength);
+      piece.copy(this.scratch, kept);
+      this.edgeLength = kept + piece.length;
+    }
     this.lineSize += piece.length;
     // An over-long line is dropped (usage events are short); its size still counts.
     if (this.lineSize <= MAX_SSE_LINE) this.line.push(piece);
@@ -175,7 +189,7 @@ export class UsageMeter {
     this.line = [];
     this.lineSize = 0;
     this.lineMarked = false;
-    this.edge = Buffer.alloc(0);
+    this.edgeLength = 0;
     if (marked) this.onLine(Buffer.concat(pieces).toString('utf8'));
   }
 
