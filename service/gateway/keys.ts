@@ -64,14 +64,10 @@ export class GatewayKeys {
       return cached.secret;
     }
     this.cache.delete(info.id);
+    // The row as it is now: a key changed since the list was read is sent as changed.
     const row = await findCredentialForUser(this.db, info.user_id, info.id);
-    // Deleted or replaced between the list and now: the call does not go out with an old key.
-    if (!row || Number(row.updated_at) !== Number(info.updated_at)) {
-      throw new AppError(
-        'CONFLICT',
-        'the key was changed or deleted during the call; send it again',
-      );
-    }
+    if (!row)
+      throw new AppError('NOT_FOUND', `the ${info.provider} key "${info.name}" was deleted`);
     let secret: string;
     try {
       secret = await this.keyring.decryptSecret(row);
@@ -89,8 +85,8 @@ export class GatewayKeys {
       if (this.cache.size >= MAX_CACHED_KEYS && !oldest.done) this.cache.delete(oldest.value);
     }
     this.cache.set(info.id, {
-      userId: info.user_id,
-      updatedAt: Number(info.updated_at),
+      userId: row.user_id,
+      updatedAt: Number(row.updated_at),
       secret,
       until: now + KEY_CACHE_MS,
     });

@@ -108,6 +108,11 @@ function forward(
 ): Promise<Forwarded> {
   return new Promise((resolve) => {
     const { target, model } = call;
+    if (res.destroyed) {
+      // The caller left while the call was being prepared: nothing is sent upstream.
+      resolve({ status: 499, usage: { model, inputTokens: null, outputTokens: null } });
+      return;
+    }
     const lib = target.protocol === 'https:' ? https : http;
     const upstream = lib.request(target, {
       method: req.method,

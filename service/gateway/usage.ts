@@ -1,6 +1,6 @@
 // Token usage as the providers report it, read from the answer while it streams through: JSON
-// answers are kept (up to a bound) and parsed at the end; server-sent events are read line by
-// line as they pass, keeping only the current line. Shapes understood: OpenAI chat
+// answers are kept (up to a bound) and parsed at the end; server-sent events are searched a
+// chunk at a time as they pass, and only the lines that carry usage are parsed. Shapes understood: OpenAI chat
 // (`usage.prompt_tokens`/`completion_tokens`) and responses (`usage.input_tokens`, also inside
 // `response`), Anthropic (`message.usage` at the start, `usage.output_tokens` at the end) and
 // Google (`usageMetadata.promptTokenCount`/`candidatesTokenCount`, `modelVersion`).
