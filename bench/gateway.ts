@@ -317,14 +317,18 @@ async function main(): Promise<void> {
     }
     const ttfb1 = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
     let gatewayCpu1 = 0;
+    let bareCpu1 = 0;
     for (let i = 0; i < TTFB_ROUNDS; i++) {
       ttfb1.direct.push((await call(direct)).ttfb);
       const before = cpuMs(pid);
       ttfb1.gateway.push((await call(gateway)).ttfb);
       gatewayCpu1 += cpuMs(pid) - before;
+      const bareBefore = cpuMs(bareProxy.pid!);
       ttfb1.bare.push((await call(bareTarget)).ttfb);
+      bareCpu1 += cpuMs(bareProxy.pid!) - bareBefore;
     }
     const cpuPerCallMs = gatewayCpu1 / TTFB_ROUNDS;
+    const bareCpuPerCallMs = bareCpu1 / TTFB_ROUNDS;
     const ttfb32 = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
     for (let i = 0; i < 20; i++) {
       for (const [t, into] of [
@@ -354,7 +358,10 @@ async function main(): Promise<void> {
         bareProxyP50Ms: round(p50(s.bare)),
       };
     });
-    console.log(`gateway CPU per short call: ${cpuPerCallMs.toFixed(3)} ms`);
+    console.log(
+      `CPU per short call: gateway ${cpuPerCallMs.toFixed(3)} ms, bare proxy ` +
+        `${bareCpuPerCallMs.toFixed(3)} ms`,
+    );
 
     // Throughput: a long answer, 64 KiB events written as fast as the provider can.
     const answerBytes = 64 * 1024 * 64;
@@ -442,7 +449,11 @@ async function main(): Promise<void> {
       ttfb,
       throughput: rates,
       memory,
-      gatewayCpu: { perShortCallMs: round(cpuPerCallMs, 3), perMBms: round(cpuPerMb, 2) },
+      gatewayCpu: {
+        perShortCallMs: round(cpuPerCallMs, 3),
+        bareProxyPerShortCallMs: round(bareCpuPerCallMs, 3),
+        perMBms: round(cpuPerMb, 2),
+      },
     };
     console.log(JSON.stringify(summary));
   } finally {
