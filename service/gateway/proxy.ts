@@ -137,10 +137,17 @@ function forward(
       const m = new UsageMeter(answer.headers['content-type'], model);
       meter = m;
       res.writeHead(status, downstreamResponseHeaders(answer.headers));
-      // The headers go out now: a client waiting for a slow first token sees the status at once.
-      res.flushHeaders();
+      // The headers go out with the first chunk when it came with them (one write, not two),
+      // else right after this turn: a client waiting for a slow first token sees the status.
+      let bodySeen = false;
+      setImmediate(() => {
+        if (!bodySeen && !res.destroyed) res.flushHeaders();
+      });
       // The only per-chunk work besides the copy: a byte search for usage events.
-      answer.on('data', (chunk: Buffer) => m.feed(chunk));
+      answer.on('data', (chunk: Buffer) => {
+        bodySeen = true;
+        m.feed(chunk);
+      });
       answer.once('end', () => settle(status));
       answer.once('error', () => {
         res.destroy();
