@@ -27,6 +27,8 @@ import { requestModel, type Usage, UsageMeter } from './usage';
 export type GatewayDeps = Pick<ServiceDeps, 'config' | 'logger' | 'store' | 'keyring'>;
 
 export interface GatewayOptions {
+  /** The client's address when CREDENTIAL_TRUSTED_PROXIES names the peer (http/clientAddress.ts). */
+  clientAddress?: ((req: IncomingMessage) => string | null) | undefined;
   /** Tests only: a resolver standing in for DNS (a provider name that resolves to a forbidden address). */
   resolve?: Resolver;
 }
@@ -235,7 +237,9 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}) {
     const userId = caller.user.id;
     const workspaceId = caller.session.workspace_id;
     const origin = {
-      ipAddress: req.socket.remoteAddress ?? null,
+      ipAddress: options.clientAddress
+        ? options.clientAddress(req)
+        : (req.socket.remoteAddress ?? null),
       userAgent: (req.headers['user-agent'] ?? '').slice(0, 512) || null,
     };
     const body = await readBody(req, limits.bodyLimitBytes);

@@ -108,7 +108,7 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     return fastPath ? fastPath(ctx, adapter) : adapter();
   };
 
-  const handleGateway = createGateway(deps);
+  const handleGateway = createGateway(deps, { clientAddress });
   // The gateway answers on the raw response: its body streams through, Koa must not touch it.
   const gateway = (ctx: Koa.Context) => {
     ctx.respond = false;

@@ -198,3 +198,37 @@ tierSuite('sqlite', 'AI gateway: audit rows', () => {
     }
   });
 });
+
+tierSuite('sqlite', 'AI gateway: the audited address behind a trusted proxy', () => {
+  let h: GatewayHarness;
+
+  before(async function () {
+    this.timeout(30_000);
+    h = await startGatewayHarness({ CREDENTIAL_TRUSTED_PROXIES: '127.0.0.1, ::1' });
+  });
+  after(async () => h?.close());
+
+  it('names the client the proxy saw, as the rest of the audit does, never a forged hop', async () => {
+    const { token, workspaceId } = await h.mint();
+    const res = await rawRequest(h.svc.url, '/ai/openai/chat/completions', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-forwarded-for': '10.9.9.9, 198.51.100.23',
+      },
+      body: JSON.stringify({ model: 'gpt-5-mini', messages: [] }),
+    });
+    assert.equal(res.status, 200, res.text);
+    const rows = await h.svc.service.store.db
+      .selectFrom('audit_log')
+      .select('ip_address')
+      .where('action', '=', 'ai_request')
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.ip_address),
+      ['198.51.100.23'],
+    );
+  });
+});
