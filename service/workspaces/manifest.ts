@@ -13,7 +13,7 @@ const EntrySchema = z.object({
   sha256: z.string(),
   mode: z.number().int(),
   size: z.number().int(),
-  mtime: z.number().int(),
+  mtime: z.number().finite(),
   created: z.boolean().default(false),
   userEditable: z.boolean().default(false),
   linkTarget: z.string().min(1).optional(),
@@ -34,11 +34,11 @@ export function parseManifest(stored: unknown): ManifestEntry[] {
   return parsed.success ? parsed.data : [];
 }
 
-/** What Docker's archive stat says about a path. */
+/** What a stat of a path says (run as the workspace user). */
 export interface PathStat {
   size: number;
   mode: number;
-  /** epoch ms; Docker reports nanoseconds, kept as a fraction so edits within a second differ. */
+  /** epoch ms; nanoseconds are kept as a fraction so edits within a second differ. */
   mtime: number;
   isDir: boolean;
   /** The path itself is a symbolic link (its size, mode and mtime are the link's). */

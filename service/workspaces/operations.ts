@@ -21,19 +21,18 @@ import {
 import { recordAudit } from '../audit/audit';
 import type { AuditAction, AuditOutcome } from '../store/schema';
 import { gatherBundle } from './bundle';
-import { buildPlan, type WorkspaceUser } from './content';
+import { buildPlan } from './content';
 import { isEngineDown, statusOf } from './docker';
 import { hostsDown, type DockerHost } from './hosts';
-import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
+import { applyInjection, clearInjection } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './types';
-import { inTransaction } from '../store/retry';
+import { inTransaction, isRetryable } from '../store/retry';
 
 export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
 const DEFAULT_WORKSPACE_USER = 'coder';
-const PASSWD_CACHE_LIMIT = 256;
 
 /** A container resolved and checked to belong to the caller. */
 export interface OwnedWorkspace {
@@ -75,14 +74,8 @@ export interface Actor {
 
 export class WorkspaceOperations {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly passwdCache = new Map<string, WorkspaceUser>();
 
   constructor(private readonly deps: OperationsDeps) {}
-
-  /** Drops what is cached about a removed container. */
-  forget(id: string): void {
-    this.passwdCache.forEach((_, k) => k.startsWith(`${id}@`) && this.passwdCache.delete(k));
-  }
 
   async userById(userId: string): Promise<{ userId: string; username: string } | null> {
     const row = await findUserById(this.deps.store.db, userId);
@@ -210,27 +203,7 @@ export class WorkspaceOperations {
     return next;
   }
 
-  /** The home found before, else where Debian-like images put it. */
-  homeGuess(ws: OwnedWorkspace): string {
-    const cached = this.passwdCache.get(`${ws.id}@${ws.startedAt}:${ws.loginUser}`);
-    if (cached) return cached.home;
-    return ws.loginUser === 'root' ? '/root' : `/home/${ws.loginUser}`;
-  }
-
-  async workspaceUser(ws: OwnedWorkspace): Promise<WorkspaceUser> {
-    const key = `${ws.id}@${ws.startedAt}:${ws.loginUser}`;
-    const cached = this.passwdCache.get(key);
-    if (cached) return cached;
-    const user = await loadWorkspaceUser(ws.container, ws.loginUser);
-    if (this.passwdCache.size >= PASSWD_CACHE_LIMIT) {
-      const oldest = this.passwdCache.keys().next().value;
-      if (oldest !== undefined) this.passwdCache.delete(oldest);
-    }
-    this.passwdCache.set(key, user);
-    return user;
-  }
-
-  /** The manifest of the active injection, and the sessions of every uncleared one. */
+  /** The manifest of the active injection, with every field we stored (the store's type keeps three). */
   async activeInjection(
     userId: string,
     workspaceId: string,
@@ -242,7 +215,11 @@ export class WorkspaceOperations {
     };
   }
 
-  async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
+  /** Injects; answers the files written and a note per dotfile left alone (with why). */
+  async injectOwned(
+    actor: Actor,
+    ws: OwnedWorkspace,
+  ): Promise<{ files: string[]; notes: string[] }> {
     const db = this.deps.store.db;
     let newSessionId: string | null = null;
     let newGatewayId: string | null = null;
@@ -250,9 +227,7 @@ export class WorkspaceOperations {
       if (!ws.running)
         throw new AppError('CONFLICT', 'The workspace is not running; start it first');
       const previous = await this.activeInjection(actor.userId, ws.id);
-      // Read on the first injection only; the stat calls start meanwhile at the usual home.
-      const user = this.workspaceUser(ws);
-      // Keys and the new session are prepared while the container is looked at.
+      // Keys and the new session are prepared while the exec in the container starts.
       const input = (async () => {
         const { aiKeyDelivery } = await getSettings(db, actor.userId);
         const bundle = await gatherBundle(
@@ -301,7 +276,7 @@ export class WorkspaceOperations {
         };
       })();
       const result = await applyInjection(
-        { container: ws.container, user, homeGuess: this.homeGuess(ws) },
+        { container: ws.container, loginUser: ws.loginUser },
         input,
         (content, login, found) => buildPlan(content, found, login),
         previous.manifest,
@@ -309,6 +284,12 @@ export class WorkspaceOperations {
       );
       const sessionId = newSessionId as string | null;
       if (!sessionId) throw new Error('no workspace session was minted');
+      const kept = result.keptUserChanges.length
+        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
+        : '';
+      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail too.
+      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
+      // One commit: the record, the old tokens' end and the audit row of the success together.
       await inTransaction(db, async (tx) => {
         await markInjectionsCleared(tx, actor.userId, ws.id);
         await recordInjection(tx, {
@@ -322,22 +303,23 @@ export class WorkspaceOperations {
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
         // The previous injection's gateway token goes with it (all of them in environment mode).
         await revokeOtherGatewaySessions(tx, ws.id, (newGatewayId as string | null) ?? '');
+        await recordAudit(tx, {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'inject',
+          outcome: 'success',
+          workspaceId: ws.id,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+          detail: `${result.written.length} files${kept}${notes}`,
+        }).catch((err: unknown) => {
+          // A Galera conflict stays what it is, so the transaction is replayed whole.
+          throw err instanceof AppError && isRetryable(err.cause) ? err.cause : err;
+        });
       });
       newSessionId = null;
       newGatewayId = null;
-      const kept = result.keptUserChanges.length
-        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
-        : '';
-      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail.
-      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
-      await this.audit(
-        actor,
-        'inject',
-        'success',
-        ws.id,
-        `${result.written.length} files${kept}${notes}`,
-      );
-      return result.written;
+      return { files: result.written, notes: result.notes };
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
       const gatewayId = newGatewayId as string | null;
@@ -371,10 +353,8 @@ export class WorkspaceOperations {
             'The workspace is not running; its token was revoked, start it to remove its files',
           );
         }
-        const user = await this.workspaceUser(ws);
-        removed = (
-          await clearInjection({ container: ws.container, user }, previous.manifest, new Date())
-        ).removed;
+        const source = { container: ws.container, loginUser: ws.loginUser };
+        removed = (await clearInjection(source, previous.manifest, new Date())).removed;
       }
       await markInjectionsCleared(db, actor.userId, ws.id);
       await this.audit(actor, 'clear', 'success', ws.id, `${removed.length} files removed`);

@@ -5,7 +5,7 @@
 // on all, each engine's events are followed on their own, and an engine that is down makes only
 // its own workspaces unavailable. Routers call it; it throws AppError.
 import type Docker from 'dockerode';
-import { z } from 'zod';
+import { WorkspaceIdSchema } from '../api/workspaces';
 import { AppError } from '../errors';
 import { findUserByName } from '../accounts/users';
 import { getSettings } from '../store/settings';
@@ -44,12 +44,6 @@ export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 100;
 const RECONCILE_LIMIT = 1000;
-
-const WorkspaceIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
 const FULL_ID = /^[0-9a-f]{64}$/;
@@ -123,8 +117,9 @@ export class WorkspaceService implements WorkspacePort {
   async inject(caller: WorkspaceCaller, workspaceId: string): Promise<InjectResult> {
     const actor = actorOf(caller);
     const ws = await this.resolveOwned(caller, workspaceId, 'inject');
-    const files = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
-    return { injected: true, workspaceId: ws.id, files };
+    const { files, notes } = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
+    // A dotfile left alone (a link to outside the home, another user's file) is said here too.
+    return { injected: true, workspaceId: ws.id, files, ...(notes.length > 0 ? { notes } : {}) };
   }
 
   async clear(caller: WorkspaceCaller, workspaceId: string): Promise<ClearResult> {
@@ -324,7 +319,6 @@ export class WorkspaceService implements WorkspacePort {
         detail: 'the container was removed; its workspace token was revoked',
       });
     }
-    this.ops.forget(id);
     if (revoked > 0 || rows.length > 0) {
       this.deps.logger.info({ workspaceId: id, revoked }, 'workspace removed: tokens revoked');
     }
@@ -372,10 +366,11 @@ export class WorkspaceService implements WorkspacePort {
   ): Promise<OwnedWorkspace> {
     const actor = actorOf(caller);
     const shown = workspaceId.slice(0, 128);
-    if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
+    // Docker writes names with a leading slash (`/alice-ws`); the contract's rule is for the rest.
+    const wanted = workspaceId.replace(/^\//, '');
+    if (!WorkspaceIdSchema.safeParse(wanted).success) {
       throw new AppError('BAD_REQUEST', 'workspaceId is not a valid container id or name');
     }
-    const wanted = workspaceId.replace(/^\//, '');
     const refuse = async (
       code: 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_REQUEST',
       audited: string,

@@ -50,7 +50,11 @@ export interface ManifestEntry {
   sha256: string;
   mode: number;
   size: number;
-  /** The modification time we set (whole seconds, epoch ms): with size, a quick change check. */
+  /**
+   * Epoch ms: the whole-second time we set on a file we wrote, or the time a dotfile we left as
+   * it was had (a fraction of a ms when the file system keeps nanoseconds); with size, a quick
+   * change check. Not an integer then: a fraction here must not make the manifest unreadable.
+   */
   mtime: number;
   /** edit and dir: the file or directory did not exist before an injection created it. */
   created: boolean;
