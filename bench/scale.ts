@@ -41,7 +41,7 @@ import {
 } from 'kysely';
 import { findUserForLogin } from '../service/accounts/users';
 import { releaseLoginAttempt, reserveLoginAttempt } from '../service/accounts/loginLimiter';
-import { createSession, hashToken } from '../service/accounts/sessions';
+import { createSession } from '../service/accounts/sessions';
 import { exportAudit, listAudit } from '../service/audit/audit';
 import { hashPassword, verifyPassword } from '../service/accounts/passwords';
 import { createLogger } from '../service/logger';
@@ -57,6 +57,8 @@ const SMALL_USERS = 10;
 const SMALL_AUDIT_ROWS = 2_000;
 /** Rows of the measured user's own history, in both stores, so pages have the same content. */
 const OWN_ROWS = 5_000;
+/** How long ago bob, the quiet user, wrote his last audit row. */
+const QUIET_MS = 30 * 86_400_000;
 /** Failed sign-ins per other user within the limiter's window (a password spray in progress). */
 const FAILED_LOGINS_PER_USER = 3;
 const SAMPLES = Number(process.env.XARES_SCALE_SAMPLES ?? 300);
@@ -73,11 +75,14 @@ interface Store {
   svc: TestService;
   db: Kysely<Database>;
   aliceId: string;
+  /** The quiet user: his history ended a month ago. */
+  bobId: string;
   cachedToken: string;
   deepCursor: number;
   /** Fresh session tokens, each used for one request. */
   userTokens: string[];
   workspaceTokens: string[];
+  bobTokens: string[];
 }
 
 const cleanups = new Set<() => Promise<void>>();
@@ -135,20 +140,23 @@ async function insertUsers(db: Kysely<Database>, count: number): Promise<void> {
 }
 
 /**
- * `count` audit rows of other users plus alice's OWN_ROWS, oldest first, one every
+ * `count` audit rows of other users plus OWN_ROWS of alice and of bob, oldest first, one every
  * 60 s / stride, ending now. Alice's rows are every stride-th row of the newest part (so one a
- * minute); in a small store, where there are too few other rows, they come last, one a minute.
+ * minute, up to now); bob's the same in a part that ended a month ago (he has been quiet since).
+ * In a small store, with too few other rows, theirs come one after the other: bob's first.
  */
 async function insertAudit(
   db: Kysely<Database>,
   users: number,
   count: number,
-  aliceId: string,
+  own: { aliceId: string; bobId: string },
 ): Promise<void> {
-  const total = count + OWN_ROWS;
-  const stride = Math.max(1, Math.min(9, Math.floor(total / OWN_ROWS)));
-  const firstOwn = total - OWN_ROWS * stride;
+  const total = count + 2 * OWN_ROWS;
+  const stride = Math.max(1, Math.min(9, Math.floor(total / (2 * OWN_ROWS))));
   const stepMs = Math.floor(60_000 / stride);
+  const firstAlice = total - OWN_ROWS * stride;
+  const firstBob = Math.max(0, total - Math.floor(QUIET_MS / stepMs)) - OWN_ROWS * stride;
+  const firstBobClamped = Math.max(0, Math.min(firstBob, firstAlice - OWN_ROWS * stride));
   const now = Date.now();
   const others = Math.max(1, users - 1);
   const digits = digitsFor(Math.min(CHUNK, total));
@@ -156,24 +164,75 @@ async function insertAudit(
   const write = async (exec: Kysely<Database>) => {
     for (let base = 0; base < total; base += size) {
       const i = sql`(${sql.lit(base)} + n)`;
-      const own = sql`(${i} >= ${sql.lit(firstOwn)} AND (${i} - ${sql.lit(firstOwn)}) % ${sql.lit(stride)} = ${sql.lit(stride - 1)})`;
+      const ownRow = (first: number) =>
+        sql`(${i} >= ${sql.lit(first)} AND ${i} < ${sql.lit(first + OWN_ROWS * stride)} AND (${i} - ${sql.lit(first)}) % ${sql.lit(stride)} = ${sql.lit(stride - 1)})`;
+      const alice = ownRow(firstAlice);
+      const bob = ownRow(firstBobClamped);
       const other = sql`(${i} % ${sql.lit(others)})`;
       await sql`INSERT INTO audit_log (user_id, username, action, outcome, credential_id,
           credential_type, provider, name, workspace_id, ip_address, user_agent, detail, timestamp)
-        SELECT CASE WHEN ${own} THEN ${aliceId} ELSE ${userIdSql(other)} END,
-          CASE WHEN ${own} THEN 'alice' ELSE CONCAT('scale-', ${other}) END,
+        SELECT CASE WHEN ${alice} THEN ${own.aliceId} WHEN ${bob} THEN ${own.bobId}
+            ELSE ${userIdSql(other)} END,
+          CASE WHEN ${alice} THEN 'alice' WHEN ${bob} THEN 'bob'
+            ELSE CONCAT('scale-', ${other}) END,
           'read', 'success', NULL, 'git_token', 'github', 'default', NULL, '127.0.0.1', 'bench',
           NULL, ${sql.lit(now)} - (${sql.lit(total - 1)} - ${i}) * ${sql.lit(stepMs)}
         FROM ${numbers(digits)} WHERE ${i} < ${sql.lit(total)}`.execute(exec);
       if (base > 0 && base % 200_000 === 0) console.log(`    ${base} audit rows`);
     }
   };
-  // SQLite: the whole seed in one transaction (one fsync). MySQL: each chunk of 100,000 rows is
-  // its own transaction, so the undo log and the locks stay bounded on a shared server.
+  // The secondary indexes are dropped for the load and built again after it from their own
+  // definitions (a sorted build instead of a million random inserts into five B-trees). SQLite:
+  // the whole seed in one transaction (one fsync). MySQL: each chunk of 100,000 rows is its own
+  // transaction, so the undo log and the locks stay bounded on a shared server.
+  await withoutIndexes(db, 'audit_log', async () => {
+    if (dialectOf(db) === 'sqlite') await db.transaction().execute((trx) => write(trx));
+    else await write(db);
+  });
+}
+
+/** Runs `load` with the table's secondary indexes dropped, then makes them again, the same. */
+async function withoutIndexes(
+  db: Kysely<Database>,
+  table: string,
+  load: () => Promise<void>,
+): Promise<void> {
+  const definitions = async (): Promise<string[]> => {
+    if (dialectOf(db) === 'sqlite') {
+      const { rows } = await sql<{ sql: string }>`SELECT sql FROM sqlite_master
+        WHERE type = 'index' AND tbl_name = ${table} AND sql IS NOT NULL ORDER BY name`.execute(db);
+      return rows.map((r) => r.sql);
+    }
+    const { rows } = await sql<{ name: string; unique: number | string; cols: string }>`
+      SELECT INDEX_NAME AS name, MIN(NON_UNIQUE) = 0 AS \`unique\`,
+        GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`', COALESCE(CONCAT('(', SUB_PART, ')'), ''))
+          ORDER BY SEQ_IN_INDEX SEPARATOR ', ') AS cols
+      FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND INDEX_NAME <> 'PRIMARY'
+      GROUP BY INDEX_NAME ORDER BY INDEX_NAME`.execute(db);
+    return rows.map((r) => `${Number(r.unique) ? 'UNIQUE ' : ''}INDEX \`${r.name}\` (${r.cols})`);
+  };
+  const before = await definitions();
   if (dialectOf(db) === 'sqlite') {
-    await db.transaction().execute((trx) => write(trx));
+    for (const def of before) {
+      const name = /INDEX\s+"?([\w]+)"?/i.exec(def)?.[1];
+      await sql`DROP INDEX ${sql.id(name!)}`.execute(db);
+    }
+    await load();
+    for (const def of before) await sql.raw(def).execute(db);
   } else {
-    await write(db);
+    const names = before.map((d) => /INDEX `([^`]+)`/.exec(d)![1]!);
+    await sql
+      .raw(`ALTER TABLE ${table} ${names.map((n) => `DROP INDEX \`${n}\``).join(', ')}`)
+      .execute(db);
+    await load();
+    await sql.raw(`ALTER TABLE ${table} ${before.map((d) => `ADD ${d}`).join(', ')}`).execute(db);
+  }
+  const after = await definitions();
+  if (JSON.stringify(after) !== JSON.stringify(before)) {
+    throw new Error(
+      `the indexes of ${table} came back different:\n${before.join('\n')}\n${after.join('\n')}`,
+    );
   }
 }
 
@@ -188,12 +247,13 @@ async function seed(dialect: DialectName, name: string, users: number, auditRows
   const started = performance.now();
   await insertUsers(db, users - 1);
   const alice = await svc.createUser('alice', PASSWORD);
-  await insertAudit(db, users, auditRows, alice.id);
+  const bob = await svc.createUser('bob', PASSWORD);
+  await insertAudit(db, users, auditRows, { aliceId: alice.id, bobId: bob.id });
   // InnoDB refreshes its statistics by itself after such a load; make it happen now. SQLite
   // keeps none unless ANALYZE runs, and the service never runs it: the bench does not either.
   if (dialect === 'mysql') await sql`ANALYZE TABLE audit_log, users, sessions`.execute(db);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`  ${name}: ${users} users, ${auditRows + OWN_ROWS} audit rows in ${seconds} s`);
+  console.log(`  ${name}: ${users} users, ${auditRows + 2 * OWN_ROWS} audit rows in ${seconds} s`);
   const token = await svc.login('alice', PASSWORD);
   const api = svc.trpc(token);
   await api.tokens.create.mutate({
@@ -216,23 +276,30 @@ async function seed(dialect: DialectName, name: string, users: number, auditRows
     svc,
     db,
     aliceId: alice.id,
+    bobId: bob.id,
     cachedToken: token,
     deepCursor: Number(page.id),
     userTokens: [],
     workspaceTokens: [],
+    bobTokens: [],
   };
   return store;
 }
 
 /** Tops up the pools of unused session tokens (made before timing starts). */
-async function fillPools(s: Store, users: number, workspaces: number): Promise<void> {
-  while (s.userTokens.length < users) {
-    const { token } = await createSession(s.db, {
-      userId: s.aliceId,
-      kind: 'user',
-      timeoutSeconds: SESSION_TIMEOUT_S,
-    });
-    s.userTokens.push(token);
+async function fillPools(s: Store, [users, workspaces, bobs]: Uses): Promise<void> {
+  for (const [pool, userId, count] of [
+    [s.userTokens, s.aliceId, users],
+    [s.bobTokens, s.bobId, bobs],
+  ] as const) {
+    while (pool.length < count) {
+      const { token } = await createSession(s.db, {
+        userId,
+        kind: 'user',
+        timeoutSeconds: SESSION_TIMEOUT_S,
+      });
+      pool.push(token);
+    }
   }
   while (s.workspaceTokens.length < workspaces) {
     const { token } = await createSession(s.db, {
@@ -259,8 +326,8 @@ async function timed(s: Store, method: string, path: string, token?: string, bod
 /** Forgets alice's cached credential list, as a write through this process would. */
 const forgetList = (s: Store) => noteWrite(s.db, s.aliceId, async () => undefined);
 
-function userToken(s: Store): string {
-  const token = s.userTokens.pop();
+function userToken(s: Store, pool = s.userTokens): string {
+  const token = pool.pop();
   if (!token) throw new Error('the pool of fresh sessions is empty');
   return token;
 }
@@ -271,11 +338,13 @@ function workspaceToken(s: Store): string {
   return token;
 }
 
+/** Fresh tokens one sample takes: alice's user sessions, her workspace sessions, bob's. */
+type Uses = [number, number, number];
+
 interface Op {
   name: string;
   samples: number;
-  /** Fresh tokens one sample takes: [user, workspace]. */
-  uses: [number, number];
+  uses: Uses;
   run(s: Store): Promise<number>;
 }
 
@@ -283,7 +352,7 @@ const OPS: Op[] = [
   {
     name: 'tokens.list',
     samples: SAMPLES,
-    uses: [1, 0],
+    uses: [1, 0, 0],
     run: async (s) => {
       await forgetList(s);
       return timed(s, 'GET', query('tokens.list', {}), userToken(s));
@@ -292,26 +361,32 @@ const OPS: Op[] = [
   {
     name: 'tokens.list (cached)',
     samples: SAMPLES,
-    uses: [0, 0],
+    uses: [0, 0, 0],
     run: (s) => timed(s, 'GET', query('tokens.list', {}), s.cachedToken),
   },
   {
     name: 'audit.list first page',
     samples: SAMPLES,
-    uses: [1, 0],
+    uses: [1, 0, 0],
     run: (s) => timed(s, 'GET', query('audit.list', { limit: 100 }), userToken(s)),
+  },
+  {
+    name: 'audit.list, quiet user',
+    samples: SAMPLES,
+    uses: [0, 0, 1],
+    run: (s) => timed(s, 'GET', query('audit.list', { limit: 100 }), userToken(s, s.bobTokens)),
   },
   {
     name: 'audit.list deep page',
     samples: SAMPLES,
-    uses: [1, 0],
+    uses: [1, 0, 0],
     run: (s) =>
       timed(s, 'GET', query('audit.list', { limit: 100, before: s.deepCursor }), userToken(s)),
   },
   {
     name: 'audit.export --since 1h',
     samples: SAMPLES,
-    uses: [1, 0],
+    uses: [1, 0, 0],
     run: (s) =>
       timed(
         s,
@@ -326,7 +401,7 @@ const OPS: Op[] = [
   {
     name: 'gitCredential.get',
     samples: SAMPLES,
-    uses: [0, 1],
+    uses: [0, 1, 0],
     run: async (s) => {
       await forgetList(s);
       return timed(
@@ -340,7 +415,7 @@ const OPS: Op[] = [
   {
     name: 'auth.login',
     samples: LOGIN_SAMPLES,
-    uses: [0, 0],
+    uses: [0, 0, 0],
     run: (s) =>
       timed(s, 'POST', '/trpc/auth.login', undefined, { username: 'alice', password: PASSWORD }),
   },
@@ -369,6 +444,7 @@ async function explainHotPaths(s: Store): Promise<void> {
   const db = s.db.withPlugin(capture);
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['audit.list first page', () => listAudit(db, s.aliceId, { limit: 100 })],
+    ['audit.list, quiet user', () => listAudit(db, s.bobId, { limit: 100 })],
     ['audit.list deep page', () => listAudit(db, s.aliceId, { limit: 100, before: s.deepCursor })],
     [
       'audit.export --since 1h',
@@ -399,6 +475,11 @@ async function explainHotPaths(s: Store): Promise<void> {
       },
     ],
   ];
+  const { token_hash: tokenHash } = await s.db
+    .selectFrom('sessions')
+    .select('token_hash')
+    .where('user_id', '=', s.aliceId)
+    .executeTakeFirstOrThrow();
   const precompiled: Array<[string, CompiledQuery]> = [
     [
       'session check',
@@ -407,7 +488,7 @@ async function explainHotPaths(s: Store): Promise<void> {
         .innerJoin('users', 'users.id', 'sessions.user_id')
         .selectAll('sessions')
         .select(['users.username', 'users.role', 'users.disabled'])
-        .where('sessions.token_hash', '=', hashToken('x'))
+        .where('sessions.token_hash', '=', tokenHash)
         .compile(),
     ],
     [
@@ -466,7 +547,9 @@ async function measure(dialect: DialectName): Promise<boolean> {
     );
     for (const op of OPS) {
       const runs = op.samples + WARMUP;
-      for (const s of [small, large]) await fillPools(s, op.uses[0] * runs, op.uses[1] * runs);
+      for (const s of [small, large]) {
+        await fillPools(s, op.uses.map((n) => n * runs) as Uses);
+      }
       // Warm both (caches, prepared statements, JIT), then alternate which goes first.
       for (let i = 0; i < WARMUP; i++) {
         await op.run(small);
