@@ -85,8 +85,12 @@ export interface CallOptions {
   token?: string;
   /** Whether an answer is a success, judged when it arrives (default: 200 only). */
   ok?: (status: number, retried: boolean) => boolean;
-  /** For `token`: on a 401, where a newer token may be found (tried once, not an error). */
-  refreshToken?: () => Promise<string | undefined>;
+  /**
+   * For `token`: on a 401, where a newer token may be found (tried once, not an error): a token,
+   * null when there is none any more (the call is then not counted: it would not have been
+   * made), undefined when it could not be looked at.
+   */
+  refreshToken?: () => Promise<string | null | undefined>;
 }
 
 export class Client {
@@ -120,7 +124,9 @@ export class Client {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new Transient(`no answer from ${base}: ${(err as Error).message}`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause ? ` (${cause.code ?? cause.message ?? ''})` : '';
+      throw new Transient(`no answer from ${base}: ${(err as Error).message}${why}`);
     }
     const text = await res.text().catch(() => '');
     if (res.status === 502 || res.status === 503 || res.status === 504) {
@@ -163,6 +169,7 @@ export class Client {
         if (res.status === 401 && options.refreshToken && !refreshed) {
           refreshed = true;
           const newer = await options.refreshToken();
+          if (newer === null) return undefined;
           if (newer && newer !== token) {
             token = newer;
             continue;
@@ -313,22 +320,27 @@ export class Client {
 
   /**
    * Reads the workspace token from the container (through the engine, which may be restarting:
-   * tried for up to RETRY_MS). False when it could not be read.
+   * tried for up to RETRY_MS): the token, null when the container holds none (cleared), or
+   * undefined when it could not be read.
    */
-  private async readWorkspaceToken(workspaceId: string, docker: () => Docker): Promise<boolean> {
+  private async readWorkspaceToken(
+    workspaceId: string,
+    docker: () => Docker,
+  ): Promise<string | null | undefined> {
     const start = Date.now();
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-      const token = await readContainerFile(
-        docker(),
-        workspaceId,
-        '/home/coder/.config/xares/workspace-token',
-      ).catch(() => null);
-      if (token !== null) {
-        this.workspaceToken = token.trim();
-        return true;
+      try {
+        const token = await readContainerFile(
+          docker(),
+          workspaceId,
+          '/home/coder/.config/xares/workspace-token',
+        );
+        this.workspaceToken = token?.trim() ?? '';
+        return token === null ? null : this.workspaceToken;
+      } catch {
+        if (Date.now() - start + delay > RETRY_MS) return undefined;
+        await sleep(delay);
       }
-      if (Date.now() - start + delay > RETRY_MS) return false;
-      await sleep(delay);
     }
   }
 
@@ -350,15 +362,21 @@ export class Client {
       {
         token: this.workspaceToken,
         // The container may hold a newer token than the one read after the last injection.
-        refreshToken: async () =>
-          (await this.readWorkspaceToken(workspaceId, docker)) ? this.workspaceToken : undefined,
+        refreshToken: () => this.readWorkspaceToken(workspaceId, docker),
       },
     );
   }
 }
 
-async function readContainerFile(docker: Docker, id: string, file: string): Promise<string> {
-  const stream = await docker.getContainer(id).getArchive({ path: file });
+/** A file of a container, or null when it does not exist; throws when the engine fails. */
+async function readContainerFile(docker: Docker, id: string, file: string): Promise<string | null> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.getContainer(id).getArchive({ path: file });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return null;
+    throw err;
+  }
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   const tar = Buffer.concat(chunks);

@@ -196,7 +196,9 @@ export async function createWorkspace(
     name: `soak-${owner}-${Date.now().toString(36)}`,
     Cmd: ['sleep', 'infinity'],
     Labels: { 'xaresaicoder.owner': owner },
-    HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' } },
+    // Init: SIGTERM stops it at once, as it stops a real workspace (code-server); `sleep` as
+    // PID 1 would ignore it and hold an engine restart up for Docker's 10 s stop time-out.
+    HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' }, Init: true },
   });
   await container.start();
   return container.id;

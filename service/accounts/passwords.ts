@@ -36,6 +36,10 @@ export class PasswordWork {
   readonly #waiting: Array<() => void> = [];
   /** A moving average of how long one computation took, queue wait excluded. */
   #estimateMs: number;
+  /** Whether #estimateMs is still the initial guess (the first measurement replaces it). */
+  #guessed = true;
+  /** When each running computation started (performance.now()). */
+  readonly #started = new Set<{ at: number }>();
 
   constructor(options: PasswordWorkOptions) {
     this.#options = { initialEstimateMs: 100, ...options };
@@ -46,7 +50,10 @@ export class PasswordWork {
   configure(options: Partial<PasswordWorkOptions>): Required<PasswordWorkOptions> {
     const before = this.#options;
     this.#options = { ...this.#options, ...options };
-    if (options.initialEstimateMs !== undefined) this.#estimateMs = options.initialEstimateMs;
+    if (options.initialEstimateMs !== undefined) {
+      this.#estimateMs = options.initialEstimateMs;
+      this.#guessed = true;
+    }
     return before;
   }
 
@@ -55,10 +62,23 @@ export class PasswordWork {
     return { running: this.#running, waiting: this.#waiting.length, estimateMs: this.#estimateMs };
   }
 
+  /**
+   * How long one computation takes, as far as is known now: the average of those done, but no
+   * less than the age of the oldest one still running (the machine may just have become busy).
+   */
+  #perComputationMs(): number {
+    let oldest = 0;
+    const now = performance.now();
+    for (const t of this.#started) oldest = Math.max(oldest, now - t.at);
+    return Math.max(this.#estimateMs, oldest);
+  }
+
   /** Milliseconds until the queue as it is now has drained. */
   #drainMs(): number {
     const { concurrency } = this.#options;
-    return Math.ceil((this.#running + this.#waiting.length) / concurrency) * this.#estimateMs;
+    return (
+      Math.ceil((this.#running + this.#waiting.length) / concurrency) * this.#perComputationMs()
+    );
   }
 
   /**
@@ -68,8 +88,8 @@ export class PasswordWork {
   async run<T>(work: () => Promise<T>): Promise<T> {
     const { concurrency, maxWaitMs } = this.#options;
     if (this.#running >= concurrency) {
-      // Its turn comes when every computation ahead of it and the one running longest are done.
-      const turnMs = Math.ceil((this.#waiting.length + 1) / concurrency) * this.#estimateMs;
+      // Its turn comes after the computations ahead of it, `concurrency` at a time.
+      const turnMs = Math.ceil((this.#waiting.length + 1) / concurrency) * this.#perComputationMs();
       if (turnMs > maxWaitMs) {
         const seconds = Math.max(1, Math.ceil(this.#drainMs() / 1000));
         throw new AppError(
@@ -82,12 +102,15 @@ export class PasswordWork {
     } else {
       this.#running++;
     }
-    const started = performance.now();
+    const started = { at: performance.now() };
+    this.#started.add(started);
     try {
       return await work();
     } finally {
-      const took = performance.now() - started;
-      this.#estimateMs = this.#estimateMs * 0.8 + took * 0.2;
+      this.#started.delete(started);
+      const took = performance.now() - started.at;
+      this.#estimateMs = this.#guessed ? took : this.#estimateMs * 0.8 + took * 0.2;
+      this.#guessed = false;
       // The slot passes straight to the next in line (running stays counted), or is freed.
       const next = this.#waiting.shift();
       if (next) next();
@@ -103,6 +126,9 @@ export class PasswordWork {
 export const passwordWork = new PasswordWork({
   concurrency: Math.max(1, Math.min(availableParallelism(), 4)),
   maxWaitMs: 10_000,
+  // Until one is measured: a guess on the slow side, so that a burst right after start-up (every
+  // client signing in again after a restart) is not all admitted on an optimistic one.
+  initialEstimateMs: 500,
 });
 
 function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions) {

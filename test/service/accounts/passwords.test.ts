@@ -97,6 +97,25 @@ tierSuite('unit', 'accounts/passwords: the password work queue', () => {
     assert.ok(work.load.estimateMs < 1_000);
   });
 
+  it('a computation running longer than the estimate raises it at once', async () => {
+    // The machine has just become busy: the average of past computations says 10 ms, but the
+    // one running now has taken 1.2 s already, so a newcomer would wait at least that long.
+    const work = new PasswordWork({ concurrency: 1, maxWaitMs: 1_000, initialEstimateMs: 10 });
+    const g = gate();
+    const running = work.run(() => g.done);
+    await new Promise((r) => setTimeout(r, 1_200));
+    await assert.rejects(
+      work.run(() => Promise.resolve()),
+      (err: unknown) => {
+        assert.ok(err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE');
+        assert.ok((err.retryAfterSeconds ?? 0) >= 2, String(err.retryAfterSeconds));
+        return true;
+      },
+    );
+    g.release();
+    await running;
+  });
+
   it('a refusal while busy is not remembered: the dummy check works once there is room', async () => {
     const before = passwordWork.configure({ maxWaitMs: 0, concurrency: 1 });
     const g = gate();
