@@ -5,9 +5,10 @@
 // process, `passwordWork`: at most `concurrency` run at once (the cores, at most libuv's four
 // threads, so file and DNS work keeps threads), and a computation that would wait longer than
 // `maxWaitMs` in the queue is not queued: it fails at once with SERVICE_UNAVAILABLE (503) and a
-// Retry-After of the time the queue needs to drain. A burst of sign-ins on a busy machine then
-// gets a quick "try again in N s" instead of piling up behind each other until the clients time
-// out (and then being computed anyway, for nobody).
+// Retry-After of the time the queue needs to drain; one admitted on an estimate that proved
+// optimistic is refused the same way when its turn comes too late. A burst of sign-ins on a busy
+// machine then gets a quick "try again in N s" instead of piling up behind each other until the
+// clients time out (and then being computed anyway, for nobody).
 import { availableParallelism } from 'node:os';
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
@@ -33,7 +34,7 @@ export interface PasswordWorkOptions {
 export class PasswordWork {
   #options: Required<PasswordWorkOptions>;
   #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ since: number; go: () => void; refuse: (err: AppError) => void }> = [];
   /** A moving average of how long one computation took, queue wait excluded. */
   #estimateMs: number;
   /** Whether #estimateMs is still the initial guess (the first measurement replaces it). */
@@ -90,15 +91,12 @@ export class PasswordWork {
     if (this.#running >= concurrency) {
       // Its turn comes after the computations ahead of it, `concurrency` at a time.
       const turnMs = Math.ceil((this.#waiting.length + 1) / concurrency) * this.#perComputationMs();
-      if (turnMs > maxWaitMs) {
-        const seconds = Math.max(1, Math.ceil(this.#drainMs() / 1000));
-        throw new AppError(
-          'SERVICE_UNAVAILABLE',
-          `the service is busy checking other passwords; try again in ${seconds} s`,
-          { retryAfterSeconds: seconds },
-        );
-      }
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      if (turnMs > maxWaitMs) throw this.#busy();
+      // Admitted on an estimate, which may be wrong (the machine became busy after it was
+      // made): one whose turn comes after maxWaitMs all the same is refused then (#handOver).
+      await new Promise<void>((go, refuse) =>
+        this.#waiting.push({ since: performance.now(), go, refuse }),
+      );
     } else {
       this.#running++;
     }
@@ -111,11 +109,34 @@ export class PasswordWork {
       const took = performance.now() - started.at;
       this.#estimateMs = this.#guessed ? took : this.#estimateMs * 0.8 + took * 0.2;
       this.#guessed = false;
-      // The slot passes straight to the next in line (running stays counted), or is freed.
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
+      this.#handOver();
     }
+  }
+
+  /**
+   * The slot passes straight to the next in line that has not waited too long (running stays
+   * counted), or is freed; those that waited too long are refused, as they would have been on
+   * arrival with a right estimate: their clients may have given up already.
+   */
+  #handOver(): void {
+    const { maxWaitMs } = this.#options;
+    for (let next = this.#waiting.shift(); next; next = this.#waiting.shift()) {
+      if (performance.now() - next.since <= maxWaitMs) {
+        next.go();
+        return;
+      }
+      next.refuse(this.#busy());
+    }
+    this.#running--;
+  }
+
+  #busy(): AppError {
+    const seconds = Math.max(1, Math.ceil(this.#drainMs() / 1000));
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      `the service is busy checking other passwords; try again in ${seconds} s`,
+      { retryAfterSeconds: seconds },
+    );
   }
 }
 

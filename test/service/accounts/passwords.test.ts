@@ -116,6 +116,27 @@ tierSuite('unit', 'accounts/passwords: the password work queue', () => {
     await running;
   });
 
+  it('refuses work admitted on a too optimistic estimate when its turn comes too late', async () => {
+    // 10 ms each as far as it knows, so the second is admitted; the first then takes 600 ms.
+    const work = new PasswordWork({ concurrency: 1, maxWaitMs: 300, initialEstimateMs: 10 });
+    const g = gate();
+    const first = work.run(() => g.done);
+    let ran = false;
+    const second = work.run(async () => {
+      ran = true;
+    });
+    const third = work.run(() => Promise.resolve('third'));
+    await new Promise((r) => setTimeout(r, 600));
+    g.release();
+    await first;
+    await assert.rejects(second, /busy checking other passwords/);
+    await assert.rejects(third, /busy/);
+    assert.equal(ran, false, 'the late one was not computed for nobody');
+    assert.deepEqual({ ...work.load, estimateMs: 0 }, { running: 0, waiting: 0, estimateMs: 0 });
+    // And the queue goes on working.
+    assert.equal(await work.run(() => Promise.resolve(7)), 7);
+  });
+
   it('a refusal while busy is not remembered: the dummy check works once there is room', async () => {
     const before = passwordWork.configure({ maxWaitMs: 0, concurrency: 1 });
     const g = gate();
