@@ -1,6 +1,6 @@
 // The soak's clients: each a loop that signs in as one user and mixes every kind of call. The
 // retry policy (documented in bench/README.md, what a careful real client does):
-//  - a call that meets no answer (connection refused or reset, no answer in 20 s) or a 502, 503
+//  - a call that meets no answer (connection refused or reset, no answer in 30 s, as the extension) or a 502, 503
 //    or 504 is tried again on the next replica, after a back-off of 100 ms doubling to 1 s, or
 //    after the answer's Retry-After when that is longer, for up to RETRY_MS (30 s: a Docker
 //    engine restart takes several); every other answer is final, a 500 included;
@@ -14,15 +14,20 @@
 //    does; it never calls without one;
 //  - the workspace token is read from the container after an injection, and again when
 //    gitCredential answers 401 (the workspace's git helper reads that file on every call, so a
-//    newer injection's token is what it would send): a different token there is used, and only a
-//    401 with the token the container holds is an error.
+//    newer injection's token is what it would send): a different token there is used, no file
+//    means no call, and only a 401 with the token the container holds is an error. After a clear
+//    (even one that failed: a clear revokes the token first) the client makes no gitCredential
+//    call until its next injection;
+//  - a client honours Retry-After, adding up to 20 % at random so that clients refused together
+//    do not come back together.
 // An error is a call that still failed after that.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { sleep } from './parts';
 
 export const RETRY_MS = 30_000;
-const REQUEST_TIMEOUT_MS = 20_000;
+/** As the extension's client (extension/client.ts): a request without an answer in 30 s is lost. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface CallResult {
   status: number;
@@ -190,7 +195,7 @@ export class Client {
         if (!(err instanceof Transient)) throw err;
         last = err.message;
         this.replica++;
-        const wait = Math.max(delay, err.retryAfterMs);
+        const wait = Math.max(delay, err.retryAfterMs * (1 + Math.random() * 0.2));
         if (Date.now() - start + wait > RETRY_MS) break;
         await sleep(wait);
         delay = Math.min(delay * 2, 1000);
@@ -345,10 +350,10 @@ export class Client {
   }
 
   async clear(workspaceId: string): Promise<void> {
-    const res = await this.call('workspaces.clear', 'POST', '/trpc/workspaces.clear', {
-      workspaceId,
-    });
-    if (res) this.workspaceToken = '';
+    await this.call('workspaces.clear', 'POST', '/trpc/workspaces.clear', { workspaceId });
+    // A clear revokes the workspace token before anything else, so even one that failed may
+    // have: the workspace's git gets nothing until the next injection, as intended.
+    this.workspaceToken = '';
   }
 
   async gitCredential(workspaceId: string, docker: () => Docker): Promise<void> {

@@ -12,12 +12,18 @@
 // restarted (galera only), the Docker engine restarted, a replica killed with SIGKILL and started
 // again, the provider fakes stalling for 15 s.
 //
-// Printed: per call kind p50/p95/p99 and errors; the recovery time after each fault (the time
-// from the fault until every kind of call that failed during it succeeded again; goal <= 5 s);
-// the last line `N requests, N errors, N lost`. The exit code is non-zero unless errors and
-// lost are 0. Lost: a credential whose create was acknowledged (and not deleted) that is missing
-// at the end, whose acknowledged fields differ, or whose secret no longer decrypts to the value
-// that was sent.
+// Every fault runs, even when an earlier one healed late; the clients run until the deadline and
+// at least 15 s after the last fault ended. The clients' retry policy is in clients.ts.
+//
+// Printed: the machine (cores, load average) at the start and the end; per call kind the count,
+// p50/p95/p99 of the calls that succeeded (retries included) and the errors; per fault how long
+// it lasted, the calls that failed from its start to the next fault's, and the recovery: from
+// the end of the fault (a restart done, a stall lifted) to the start of the last call that still
+// failed (0 when none did; goal <= 5 s); the failures grouped by class; the last line
+// `N requests, N errors, N lost`. The exit code is non-zero unless errors and lost are 0. Lost:
+// a credential whose create was acknowledged (and not deleted) that is missing at the end, whose
+// acknowledged fields differ, or whose secret no longer decrypts to the value that was sent.
+// Each replica's log is kept in $TMPDIR/xares-soak-logs/ to explain any 5xx.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';

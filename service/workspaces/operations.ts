@@ -232,10 +232,17 @@ export class WorkspaceOperations {
 
   /**
    * An unexpected failure of an injection or a clear: an outage of the database or of the
-   * workspace's engine is SERVICE_UNAVAILABLE (the same call may be sent again), anything else
-   * an internal error with `message`.
+   * workspace's engine is SERVICE_UNAVAILABLE (the same call may be sent again). The engine's
+   * CONFLICT (the container stopped in the middle, as an engine restart stops it) is looked at
+   * as confirmStopped does: gone engine or a container running again is SERVICE_UNAVAILABLE,
+   * one still stopped CONFLICT with `stoppedMessage`. Anything else is an internal error.
    */
-  private failure(ws: OwnedWorkspace, e: unknown, message: string): AppError {
+  private async failure(
+    ws: OwnedWorkspace,
+    e: unknown,
+    message: string,
+    stoppedMessage: string,
+  ): Promise<AppError> {
     if (isEngineDown(e)) return hostsDown([ws.host.name], e);
     if (isUnavailable(e)) {
       return new AppError(
@@ -245,6 +252,22 @@ export class WorkspaceOperations {
           cause: e,
         },
       );
+    }
+    // Docker says it with 409 for an exec, 500 for some other calls ("container not running").
+    const stopped = /\bnot running\b|\bis restarting\b|\bis paused\b/i.test(
+      String((e as Error)?.message),
+    );
+    if (statusOf(e) === 409 || stopped) {
+      try {
+        await this.confirmStopped(ws, stoppedMessage);
+        return new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The workspace restarted during the request; try again',
+          { cause: e, retryAfterSeconds: 1 },
+        );
+      } catch (seen) {
+        if (seen instanceof AppError) return seen;
+      }
     }
     return new AppError('INTERNAL_SERVER_ERROR', message, { cause: e });
   }
@@ -402,7 +425,12 @@ export class WorkspaceOperations {
       const message = e instanceof AppError ? e.message : 'the injection failed';
       await this.audit(actor, 'inject', 'failure', ws.id, message).catch(() => undefined);
       if (!(e instanceof AppError)) {
-        const failure = this.failure(ws, e, 'The injection into the workspace failed');
+        const failure = await this.failure(
+          ws,
+          e,
+          'The injection into the workspace failed',
+          'The workspace stopped during the injection; start it and inject again',
+        );
         const level = failure.code === 'SERVICE_UNAVAILABLE' ? 'warn' : 'error';
         this.deps.logger[level](
           { err: (e as Error).message, workspaceId: ws.id },
@@ -440,7 +468,12 @@ export class WorkspaceOperations {
       const message = e instanceof AppError ? e.message : 'clearing the workspace failed';
       await this.audit(actor, 'clear', 'failure', ws.id, message).catch(() => undefined);
       if (!(e instanceof AppError)) {
-        const failure = this.failure(ws, e, 'Clearing the workspace failed');
+        const failure = await this.failure(
+          ws,
+          e,
+          'Clearing the workspace failed',
+          'The workspace stopped while it was cleared; its token was revoked, start it to remove its files',
+        );
         const level = failure.code === 'SERVICE_UNAVAILABLE' ? 'warn' : 'error';
         this.deps.logger[level]({ err: (e as Error).message, workspaceId: ws.id }, 'clear failed');
         throw failure;
