@@ -1,7 +1,8 @@
 // The soak's clients: each a loop that signs in as one user and mixes every kind of call. The
 // retry policy (documented in bench/README.md, what a careful real client does):
-//  - a call that meets no answer (connection refused or reset, no answer in 30 s, as the extension) or a 502, 503
-//    or 504 is tried again on the next replica, after a back-off of 100 ms doubling to 1 s, or
+//  - a call that meets no answer (connection refused or reset, none in 30 s, the extension's
+//    time-out) or a 502, 503 or 504 is tried again on the next replica, after a back-off of
+//    100 ms doubling to 1 s, or
 //    after the answer's Retry-After when that is longer, for up to RETRY_MS (30 s: a Docker
 //    engine restart takes several); every other answer is final, a 500 included;
 //  - only calls that are safe to repeat are written that way: a create that was retried and then
