@@ -96,6 +96,47 @@ export default tseslint.config(
       ],
     },
   },
+  // The API contract (service/api/) and the layers around it. These blocks use the typescript-eslint
+  // copy of the rule so that they add to, and never replace, the core-rule blocks above that
+  // match the same files (in flat config a later block's options for one rule replace earlier ones).
+  {
+    files: ['service/domain/**/*.ts', 'service/workspaces/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../routers/*', '../trpc', '../context', '../http/*'],
+              message:
+                'The domain takes its types from api/ and never imports the routers, tRPC or HTTP.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['service/api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Anything but zod, another api/ file and the dependency-free basics.
+              regex:
+                '^(?!zod$|\\./[A-Za-z]+$|\\.\\./vocabulary$|\\.\\./envNames$|\\.\\./providers/addresses$)',
+              message:
+                'The API contract imports only zod, other api/ files and the dependency-free vocabulary.ts, envNames.ts and providers/addresses.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The webview runs in the browser and the protocol is bundled into it: service and host code
+  // reach them as types only (import type, export type ... from), never as code, at any depth.
   {
     files: ['webview/**/*.ts', 'protocol/**/*.ts'],
     rules: {
@@ -104,12 +145,19 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../service/*', '../../service/*', '../extension/*', '../../extension/*'],
+              group: ['**/service/*', '**/extension/*'],
               message:
                 'The webview and the protocol take service and host code by import type only.',
               allowTypeImports: true,
             },
           ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/(^|\\/)(service|extension)\\//]',
+          message: 'The webview and the protocol never load service or host code, not even lazily.',
         },
       ],
     },

@@ -142,8 +142,11 @@ export class CredentialActions {
     const r = await this.ui.progress(`Injecting credentials into ${workspaceId}…`, () =>
       this.backend.inject(workspaceId),
     );
-    void this.ui.info(`Injected ${r.files.length} files into workspace ${r.workspaceId}.`);
-    return r;
+    const done = `Injected ${r.files.length} files into workspace ${r.workspaceId}.`;
+    // A dotfile left alone (a link to outside the home, ...): the user should know why.
+    if (r.notes.length > 0) void this.ui.warn(`${done} ${r.notes.join('; ')}.`);
+    else void this.ui.info(done);
+    return { workspaceId: r.workspaceId, files: r.files };
   }
 
   async clearAll(): Promise<{ deleted: number; workspacesCleared: number } | null> {

@@ -29,8 +29,9 @@ import {
   toSettingsView,
 } from './serviceSchemas';
 import type { TRPCUntypedClient } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../service/routers/_app';
-import type { OAuthPoll, OAuthProvider, OAuthStart } from './oauthSchemas';
+import type { OAuthPoll, OAuthProvider, OAuthStart, TokenInfoAnswer } from './oauthSchemas';
 import type { ServiceClient } from './client';
 import { Disposable, Emitter } from './disposable';
 import type { AuthService, SessionStore, StoredSession } from './session';
@@ -42,9 +43,15 @@ export interface BackendOptions {
   onUnauthorized: () => void;
 }
 
-type Iso = string | Date | null | undefined;
-const iso = (v: Iso): string | null =>
-  v == null ? null : v instanceof Date ? v.toISOString() : String(v);
+/**
+ * What the service's procedures answer, as the client receives them: the client has no
+ * transformer (client.ts), so these are the JSON shapes, every date an ISO string.
+ */
+type Outputs = inferRouterOutputs<AppRouter>;
+type Inputs = inferRouterInputs<AppRouter>;
+type SshKeyAnswer = Outputs['sshKeys']['list'][number];
+type TokenAnswer = Outputs['tokens']['list'][number];
+type AuditEntryAnswer = Outputs['audit']['list']['entries'][number];
 
 export const NOT_SIGNED_IN = 'You are not signed in to XaresAICoder Credentials. Sign in first.';
 
@@ -150,10 +157,14 @@ export class CredentialsBackend extends Disposable {
     return toSshKey(key);
   }
 
-  async registerSshKey(id: string, provider: 'github' | 'gitlab' | 'forgejo', usage?: KeyUsage) {
+  async registerSshKey(
+    id: string,
+    provider: Inputs['sshKeys']['register']['provider'],
+    usage?: KeyUsage,
+  ) {
     if (!usage) {
       const r = await this.call((c) => c.sshKeys.register.mutate({ id, provider }));
-      return { status: String(r.status), detail: String(r.detail ?? '') };
+      return { status: r.status, detail: r.detail };
     }
     // A service without usages would drop the field and register an authentication key, which
     // is not what the user asked for: ask it first whether it knows commit signing.
@@ -201,7 +212,7 @@ export class CredentialsBackend extends Disposable {
             ...(p.url ? { url: p.url } : {}),
             ...(p.username ? { username: p.username } : {}),
             ...(p.envVar ? { envVar: p.envVar } : {}),
-          } as Parameters<ServiceClient['tokens']['create']['mutate']>[0]),
+          }),
     );
     await this.listTokens();
     return toTokenView(saved);
@@ -265,10 +276,10 @@ export class CredentialsBackend extends Disposable {
     const r = await this.call((c) => c.tokens.test.mutate({ id }));
     await this.listTokens();
     return {
-      success: Boolean(r.success),
+      success: r.success,
       status: r.status,
-      detail: String(r.detail ?? ''),
-      ...(r.account ? { account: String(r.account) } : {}),
+      detail: r.detail,
+      ...(r.account ? { account: r.account } : {}),
     };
   }
 
@@ -321,26 +332,26 @@ export class CredentialsBackend extends Disposable {
   async clearAll(): Promise<{ deleted: number; workspacesCleared: number }> {
     const r = await this.call((c) => c.credentials.clearAll.mutate({}));
     await this.listTokens().catch(() => undefined);
-    return { deleted: Number(r.deleted), workspacesCleared: Number(r.workspacesCleared) };
+    return { deleted: r.deleted, workspacesCleared: r.workspacesCleared };
   }
 
   async listAudit(action?: AuditAction): Promise<AuditEntryView[]> {
     const r = await this.call((c) =>
-      c.audit.list.query({ limit: 100, ...(action ? { action } : {}) } as Parameters<
-        ServiceClient['audit']['list']['query']
-      >[0]),
+      c.audit.list.query({ limit: 100, ...(action ? { action } : {}) }),
     );
     return r.entries.map(toAuditEntry);
   }
 
-  async exportAudit(format: 'json' | 'csv'): Promise<string> {
+  async exportAudit(format: Inputs['audit']['export']['format']): Promise<string> {
     const r = await this.call((c) => c.audit.export.query({ format }));
-    return String(r.content);
+    return r.content;
   }
 
-  async inject(workspaceId: string): Promise<{ workspaceId: string; files: string[] }> {
+  async inject(
+    workspaceId: string,
+  ): Promise<{ workspaceId: string; files: string[]; notes: string[] }> {
     const r = await this.call((c) => c.workspaces.inject.mutate({ workspaceId }));
-    return { workspaceId: String(r.workspaceId), files: r.files.map(String) };
+    return { workspaceId: r.workspaceId, files: r.files, notes: r.notes ?? [] };
   }
 
   /** Starts the OAuth device sign-in at the provider (contract section 4: `oauth.start`). */
@@ -374,7 +385,7 @@ export class CredentialsBackend extends Disposable {
     login: async (serviceUrl, username, password) => {
       try {
         const r = await createServiceClient(serviceUrl).auth.login.mutate({ username, password });
-        return { token: r.token, expiresAt: iso(r.expiresAt), username: r.user.username };
+        return { token: r.token, expiresAt: r.expiresAt, username: r.user.username };
       } catch (err) {
         throw toServiceError(err, serviceUrl);
       }
@@ -399,54 +410,32 @@ export class CredentialsBackend extends Disposable {
 
 // --- mapping service outputs to view models, field by field ---
 
-interface SshKeyOut {
-  id: string | number;
-  name: string;
-  publicKey: string;
-  fingerprint: string;
-  createdAt: Iso;
-  registrations?: { provider: string; status: string; checkedAt: Iso; usage?: unknown }[];
-}
-const isUsage = (u: unknown): u is KeyUsage =>
-  u === 'authentication' || u === 'signing' || u === 'both';
-
-function toSshKey(k: SshKeyOut): SshKeyView {
+function toSshKey(k: SshKeyAnswer): SshKeyView {
   return {
-    id: String(k.id),
+    id: k.id,
     name: k.name,
     publicKey: k.publicKey,
     fingerprint: k.fingerprint,
-    createdAt: iso(k.createdAt) ?? '',
-    registrations: (k.registrations ?? []).map((r) => ({
+    createdAt: k.createdAt,
+    registrations: k.registrations.map((r) => ({
       provider: r.provider,
       status: r.status,
-      checkedAt: iso(r.checkedAt),
-      usage: isUsage(r.usage) ? r.usage : null,
+      checkedAt: r.checkedAt,
+      usage: r.usage,
     })),
   };
 }
 
-interface TokenOut {
-  id: string | number;
-  type: string;
-  provider: string;
-  name: string;
-  username?: string | null;
-  url?: string | null;
-  envVar?: string | null;
-  pathPrefix?: string | null;
-  source?: string;
-  hint: string;
-  expiresAt?: Iso;
-  updatedAt?: Iso;
-  lastTest?: { status: string; detail?: string | null; checkedAt: Iso } | null;
-}
-function toTokenView(t: TokenOut): TokenView {
+/**
+ * A token from a typed call, or one checked by `tokenInfoSchema` from a call by name (a service
+ * older than path prefixes or OAuth leaves those fields out).
+ */
+function toTokenView(t: TokenAnswer | TokenInfoAnswer): TokenView {
   const status = t.lastTest?.status;
   const source = t.source === 'oauth' ? 'oauth' : 'pasted';
   return {
-    id: String(t.id),
-    type: t.type === 'ai_token' ? 'ai_token' : 'git_token',
+    id: t.id,
+    type: t.type,
     provider: t.provider,
     name: t.name,
     username: t.username ?? null,
@@ -455,40 +444,33 @@ function toTokenView(t: TokenOut): TokenView {
     pathPrefix: t.pathPrefix ?? null,
     source,
     // The service marks a refused renewal by failing the token's last test (see
-    // service/oauth/refresh.ts on the git-accounts branch: last_test_status 'invalid', detail
+    // service/domain/oauthRefresh.ts on the git-accounts branch: last_test_status 'invalid', detail
     // "…reconnect GitHub"); TokenInfo has no field of its own for it, so an OAuth token whose
     // last test failed is the signal. Switch to a dedicated field if the service grows one.
     needsReconnect: source === 'oauth' && status === 'invalid',
     hint: t.hint,
-    expiresAt: iso(t.expiresAt),
-    updatedAt: iso(t.updatedAt) ?? '',
-    lastTest:
-      t.lastTest && (status === 'valid' || status === 'invalid' || status === 'unreachable')
-        ? { status, detail: t.lastTest.detail ?? '', checkedAt: iso(t.lastTest.checkedAt) ?? '' }
-        : null,
+    expiresAt: t.expiresAt ?? null,
+    updatedAt: t.updatedAt ?? '',
+    lastTest: t.lastTest
+      ? {
+          status: t.lastTest.status,
+          detail: t.lastTest.detail ?? '',
+          checkedAt: t.lastTest.checkedAt,
+        }
+      : null,
   };
 }
 
-interface AuditOut {
-  id: string | number;
-  action: AuditAction;
-  outcome: string;
-  credentialType?: string | null;
-  provider?: string | null;
-  name?: string | null;
-  workspaceId?: string | null;
-  timestamp: Iso;
-}
-function toAuditEntry(e: AuditOut): AuditEntryView {
+function toAuditEntry(e: AuditEntryAnswer): AuditEntryView {
   return {
     id: String(e.id),
     action: e.action,
-    outcome: e.outcome === 'failure' || e.outcome === 'denied' ? e.outcome : 'success',
-    credentialType: e.credentialType ?? null,
-    provider: e.provider ?? null,
-    name: e.name ?? null,
-    workspaceId: e.workspaceId ?? null,
-    timestamp: iso(e.timestamp) ?? '',
+    outcome: e.outcome,
+    credentialType: e.credentialType,
+    provider: e.provider,
+    name: e.name,
+    workspaceId: e.workspaceId,
+    timestamp: e.timestamp,
   };
 }
 

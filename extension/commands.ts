@@ -2,6 +2,7 @@
 // happened; failures become one readable notification, never a stack.
 import * as vscode from 'vscode';
 import type { AiProvider, GitProvider } from '../protocol/model';
+import { PROVIDER_LABELS } from '../protocol/wording';
 import type { CredentialActions } from './actions';
 import type { CredentialsBackend } from './backend';
 import { ServiceError } from './client';
@@ -98,15 +99,15 @@ export class Commands extends Disposable {
 
   private async addGitToken(): Promise<void> {
     const provider = await this.d.ui.pick<GitProvider>('Add a Git token', [
-      { label: 'GitHub', description: 'personal access token', value: 'github' },
-      { label: 'GitLab', description: 'gitlab.com or self-hosted', value: 'gitlab' },
+      { label: PROVIDER_LABELS.github, description: 'personal access token', value: 'github' },
+      { label: PROVIDER_LABELS.gitlab, description: 'gitlab.com or self-hosted', value: 'gitlab' },
       { label: 'Forgejo / Gitea', description: 'needs the server URL', value: 'forgejo' },
     ]);
     if (!provider) return;
     let url: string | undefined;
     if (provider !== 'github') {
       url = await this.d.ui.ask({
-        title: `Add a ${provider === 'gitlab' ? 'GitLab' : 'Forgejo'} token`,
+        title: `Add a ${PROVIDER_LABELS[provider]} token`,
         prompt:
           provider === 'gitlab'
             ? 'GitLab URL (leave empty for gitlab.com)'
@@ -132,10 +133,14 @@ export class Commands extends Disposable {
 
   private async addAiKey(): Promise<void> {
     const provider = await this.d.ui.pick<AiProvider>('Add an AI provider key', [
-      { label: 'OpenAI', description: 'Aider, Continue', value: 'openai' },
-      { label: 'Anthropic', description: 'Cline, Claude Code, Aider', value: 'anthropic' },
-      { label: 'Google', description: 'Gemini CLI', value: 'google' },
-      { label: 'Custom', description: 'any environment variable', value: 'custom' },
+      { label: PROVIDER_LABELS.openai, description: 'Aider, Continue', value: 'openai' },
+      {
+        label: PROVIDER_LABELS.anthropic,
+        description: 'Cline, Claude Code, Aider',
+        value: 'anthropic',
+      },
+      { label: PROVIDER_LABELS.google, description: 'Gemini CLI', value: 'google' },
+      { label: PROVIDER_LABELS.custom, description: 'any environment variable', value: 'custom' },
     ]);
     if (!provider) return;
     let envVar: string | undefined;

@@ -1,11 +1,14 @@
 // The OAuth device sign-in's answers as contract section 4 gives them (`oauth.start`,
 // `oauth.poll`). They are called by name (the service may predate them), so every answer is
 // checked here before the extension acts on it, and the verification page must be a web page.
+import type { inferRouterInputs } from '@trpc/server';
 import { z } from 'zod';
 import type { TokenView } from '../protocol/model';
+import type { AppRouter } from '../service/routers/_app';
 import { ServiceError } from './client';
 
-export type OAuthProvider = 'github' | 'gitlab';
+/** The providers of the device sign-in, as `oauth.start` takes them. */
+export type OAuthProvider = inferRouterInputs<AppRouter>['oauth']['start']['provider'];
 
 const webPage = z
   .string()
@@ -29,9 +32,13 @@ export const oauthStartSchema = z.object({
 export type OAuthStart = z.infer<typeof oauthStartSchema>;
 
 const iso = z.union([z.string(), z.null()]).optional();
+/**
+ * The contract's TokenInfo, checked field by field: a call by name has no router type. The fields
+ * a service older than path prefixes or OAuth leaves out are optional.
+ */
 export const tokenInfoSchema = z.object({
-  id: z.union([z.string(), z.number()]),
-  type: z.string(),
+  id: z.string(),
+  type: z.enum(['git_token', 'ai_token']),
   provider: z.string(),
   name: z.string(),
   username: z.string().nullable().optional(),
@@ -43,10 +50,16 @@ export const tokenInfoSchema = z.object({
   expiresAt: iso,
   updatedAt: iso,
   lastTest: z
-    .object({ status: z.string(), detail: z.string().nullable().optional(), checkedAt: z.string() })
+    .object({
+      status: z.enum(['valid', 'invalid', 'unreachable']),
+      detail: z.string().nullable().optional(),
+      checkedAt: z.string(),
+    })
     .nullable()
     .optional(),
 });
+
+export type TokenInfoAnswer = z.infer<typeof tokenInfoSchema>;
 
 export const oauthPollSchema = z.object({
   status: z.enum(['pending', 'connected', 'expired', 'denied', 'error']),

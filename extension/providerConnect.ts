@@ -3,6 +3,7 @@
 // page; the extension asks `oauth.poll` at the interval the service gave until the token lands
 // in the store, the code expires, the user is denied, or the user cancels.
 import type { TokenView } from '../protocol/model';
+import { PROVIDER_LABELS } from '../protocol/wording';
 import { ServiceError } from './client';
 import { FixableError, fixes } from './fixes';
 import type { OAuthPoll, OAuthProvider, OAuthStart } from './oauthSchemas';
@@ -13,7 +14,6 @@ export interface OAuthBackend {
   oauthPoll(flowId: string): Promise<OAuthPoll>;
 }
 
-export const OAUTH_LABELS: Record<OAuthProvider, string> = { github: 'GitHub', gitlab: 'GitLab' };
 const CLIENT_ID_VARIABLE: Record<OAuthProvider, string> = {
   github: 'GITHUB_OAUTH_CLIENT_ID',
   gitlab: 'GITLAB_OAUTH_CLIENT_ID',
@@ -50,11 +50,19 @@ export class ProviderConnect {
     const chosen =
       provider ??
       (await this.ui.pick<OAuthProvider>('Connect a git provider', [
-        { label: 'GitHub', description: 'sign in at github.com with a code', value: 'github' },
-        { label: 'GitLab', description: 'sign in at GitLab with a code', value: 'gitlab' },
+        {
+          label: PROVIDER_LABELS.github,
+          description: 'sign in at github.com with a code',
+          value: 'github',
+        },
+        {
+          label: PROVIDER_LABELS.gitlab,
+          description: 'sign in at GitLab with a code',
+          value: 'gitlab',
+        },
       ]));
     if (!chosen) return null;
-    const label = OAUTH_LABELS[chosen];
+    const label = PROVIDER_LABELS[chosen];
     const flow = await this.ui.progress(`Connecting ${label}…`, () => this.start(chosen));
 
     // The code goes to the clipboard and the page opens; the progress shows both until done.
@@ -95,7 +103,7 @@ export class ProviderConnect {
   }
 
   private async start(provider: OAuthProvider): Promise<OAuthStart> {
-    const label = OAUTH_LABELS[provider];
+    const label = PROVIDER_LABELS[provider];
     const variable = CLIENT_ID_VARIABLE[provider];
     try {
       return await this.backend.oauthStart(provider);

@@ -1,21 +1,12 @@
 // The status-bar item: signed-out state, then one glyph per configured provider with its last
 // test result; a warning look when a token expires within 7 days or failed its last test.
-import { daysLeft, EXPIRY_WARNING_DAYS } from '../protocol/model';
+import { EXPIRY_WARNING_DAYS } from '../protocol/model';
 import type { TokenView } from '../protocol/model';
+import { expiryText, providerName, providerRank } from '../protocol/wording';
 import { Disposable } from './disposable';
 
-const PROVIDER_LABELS: Record<string, string> = {
-  github: 'GitHub',
-  gitlab: 'GitLab',
-  forgejo: 'Forgejo',
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  google: 'Google',
-  custom: 'Custom',
-};
-
 export function providerLabel(t: Pick<TokenView, 'provider' | 'envVar'>): string {
-  const label = PROVIDER_LABELS[t.provider] ?? t.provider;
+  const label = providerName(t.provider);
   return t.provider === 'custom' && t.envVar ? `${label} (${t.envVar})` : label;
 }
 
@@ -42,23 +33,18 @@ function glyph(t: TokenView): string {
 }
 
 function expiresSoon(t: TokenView, now: Date): boolean {
-  const days = daysLeft(t.expiresAt, now);
-  return days !== null && days < EXPIRY_WARNING_DAYS;
+  const { state } = expiryText(t.expiresAt, now);
+  return state === 'expired' || state === 'soon';
 }
 
 function describe(t: TokenView, now: Date): string {
   const test = t.lastTest
     ? `${t.lastTest.status}${t.lastTest.detail ? ` (${t.lastTest.detail})` : ''}`
     : 'not tested yet';
-  const days = daysLeft(t.expiresAt, now);
+  const e = expiryText(t.expiresAt, now);
+  // The tooltip is plain text: a past date is written in capitals to stand out.
   const expiry =
-    days === null
-      ? ''
-      : days < 0
-        ? '; EXPIRED'
-        : days < EXPIRY_WARNING_DAYS
-          ? `; expires in ${days} day${days === 1 ? '' : 's'}`
-          : `; expires ${t.expiresAt!.slice(0, 10)}`;
+    e.state === 'none' ? '' : `; ${e.state === 'expired' ? e.text.toUpperCase() : e.text}`;
   return `${providerLabel(t)} ${t.hint}: ${test}${expiry}`;
 }
 
@@ -77,11 +63,10 @@ export function renderStatus(state: StatusState, now = new Date()): StatusView {
     const seen = byProvider.get(key);
     if (!seen || (t.name === 'default' && seen.name !== 'default')) byProvider.set(key, t);
   }
-  // A fixed order (git before AI, then as listed here), whatever order the service lists them in.
-  const order = Object.keys(PROVIDER_LABELS);
+  // A fixed order (git before AI, as in protocol/wording.ts), whatever order the service lists them in.
   const shown = [...byProvider.values()].sort(
     (a, b) =>
-      order.indexOf(a.provider) - order.indexOf(b.provider) ||
+      providerRank(a.provider) - providerRank(b.provider) ||
       (a.envVar ?? '').localeCompare(b.envVar ?? ''),
   );
   const failing = shown.filter((t) => t.lastTest?.status === 'invalid');

@@ -1,23 +1,10 @@
 // What each row of the Credentials view says, computed from the view state without the DOM, so
 // the wording, ordering and warnings are unit-tested; webview/sections only lay them out.
-import { daysLeft, EXPIRY_WARNING_DAYS } from './model';
 import type { AiKeyDelivery, AiUsageRowView, KeyUsage, Registration, TokenView } from './model';
+import { expiryText, providerName, providerRank } from './wording';
+import type { Level } from './wording';
 
-export type Level = 'ok' | 'bad' | 'pending' | 'muted';
-
-const LABELS: Record<string, string> = {
-  github: 'GitHub',
-  gitlab: 'GitLab',
-  forgejo: 'Forgejo',
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  google: 'Google AI',
-  custom: 'Custom',
-};
-export const providerName = (provider: string): string => LABELS[provider] ?? provider;
-
-const GIT_ORDER = ['github', 'gitlab', 'forgejo'];
-const AI_ORDER = ['openai', 'anthropic', 'google', 'custom'];
+export type { Level };
 
 /** The host of a token's URL, or the provider's public host when it has none. */
 export function hostOf(t: Pick<TokenView, 'provider' | 'url'>): string {
@@ -44,13 +31,8 @@ export interface Line {
 }
 
 export function expiryLine(expiresAt: string | null, now: Date): Line {
-  const days = daysLeft(expiresAt, now);
-  if (days === null) return { text: 'no expiry', level: 'muted' };
-  if (days < 0) return { text: 'expired', level: 'bad' };
-  if (days < EXPIRY_WARNING_DAYS) {
-    return { text: `expires in ${days} day${days === 1 ? '' : 's'}`, level: 'pending' };
-  }
-  return { text: `expires ${expiresAt!.slice(0, 10)}`, level: 'muted' };
+  const { text, level } = expiryText(expiresAt, now);
+  return { text, level };
 }
 
 export function testLine(t: Pick<TokenView, 'lastTest'>): Line {
@@ -87,7 +69,7 @@ export function gitTokenRows(tokens: TokenView[], now: Date): GitTokenRow[] {
     .filter((t) => t.type === 'git_token')
     .sort(
       (a, b) =>
-        GIT_ORDER.indexOf(a.provider) - GIT_ORDER.indexOf(b.provider) ||
+        providerRank(a.provider) - providerRank(b.provider) ||
         hostOf(a).localeCompare(hostOf(b)) ||
         Number(b.name === 'default') - Number(a.name === 'default') ||
         a.name.localeCompare(b.name),
@@ -125,8 +107,7 @@ export function aiKeyRows(tokens: TokenView[]): AiKeyRow[] {
   return tokens
     .filter((t) => t.type === 'ai_token')
     .sort(
-      (a, b) =>
-        AI_ORDER.indexOf(a.provider) - AI_ORDER.indexOf(b.provider) || a.name.localeCompare(b.name),
+      (a, b) => providerRank(a.provider) - providerRank(b.provider) || a.name.localeCompare(b.name),
     )
     .map((t) => ({
       id: t.id,

@@ -18,8 +18,13 @@ const DEFAULTS = {
   aiBodyLimitBytes: 8 * 1024 * 1024,
   aiConcurrencyPerUser: 16,
   aiIdleTimeoutSeconds: 300,
-  /** Models the injected AI tool configurations name; CREDENTIAL_AI_MODELS overrides any. */
-  aiModels: { openai: 'gpt-5', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-pro' },
+  /**
+   * Models the injected AI tool configurations name; CREDENTIAL_AI_MODELS overrides any. Each is
+   * the default of the tool's current release (.ci/ai-tools pins them): Claude Code's Sonnet,
+   * Codex's first listed model, Gemini CLI's DEFAULT_GEMINI_MODEL. test/service/gateway/cli.test.ts
+   * fails when a tool warns that one is retired or unknown.
+   */
+  aiModels: { openai: 'gpt-6.2-sol', anthropic: 'claude-sonnet-5-5', google: 'gemini-2.5-pro' },
 } as const;
 
 const AiModelsSchema = z
@@ -51,7 +56,7 @@ const AiModelsSchema = z
         },
         {
           error:
-            'CREDENTIAL_AI_MODELS must be a JSON object such as {"openai":"gpt-5","anthropic":"claude-sonnet-4-5","google":"gemini-2.5-pro"}',
+            'CREDENTIAL_AI_MODELS must be a JSON object such as {"openai":"gpt-6.2-sol","anthropic":"claude-sonnet-5-5","google":"gemini-2.5-pro"}',
         },
       )
       .strict(),

@@ -1,6 +1,6 @@
-// The one error type of the service's domain code. Routers map it to a TRPCError with the same
-// code, once (service/trpc.ts); its message is shown to the user, so it must never carry a
-// secret, SQL or a stack.
+// The one error type of the service's domain code. It becomes a TRPCError with the same code, and
+// an HTTP answer, in one place (service/httpErrors.ts); its message is shown to the user, so it
+// must never carry a secret, SQL or a stack.
 export type AppErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
@@ -12,7 +12,7 @@ export type AppErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
-/** The HTTP status of each code, for the endpoints that answer outside tRPC (gateway, git). */
+/** The HTTP status of each code, for the AI gateway, which answers outside tRPC and Koa. */
 export const HTTP_STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,

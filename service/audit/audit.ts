@@ -32,6 +32,12 @@ export interface AuditEntryInput {
 
 /** The original design's threshold: more than 50 of one action from one address in an hour. */
 export const SUSPICIOUS_THRESHOLD = 50;
+/**
+ * Actions the burst heuristic does not count: an AI call through the gateway uses a key without
+ * handing it out, and a busy agent makes hundreds an hour; they are counted in ai_usage (and
+ * bounded per user by CREDENTIAL_AI_CONCURRENCY) instead.
+ */
+export const NOT_COUNTED_AS_BURSTS: readonly AuditAction[] = ['ai_request'];
 export const SUSPICIOUS_WINDOW_MS = 3600_000;
 
 export interface AuditEntry {
@@ -94,6 +100,26 @@ export async function recordAudit(db: Executor, entry: AuditEntryInput): Promise
   }
 }
 
+/**
+ * Completes a row written before the outcome was known (an AI call: written before the key is
+ * used, completed with the provider's status and usage when the answer ended).
+ */
+export async function completeAudit(
+  db: Executor,
+  id: number,
+  result: { outcome: AuditOutcome; detail: string },
+): Promise<void> {
+  try {
+    await db
+      .updateTable('audit_log')
+      .set({ outcome: result.outcome, detail: cut(result.detail, 1000) })
+      .where('id', '=', id)
+      .execute();
+  } catch (err) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'the audit log could not be written', { cause: err });
+  }
+}
+
 function toEntry(row: AuditRow, suspicious: boolean): AuditEntry {
   return {
     id: Number(row.id),
@@ -123,7 +149,8 @@ export async function findSuspiciousActivity(
     .selectFrom('audit_log')
     .select(['action', 'ip_address'])
     .select((eb) => eb.fn.countAll().as('count'))
-    .where('user_id', '=', userId);
+    .where('user_id', '=', userId)
+    .where('action', 'not in', NOT_COUNTED_AS_BURSTS);
   if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
   const rows = await query
     .where('timestamp', '>', now - SUSPICIOUS_WINDOW_MS)

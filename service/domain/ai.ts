@@ -1,6 +1,6 @@
 // The caller's AI gateway usage: requests and reported tokens per provider and model, today and
 // this month (UTC).
-import type { AiUsageReport, AiUsageRow } from '../routers/aiSchemas';
+import type { AiUsageReport, AiUsageRow } from '../api/ai';
 import { type AiUsageLine, summarizeAiUsage } from '../store/aiUsage';
 import type { DomainContext } from './deps';
 

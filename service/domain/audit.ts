@@ -1,11 +1,6 @@
 // The caller's own audit log: pages newest first (cursor = id) and exports as JSON or CSV. A
 // workspace session sees only its own workspace's rows.
-import type {
-  AuditExport,
-  AuditExportInputT,
-  AuditListInputT,
-  AuditPage,
-} from '../routers/schemas';
+import type { AuditExport, AuditExportInputT, AuditListInputT, AuditPage } from '../api/audit';
 import { exportAudit, listAudit } from '../audit/audit';
 import { audit } from './common';
 import type { DomainContext } from './deps';

@@ -3,7 +3,7 @@
 // as denied), so no more passwords are checked than the limits allow; the answer never says
 // whether the username exists.
 import { AppError } from '../errors';
-import type { LoginResult, Me } from '../routers/schemas';
+import type { LoginResult, Me } from '../api/auth';
 import { createSession, resolveSession, revokeSession } from '../accounts/sessions';
 import { findUserForLogin } from '../accounts/users';
 import {

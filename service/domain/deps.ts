@@ -3,7 +3,7 @@
 import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
 import type { Logger } from '../logger';
-import type { ClearResult, InjectResult, Workspace } from '../routers/schemas';
+import type { ClearResult, InjectResult, Workspace } from '../api/workspaces';
 import type { Store } from '../store/database';
 import type { Role, SessionKind as AnySessionKind } from '../vocabulary';
 

@@ -5,10 +5,10 @@
 import type { ProviderUrls } from '../config';
 import { AppError } from '../errors';
 import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
-import type { GitCredential, GitCredentialInputT } from '../routers/schemas';
+import type { GitCredential, GitCredentialInputT } from '../api/gitCredential';
 import { type CredentialInfo, findCredentialForUser, listCredentials } from '../store/credentials';
 import { revealSecret } from '../store/secrets';
-import { refreshIfDue } from '../oauth/refresh';
+import { refreshIfDue } from './oauthRefresh';
 import { audit, auditFields } from './common';
 import type { DomainContext } from './deps';
 

@@ -13,7 +13,7 @@ import {
   type OauthProvider,
 } from '../oauth/deviceClient';
 import { testCredential } from '../providers';
-import type { OauthPoll, OauthStart, OauthStartInputT } from '../routers/oauthSchemas';
+import type { OauthPoll, OauthStart, OauthStartInputT } from '../api/oauth';
 import {
   createCredential,
   findCredentialByName,

@@ -1,5 +1,5 @@
 // The caller's security settings (auto-inject, audit logging, clear on session timeout).
-import type { Settings, SettingsUpdateInputT } from '../routers/schemas';
+import type { Settings, SettingsUpdateInputT } from '../api/settings';
 import { getSettings as readSettings, updateSettings as writeSettings } from '../store/settings';
 import { audit } from './common';
 import type { DomainContext } from './deps';

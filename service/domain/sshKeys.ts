@@ -4,11 +4,11 @@ import { AppError } from '../errors';
 import { type KeyUsage, registerSshKey as registerWithProvider } from '../providers';
 import type {
   GenerateSshKeyInputT,
-  GitProvider,
   ImportSshKeyInputT,
   RegisterResult,
   SshKey,
-} from '../routers/schemas';
+} from '../api/sshKeys';
+import type { GitProvider } from '../vocabulary';
 import {
   generateSshKey as makeKey,
   importSshKey as readKey,

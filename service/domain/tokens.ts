@@ -3,15 +3,13 @@
 // the audit row is written before the provider sees it.
 import { AppError } from '../errors';
 import { testCredential } from '../providers';
-import {
-  type CreateTokenInputT,
-  type TokenInfo,
-  type TokenProvider,
-  type TokenTestResult,
-  type TokenType,
-  tokenTypeOf,
-  type UpdateTokenInputT,
-} from '../routers/schemas';
+import { type TokenProvider, type TokenType, tokenTypeOf } from '../api/common';
+import type {
+  CreateTokenInputT,
+  TokenInfo,
+  TokenTestResult,
+  UpdateTokenInputT,
+} from '../api/tokens';
 import {
   type CredentialInfo,
   createCredential,

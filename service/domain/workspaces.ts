@@ -1,7 +1,7 @@
 // Workspaces: the caller's containers, injection and clearing, through the WorkspaceService;
 // credentials.clearAll deletes every credential and clears every workspace of the caller.
 import { AppError } from '../errors';
-import type { ClearAllResult, ClearResult, InjectResult, Workspace } from '../routers/schemas';
+import type { ClearAllResult, ClearResult, InjectResult, Workspace } from '../api/workspaces';
 import { deleteAllCredentials } from '../store/credentials';
 import { audit } from './common';
 import type { DomainContext, WorkspacePort } from './deps';

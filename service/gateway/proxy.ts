@@ -1,33 +1,37 @@
 // The AI gateway: `/ai/{provider}/…` forwarded to the provider with the user's real key, the
 // answer streamed back as it arrives (piped, never buffered; status and error bodies as the
-// provider sent them). Only a workspace's gateway token opens it; every call is audited as
-// `ai_request` and counted in ai_usage with the token usage the provider reported.
+// provider sent them). Only a workspace's gateway token opens it. Every call is audited as
+// `ai_request`: the row is written before the user's key is used (no row, no call) and
+// completed with the status and the token usage the provider reported, counted in ai_usage too.
+// Per call the gateway asks the database for that one row only: the session, the key choice and
+// the decrypted key come from short-lived caches that this process's own writes forget at once.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { ServiceDeps } from '../domain/deps';
 import { AppError, HTTP_STATUS } from '../errors';
-import { findCredentialByName, findCredentialForUser, listCredentials } from '../store/credentials';
-import { recordAiUsage } from '../store/aiUsage';
-import { recordAudit } from '../audit/audit';
 import { resolveSession, type ResolvedSession } from '../accounts/sessions';
-import { revealSecret } from '../store/secrets';
-import type { CredentialRow } from '../store/schema';
+import type { CredentialInfo } from '../store/credentials';
 import { downstreamResponseHeaders, gatewayTokenOf, upstreamRequestHeaders } from './auth';
+import { GatewayKeys } from './keys';
+import { AiRequestLog } from './requestLog';
 import { type GatewayRoute, parseGatewayPath, queryWithoutKey, upstreamUrl } from './routes';
+import {
+  createUpstreamAgents,
+  ForbiddenAddressError,
+  forbiddenLiteral,
+  type Resolver,
+  type UpstreamAgents,
+} from './upstream';
 import { requestModel, type Usage, UsageMeter } from './usage';
-import { inTransaction } from '../store/retry';
 
 export type GatewayDeps = Pick<ServiceDeps, 'config' | 'logger' | 'store' | 'keyring'>;
 
-/**
- * Connections to providers are kept open between calls: a TLS handshake per call costs TTFB. An
- * idle one is dropped after 4 s, before a server's usual 5 s keep-alive ends it: a call sent on a
- * socket the server is closing at that moment would fail for nothing.
- */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
-  'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
-};
+export interface GatewayOptions {
+  /** The client's address when CREDENTIAL_TRUSTED_PROXIES names the peer (http/clientAddress.ts). */
+  clientAddress?: ((req: IncomingMessage) => string | null) | undefined;
+  /** Tests only: a resolver standing in for DNS (a provider name that resolves to a forbidden address). */
+  resolve?: Resolver;
+}
 
 /** The gateway's own refusals, in the `{error: {message}}` shape every provider SDK reads. */
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
@@ -65,33 +69,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The user's key for the route: the custom key by name, else the provider's `default` (or first). */
-async function findKey(
-  deps: GatewayDeps,
-  userId: string,
-  route: GatewayRoute,
-): Promise<CredentialRow> {
-  const db = deps.store.db;
-  let row: CredentialRow | undefined;
-  if (route.provider === 'custom') {
-    row = await findCredentialByName(db, userId, {
-      type: 'ai_token',
-      provider: 'custom',
-      name: route.customName ?? '',
-    });
-  } else {
-    const rows = await listCredentials(db, userId, { type: 'ai_token', provider: route.provider });
-    const chosen = rows.find((r) => r.name === 'default') ?? rows[0];
-    if (chosen) row = await findCredentialForUser(db, userId, chosen.id);
-  }
-  if (!row) {
-    const which = route.customName ? `custom key "${route.customName}"` : `${route.provider} key`;
-    throw new AppError('NOT_FOUND', `no ${which} is saved for this user`);
-  }
-  return row;
-}
-
-function baseUrlOf(deps: GatewayDeps, route: GatewayRoute, row: CredentialRow): string {
+function baseUrlOf(deps: GatewayDeps, route: GatewayRoute, key: CredentialInfo): string {
   const p = deps.config.providers;
   switch (route.provider) {
     case 'openai':
@@ -101,16 +79,18 @@ function baseUrlOf(deps: GatewayDeps, route: GatewayRoute, row: CredentialRow): 
     case 'google':
       return p.googleAiBaseUrl;
     case 'custom':
-      if (!row.url) {
-        throw new AppError('NOT_FOUND', `the custom key "${row.name}" has no URL to forward to`);
+      if (!key.url) {
+        throw new AppError('NOT_FOUND', `the custom key "${key.name}" has no URL to forward to`);
       }
-      return row.url;
+      return key.url;
   }
 }
 
 interface Forwarded {
   status: number;
   usage: Usage;
+  /** Why the gateway answered itself instead of the provider (for the audit row). */
+  refusal?: string;
 }
 
 class UpstreamTimeout extends Error {}
@@ -119,56 +99,82 @@ class UpstreamTimeout extends Error {}
 function forward(
   req: IncomingMessage,
   res: ServerResponse,
-  target: URL,
-  headers: http.OutgoingHttpHeaders,
-  body: Buffer,
-  model: string | null,
-  idleTimeoutMs: number,
+  call: {
+    target: URL;
+    headers: http.OutgoingHttpHeaders;
+    body: Buffer;
+    model: string | null;
+    idleTimeoutMs: number;
+    agents: UpstreamAgents;
+  },
 ): Promise<Forwarded> {
   return new Promise((resolve) => {
+    const { target, model } = call;
+    if (res.destroyed) {
+      // The caller left while the call was being prepared: nothing is sent upstream.
+      resolve({ status: 499, usage: { model, inputTokens: null, outputTokens: null } });
+      return;
+    }
     const lib = target.protocol === 'https:' ? https : http;
     const upstream = lib.request(target, {
       method: req.method,
-      headers,
-      agent: agents[target.protocol as 'http:' | 'https:'],
+      headers: call.headers,
+      agent: call.agents[target.protocol as 'http:' | 'https:'],
     });
     let status = 0;
     let meter: UsageMeter | null = null;
     let settled = false;
-    const settle = (finalStatus: number) => {
+    const settle = (finalStatus: number, refusal?: string) => {
       if (settled) return;
       settled = true;
       const usage = meter?.finish() ?? { model, inputTokens: null, outputTokens: null };
-      resolve({ status: finalStatus, usage });
+      resolve({ status: finalStatus, usage, refusal });
     };
+    // Small writes (a header block, one event) go out at once, not after Nagle's delay.
+    upstream.once('socket', (socket) => socket.setNoDelay(true));
     // An idle timeout, not a total one: a stream that keeps sending is never cut.
-    upstream.setTimeout(idleTimeoutMs, () => upstream.destroy(new UpstreamTimeout()));
-    upstream.on('response', (answer) => {
+    upstream.setTimeout(call.idleTimeoutMs, () => upstream.destroy(new UpstreamTimeout()));
+    upstream.once('response', (answer) => {
       status = answer.statusCode ?? 502;
       const m = new UsageMeter(answer.headers['content-type'], model);
       meter = m;
       res.writeHead(status, downstreamResponseHeaders(answer.headers));
-      // The headers go out now: a client waiting for a slow first token sees the status at once.
-      res.flushHeaders();
-      answer.on('data', (chunk: Buffer) => m.feed(chunk));
-      answer.on('end', () => settle(status));
-      answer.on('error', () => {
+      // The headers go out with the first chunk when it came with them (one write, not two),
+      // else right after this turn: a client waiting for a slow first token sees the status.
+      let bodySeen = false;
+      setImmediate(() => {
+        if (!bodySeen && !res.destroyed) res.flushHeaders();
+      });
+      // The only per-chunk work besides the copy: a byte search for usage events.
+      answer.on('data', (chunk: Buffer) => {
+        bodySeen = true;
+        m.feed(chunk);
+      });
+      answer.once('end', () => settle(status));
+      answer.once('error', () => {
         res.destroy();
         settle(status);
       });
+      // pipe() pauses the provider's answer while the caller's socket is full (backpressure).
       answer.pipe(res);
     });
     upstream.on('error', (err) => {
       if (!res.headersSent) {
         const timedOut = err instanceof UpstreamTimeout;
+        const forbidden = err instanceof ForbiddenAddressError;
         const code = timedOut ? 504 : 502;
+        const message = timedOut
+          ? 'the provider did not answer in time'
+          : forbidden
+            ? `the provider's address is not allowed: ${err.message}`
+            : 'the provider could not be reached';
         sendError(
           res,
           code,
-          timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE',
-          timedOut ? 'the provider did not answer in time' : 'the provider could not be reached',
+          timedOut ? 'UPSTREAM_TIMEOUT' : forbidden ? 'UPSTREAM_FORBIDDEN' : 'UPSTREAM_UNREACHABLE',
+          message,
         );
-        settle(code);
+        settle(code, message);
       } else {
         // Mid-stream: the caller sees the stream break, as it would talking to the provider.
         res.destroy();
@@ -176,25 +182,41 @@ function forward(
       }
     });
     // A caller that goes away cancels the provider's work (and its bill).
-    res.on('close', () => {
+    res.once('close', () => {
       if (!res.writableFinished) {
         upstream.destroy();
         settle(status || 499);
       }
     });
-    upstream.end(body);
+    upstream.end(call.body);
   });
 }
 
+/** The audit row's words for the end of a call. */
+function outcomeDetail(f: Forwarded): string {
+  const { usage, status } = f;
+  const tokens =
+    usage.inputTokens !== null || usage.outputTokens !== null
+      ? `, ${usage.inputTokens ?? '?'} input and ${usage.outputTokens ?? '?'} output tokens`
+      : '';
+  const refusal = f.refusal ? ` (${f.refusal})` : '';
+  return `model ${usage.model ?? 'unknown'}, HTTP ${status}${tokens}${refusal}`;
+}
+
 /** Creates the gateway's request handler (Node request/response; it always answers). */
-export function createGateway(deps: GatewayDeps) {
+export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}) {
   const inFlight = new Map<string, number>();
   const limits = deps.config.gateway;
+  const db = deps.store.db;
+  const keys = new GatewayKeys(db, deps.keyring);
+  const log = new AiRequestLog(db, deps.logger);
+  const agents = createUpstreamAgents(options.resolve);
 
   async function authorize(req: IncomingMessage, route: GatewayRoute): Promise<ResolvedSession> {
     const token = gatewayTokenOf(req.headers, route.query);
+    // Cached for SESSION_CACHE_MS and forgotten at once when this process revokes it.
     const resolved = token
-      ? await resolveSession(deps.store.db, token, deps.config.sessionTimeoutSeconds)
+      ? await resolveSession(db, token, deps.config.sessionTimeoutSeconds)
       : undefined;
     // Only a gateway token: a user's or a workspace's session cannot spend AI keys this way.
     if (!resolved || resolved.session.kind !== 'gateway' || !resolved.session.workspace_id) {
@@ -212,79 +234,87 @@ export function createGateway(deps: GatewayDeps) {
     route: GatewayRoute,
     caller: ResolvedSession,
   ): Promise<void> {
-    const db = deps.store.db;
     const userId = caller.user.id;
     const workspaceId = caller.session.workspace_id;
     const origin = {
-      ipAddress: req.socket.remoteAddress ?? null,
+      ipAddress: options.clientAddress
+        ? options.clientAddress(req)
+        : (req.socket.remoteAddress ?? null),
       userAgent: (req.headers['user-agent'] ?? '').slice(0, 512) || null,
     };
     const body = await readBody(req, limits.bodyLimitBytes);
     const model = requestModel(route.rest, body, req.headers['content-type']);
-    const row = await findKey(deps, userId, route);
+    const key = await keys.choose(userId, route);
     const target = upstreamUrl(
-      baseUrlOf(deps, route, row),
+      baseUrlOf(deps, route, key),
       route.rest,
       queryWithoutKey(route.query),
     );
-    const key = await revealSecret(db, deps.keyring, row, {
+    // Fail closed: the key is used only once the call's audit row is written.
+    const auditId = await log.begin({
       userId,
       username: caller.user.username,
-      action: 'read',
+      action: 'ai_request',
+      outcome: 'success',
+      credentialId: key.id,
+      credentialType: key.type,
+      provider: key.provider,
+      name: key.name,
       workspaceId,
       ...origin,
-      detail: `for an AI request${model ? ` (model ${model})` : ''}`,
+      detail: `model ${model ?? 'unknown'}: sent to the provider, no answer recorded yet`,
     });
-    const headers = upstreamRequestHeaders(req.headers, route.provider, key, body.length);
-    const { status, usage } = await forward(
-      req,
-      res,
+    const finish = (f: Forwarded) =>
+      log.finish(
+        auditId,
+        {
+          outcome: f.status > 0 && f.status < 400 ? 'success' : 'failure',
+          detail: outcomeDetail(f),
+        },
+        {
+          userId,
+          workspaceId,
+          credentialId: key.id,
+          provider: route.provider,
+          name: key.name,
+          model: f.usage.model,
+          status: f.status,
+          inputTokens: f.usage.inputTokens,
+          outputTokens: f.usage.outputTokens,
+        },
+      );
+    const noUsage = { model, inputTokens: null, outputTokens: null };
+    const literal = forbiddenLiteral(target);
+    if (literal) {
+      const message = `the provider's address is not allowed: it is ${literal}`;
+      sendError(res, 502, 'UPSTREAM_FORBIDDEN', message);
+      await finish({ status: 502, usage: noUsage, refusal: message });
+      return;
+    }
+    let secret: string;
+    try {
+      secret = await keys.secretOf(key);
+    } catch (err) {
+      const status = err instanceof AppError ? HTTP_STATUS[err.code] : 500;
+      await finish({ status, usage: noUsage, refusal: 'the key could not be read' });
+      throw err;
+    }
+    const forwarded = await forward(req, res, {
       target,
-      headers,
+      headers: upstreamRequestHeaders(req.headers, route.provider, secret, body.length),
       body,
       model,
-      limits.idleTimeoutMs,
-    );
-    const tokens =
-      usage.inputTokens !== null || usage.outputTokens !== null
-        ? `, ${usage.inputTokens ?? '?'} input and ${usage.outputTokens ?? '?'} output tokens`
-        : '';
-    try {
-      // One transaction: one commit for both rows (a call's cost on SQLite is its commits).
-      await inTransaction(db, async (tx) => {
-        await recordAiUsage(tx, {
-          userId,
-          workspaceId,
-          credentialId: row.id,
-          provider: route.provider,
-          name: row.name,
-          model: usage.model,
-          status,
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-        });
-        await recordAudit(tx, {
-          userId,
-          username: caller.user.username,
-          action: 'ai_request',
-          outcome: status > 0 && status < 400 ? 'success' : 'failure',
-          credentialId: row.id,
-          credentialType: row.type,
-          provider: row.provider,
-          name: row.name,
-          workspaceId,
-          ...origin,
-          detail: `model ${usage.model ?? 'unknown'}, HTTP ${status}${tokens}`,
-        });
-      });
-    } catch (err) {
-      // The answer is already out; a lost usage row is logged, never turned into an error.
-      deps.logger.error({ err: (err as Error).message }, 'recording an AI request failed');
-    }
+      idleTimeoutMs: limits.idleTimeoutMs,
+      agents,
+    });
+    // The answer is out (piped to its end or broken off); the concurrency slot is held until the
+    // row is completed, so a shutdown waits for it.
+    await finish(forwarded);
   }
 
   return async function handleGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let userId: string | null = null;
+    req.socket.setNoDelay(true);
     try {
       const route = parseGatewayPath(req.url ?? '/');
       const caller = await authorize(req, route);

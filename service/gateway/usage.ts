@@ -1,6 +1,6 @@
 // Token usage as the providers report it, read from the answer while it streams through: JSON
-// answers are kept (up to a bound) and parsed at the end; server-sent events are read line by
-// line as they pass, keeping only the current line. Shapes understood: OpenAI chat
+// answers are kept (up to a bound) and parsed at the end; server-sent events are searched a
+// chunk at a time as they pass, and only the lines that carry usage are parsed. Shapes understood: OpenAI chat
 // (`usage.prompt_tokens`/`completion_tokens`) and responses (`usage.input_tokens`, also inside
 // `response`), Anthropic (`message.usage` at the start, `usage.output_tokens` at the end) and
 // Google (`usageMetadata.promptTokenCount`/`candidatesTokenCount`, `modelVersion`).
@@ -44,13 +44,19 @@ export function foldUsage(into: Usage, value: unknown): void {
 }
 
 const USAGE_MARK = Buffer.from('"usage');
+/** OpenAI sends `"usage":null` in every chunk of a stream that asked for usage: not worth a parse. */
+const USAGE_NULL = Buffer.from('"usage":null');
 const MODEL_MARK = Buffer.from('"model');
 const NEWLINE = 0x0a;
+/** How many bytes of a line's end are kept to find a marker cut apart by a chunk boundary. */
+const EDGE = USAGE_NULL.length;
 
 /**
  * Reads usage from an answer fed chunk by chunk; never holds a whole stream. Server-sent events
- * are scanned as bytes: a line is decoded and parsed only when it holds `"usage` (or `"model`
- * while the model is unknown), so the content deltas of a long stream cost a byte search each.
+ * are scanned as bytes, a whole chunk at a time: the lines that hold `"usage` (or `"model` while
+ * the model is unknown) are found with a native byte search and only they are decoded and
+ * parsed, so the content deltas of a long stream cost one search per chunk, no copy. Only a
+ * line cut by a chunk boundary is held (as references to its pieces) until its end arrives.
  */
 export class UsageMeter {
   readonly usage: Usage;
@@ -58,12 +64,16 @@ export class UsageMeter {
   private readonly json: boolean;
   private chunks: Buffer[] = [];
   private size = 0;
-  /** The current SSE line so far (references to the chunks, not copies), and whether it matters. */
+  /** The line begun in an earlier chunk and not ended yet: its pieces, size, and whether it matters. */
   private line: Buffer[] = [];
   private lineSize = 0;
   private lineMarked = false;
-  /** The line's last 8 bytes so far, for a marker cut apart by chunk boundaries. */
-  private tail: Buffer = Buffer.alloc(0);
+  /**
+   * That line's last bytes so far (the first `edgeLength` bytes), for a marker cut apart by chunk
+   * boundaries; the rest is room to join them to the next piece's first bytes.
+   */
+  private readonly scratch = Buffer.alloc(2 * EDGE);
+  private edgeLength = 0;
 
   constructor(contentType: string | undefined, requestModel: string | null) {
     const type = (contentType ?? '').toLowerCase();
@@ -100,32 +110,77 @@ export class UsageMeter {
 
   private feedSse(chunk: Buffer): void {
     let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      this.addPiece(chunk.subarray(start, nl));
+    if (this.lineSize > 0 || this.lineMarked) {
+      // The end of the line an earlier chunk began.
+      const nl = chunk.indexOf(NEWLINE);
+      this.addPiece(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl < 0) return;
       this.endLine();
       start = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(NEWLINE);
+    if (lastNl >= start) {
+      this.scanLines(chunk, start, lastNl, USAGE_MARK);
+      if (this.usage.model === null) this.scanLines(chunk, start, lastNl, MODEL_MARK);
+      start = lastNl + 1;
     }
     if (start < chunk.length) this.addPiece(chunk.subarray(start));
   }
 
-  private hasMark(piece: Buffer, mark: Buffer): boolean {
-    if (piece.indexOf(mark) >= 0) return true;
-    if (this.tail.length === 0) return false;
-    const joint = Buffer.concat([this.tail, piece.subarray(0, mark.length - 1)]);
-    return joint.indexOf(mark) >= 0;
+  /** The whole lines in chunk[from, to] that hold `mark`, parsed (to is a newline's index). */
+  private scanLines(chunk: Buffer, from: number, to: number, mark: Buffer): void {
+    let at = chunk.indexOf(mark, from);
+    while (at >= 0 && at < to) {
+      const end = chunk.indexOf(NEWLINE, at);
+      if (mark === USAGE_MARK && this.onlyNullUsage(chunk, at, end)) {
+        at = chunk.indexOf(mark, end + 1);
+        continue;
+      }
+      const begin = chunk.lastIndexOf(NEWLINE, at) + 1;
+      if (end - begin <= MAX_SSE_LINE) this.onLine(chunk.toString('utf8', begin, end));
+      at = chunk.indexOf(mark, end + 1);
+    }
   }
 
+  /** True when the line's every `"usage` is `"usage":null` (and the model is known). */
+  private onlyNullUsage(chunk: Buffer, at: number, end: number): boolean {
+    if (this.usage.model === null) return false;
+    for (let i = at; i >= 0 && i < end; i = chunk.indexOf(USAGE_MARK, i + 1)) {
+      if (!chunk.subarray(i, i + USAGE_NULL.length).equals(USAGE_NULL)) return false;
+    }
+    return true;
+  }
+
+  private hasMark(piece: Buffer, mark: Buffer): boolean {
+    if (piece.indexOf(mark) >= 0) return true;
+    if (this.edgeLength === 0) return false;
+    // The line's last bytes so far and the piece's first ones, in a scratch buffer (no allocation).
+    const head = Math.min(piece.length, mark.length - 1);
+    piece.copy(this.scratch, this.edgeLength, 0, head);
+    return this.scratch.subarray(0, this.edgeLength + head).indexOf(mark) >= 0;
+  }
+
+  /** A piece of a line cut by a chunk boundary. */
   private addPiece(piece: Buffer): void {
     if (!this.lineMarked) {
       this.lineMarked =
         this.hasMark(piece, USAGE_MARK) ||
         (this.usage.model === null && this.hasMark(piece, MODEL_MARK));
     }
-    const joined = Buffer.concat([this.tail, piece.subarray(Math.max(0, piece.length - 8))]);
-    this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 8)));
+    // Keep the line's last EDGE bytes at the start of the scratch buffer.
+    if (piece.length >= EDGE) {
+      piece.copy(this.scratch, 0, piece.length - EDGE);
+      this.edgeLength = EDGE;
+    } else {
+      const kept = Math.min(this.edgeLength, EDGE - piece.length);
+      this.scratch.copyWithin(0, this.edgeLength - kept, this.edgeLength);
+      piece.copy(this.scratch, kept);
+      this.edgeLength = kept + piece.length;
+    }
     this.lineSize += piece.length;
     // An over-long line is dropped (usage events are short); its size still counts.
     if (this.lineSize <= MAX_SSE_LINE) this.line.push(piece);
+    else this.line = [];
   }
 
   private endLine(): void {
@@ -134,7 +189,7 @@ export class UsageMeter {
     this.line = [];
     this.lineSize = 0;
     this.lineMarked = false;
-    this.tail = Buffer.alloc(0);
+    this.edgeLength = 0;
     if (marked) this.onLine(Buffer.concat(pieces).toString('utf8'));
   }
 
@@ -151,7 +206,17 @@ export class UsageMeter {
   }
 }
 
-/** The model a request names: the JSON body's `model`, else Google's `/models/{model}:…` path. */
+/** Bodies up to this size are parsed whole for their model; larger ones are only searched. */
+const PARSE_BODY_LIMIT = 256 * 1024;
+/** Where the SDKs write `model` in a large body: its first or its last few KiB. */
+const MODEL_WINDOW = 8 * 1024;
+const MODEL_FIELD = /"model"\s*:\s*"([^"\\]{1,200})"/;
+
+/**
+ * The model a request names: the JSON body's `model`, else Google's `/models/{model}:…` path. A
+ * large body (a prompt with files) is not parsed for it: its first and last KiB are searched
+ * (the SDKs write `model` first or last), so an 8 MB prompt costs no parse on the way through.
+ */
 export function requestModel(
   rest: string,
   body: Buffer,
@@ -159,11 +224,17 @@ export function requestModel(
 ): string | null {
   const path = /\/models\/([^/:?]+)/.exec(rest);
   if (body.length > 0 && (contentType ?? '').toLowerCase().includes('json')) {
-    try {
-      const parsed: unknown = JSON.parse(body.toString('utf8'));
-      if (isObject(parsed) && typeof parsed.model === 'string') return str(parsed.model);
-    } catch {
-      // the provider will answer a bad body itself
+    if (body.length <= PARSE_BODY_LIMIT) {
+      try {
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        if (isObject(parsed) && typeof parsed.model === 'string') return str(parsed.model);
+      } catch {
+        // the provider will answer a bad body itself
+      }
+    } else {
+      const head = MODEL_FIELD.exec(body.toString('utf8', 0, MODEL_WINDOW));
+      const tail = head ?? MODEL_FIELD.exec(body.toString('utf8', body.length - MODEL_WINDOW));
+      if (tail?.[1]) return str(tail[1]);
     }
   }
   if (path) {

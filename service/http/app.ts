@@ -5,12 +5,12 @@ import Koa from 'koa';
 import { createKoaMiddleware } from 'trpc-koa-adapter';
 import { createInnerContext, type RequestLike, requestInfoFrom } from '../context';
 import type { ServiceDeps } from '../domain/deps';
-import { AppError } from '../errors';
 import { createGateway } from '../gateway/proxy';
 import { GATEWAY_PREFIX } from '../gateway/routes';
 import { appRouter } from '../routers/_app';
 import { accessLoggerOf } from '../logger';
-import { assertBatchAllowed, isUnexpected } from '../trpc';
+import { isUnexpected, toHttpError } from '../httpErrors';
+import { assertBatchAllowed } from '../trpc';
 import { BODY_LIMIT_BYTES } from './body';
 import { clientAddressResolver } from './clientAddress';
 import { GIT_CREDENTIAL_PATH, gitCredentialEndpoint } from './gitCredential';
@@ -65,11 +65,10 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
       return contextFor(req);
     },
     responseMeta({ errors }) {
+      // The first error that asks for headers (Retry-After) sets them for the whole answer.
       for (const error of errors) {
-        const cause = error.cause;
-        if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
-          return { headers: { 'Retry-After': String(cause.retryAfterSeconds) } };
-        }
+        const { headers } = toHttpError(error);
+        if (Object.keys(headers).length > 0) return { headers };
       }
       return {};
     },
@@ -109,7 +108,7 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
     return fastPath ? fastPath(ctx, adapter) : adapter();
   };
 
-  const handleGateway = createGateway(deps);
+  const handleGateway = createGateway(deps, { clientAddress });
   // The gateway answers on the raw response: its body streams through, Koa must not touch it.
   const gateway = (ctx: Koa.Context) => {
     ctx.respond = false;
@@ -159,7 +158,8 @@ export function createHttpApp(deps: ServiceDeps, options: HttpAppOptions = {}): 
           path: ctx.path,
           status: ctx.res.statusCode,
           ms: Math.round(ms * 10) / 10,
-          ip: ctx.req.socket.remoteAddress,
+          // The same address the limiter and the audit see: a trusted proxy's client, not the proxy.
+          ip: clientAddress ? clientAddress(ctx.req) : ctx.req.socket.remoteAddress,
         },
         'request',
       );

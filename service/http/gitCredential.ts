@@ -13,9 +13,9 @@ import { requestInfoFrom } from '../context';
 import { authenticate } from '../domain/auth';
 import type { ServiceDeps } from '../domain/deps';
 import { getGitCredential } from '../domain/gitCredential';
-import { AppError, HTTP_STATUS } from '../errors';
-import { GitCredentialInput, type GitCredential } from '../routers/schemas';
-import { isUnavailable } from '../store/dialect';
+import { AppError } from '../errors';
+import { toHttpError, toTRPCError } from '../httpErrors';
+import { GitCredentialInput, type GitCredential } from '../api/gitCredential';
 
 export const GIT_CREDENTIAL_PATH = '/api/git-credential';
 
@@ -110,22 +110,21 @@ export async function gitCredentialEndpoint(deps: ServiceDeps, ctx: Koa.Context)
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = body;
   } catch (err) {
-    const error =
-      err instanceof AppError
-        ? err
-        : isUnavailable(err)
-          ? new AppError('SERVICE_UNAVAILABLE', 'the database is not reachable; try again shortly')
-          : undefined;
-    if (!error) throw err; // the app's guard logs it and answers 500
-    ctx.status = HTTP_STATUS[error.code];
+    const error = toTRPCError(err);
+    // Neither the domain's own error nor an outage: the app's guard logs it and answers 500.
+    if (error.code === 'INTERNAL_SERVER_ERROR' && !(err instanceof AppError)) throw err;
+    const answer = toHttpError(error);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      deps.logger.error({ err: error.cause ?? error, path: ctx.path }, 'git credential failed');
+      const appError = err as AppError; // anything else was rethrown above
+      deps.logger.error(
+        { err: appError.cause ?? appError, path: ctx.path },
+        'git credential failed',
+      );
     } else {
-      // Messages of AppError are written for users and never hold a secret.
+      // Messages of AppError (and the outage's) are written for users and never hold a secret.
       ctx.set('X-Xares-Error', error.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 200));
-    }
-    if (error.retryAfterSeconds !== undefined) {
-      ctx.set('Retry-After', String(error.retryAfterSeconds));
     }
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = '';

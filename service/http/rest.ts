@@ -2,20 +2,13 @@
 // template) to that same procedure through a tRPC caller, so REST and tRPC share validation,
 // authorization and domain code. Errors answer {code, message, issues?} with the tRPC status.
 import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { AnyRouter } from '@trpc/server';
 import type Koa from 'koa';
 import type { Context } from '../context';
 import { AppError } from '../errors';
+import { isUnexpected, toHttpError, toTRPCError } from '../httpErrors';
 import type { Logger } from '../logger';
-import {
-  createCallerFactory,
-  isUnexpected,
-  type Meta,
-  publicIssues,
-  publicMessage,
-  toTRPCError,
-} from '../trpc';
+import { createCallerFactory, type Meta } from '../trpc';
 import { readJsonBody } from './body';
 
 interface Route {
@@ -55,12 +48,6 @@ function compileRoutes(router: AnyRouter): Route[] {
     });
   }
   return routes;
-}
-
-function toTrpcError(err: unknown): TRPCError {
-  if (err instanceof TRPCError) return err;
-  if (err instanceof AppError) return toTRPCError(err);
-  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err });
 }
 
 function queryInput(search: URLSearchParams): Record<string, string> {
@@ -134,19 +121,16 @@ export function createRestMiddleware(options: RestOptions): Koa.Middleware {
       ctx.status = route.successStatus;
       ctx.body = data;
     } catch (err) {
-      const error = toTrpcError(err);
+      const error = toTRPCError(err);
       if (isUnexpected(error)) {
         options.logger.error({ err: error.cause ?? error, path: ctx.path }, 'request failed');
       }
-      const cause = error.cause;
-      if (cause instanceof AppError && cause.retryAfterSeconds !== undefined) {
-        ctx.set('Retry-After', String(cause.retryAfterSeconds));
-      }
+      const answer = toHttpError(error);
+      ctx.set(answer.headers);
       // The rest of an oversized body is not read: the connection cannot be reused.
       if (error.code === 'PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
-      const issues = publicIssues(error);
-      ctx.status = getHTTPStatusCodeFromError(error);
-      ctx.body = { code: error.code, message: publicMessage(error), ...(issues ? { issues } : {}) };
+      ctx.status = answer.status;
+      ctx.body = answer.body;
     }
   };
 }

@@ -3,16 +3,14 @@
 // more than the query itself; here the same procedure runs through tRPC's own callProcedure and
 // the answer is the same JSON envelope and error shape. Anything else (mutations, batches, odd
 // URLs, input that is not JSON) goes on to the adapter, which answers it as tRPC always does.
-import { TRPCError, type AnyRouter } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import {
-  callProcedure,
-  getErrorShape,
-  getTRPCErrorFromUnknown,
-} from '@trpc/server/unstable-core-do-not-import';
+// callProcedure and getErrorShape come from tRPC's internals (`unstable-core-do-not-import`),
+// which may change in any release: @trpc/server and @trpc/client are pinned exactly in
+// package.json, and an upgrade is checked against test/service/http/trpcQueries.test.ts.
+import type { AnyRouter, TRPCError } from '@trpc/server';
+import { callProcedure, getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import type Koa from 'koa';
 import type { Context } from '../context';
-import { AppError } from '../errors';
+import { toHttpError, toTRPCError } from '../httpErrors';
 
 export interface QueryFastPathOptions {
   router: AnyRouter;
@@ -66,12 +64,10 @@ export function createQueryFastPath(options: QueryFastPathOptions): Koa.Middlewa
       ctx.status = 200;
       ctx.body = JSON.stringify({ result: { data } });
     } catch (cause) {
-      const error = cause instanceof TRPCError ? cause : getTRPCErrorFromUnknown(cause);
+      const error = toTRPCError(cause);
       options.onError(error, path);
-      const appError = error.cause;
-      if (appError instanceof AppError && appError.retryAfterSeconds !== undefined) {
-        ctx.set('Retry-After', String(appError.retryAfterSeconds));
-      }
+      const answer = toHttpError(error);
+      ctx.set(answer.headers);
       const shape: unknown = getErrorShape({
         config: options.router._def._config,
         error,
@@ -80,7 +76,7 @@ export function createQueryFastPath(options: QueryFastPathOptions): Koa.Middlewa
         input,
         ctx: context,
       });
-      ctx.status = getHTTPStatusCodeFromError(error);
+      ctx.status = answer.status;
       ctx.body = JSON.stringify({ error: shape });
     }
   };

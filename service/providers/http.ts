@@ -18,7 +18,8 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Resolves a host name to every address it has (the system resolver by default). */
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+export const systemResolver: Resolver = (hostname) =>
+  dnsLookup(hostname, { all: true, verbatim: true });
 
 export interface ProviderRequest {
   method?: 'GET' | 'POST';
@@ -42,13 +43,17 @@ export type ProviderResponse =
   | { ok: false; reason: 'timeout' | 'network'; detail: string };
 
 /** A resolved address a provider URL may not reach; the request never connects. */
-class ForbiddenAddressError extends Error {
+export class ForbiddenAddressError extends Error {
   override name = 'ForbiddenAddressError';
   readonly code = 'EXARES_FORBIDDEN_ADDRESS';
 }
 
-/** The connection's lookup: resolve once, refuse if any address is forbidden, hand over the rest. */
-function guardedLookup(resolve: Resolver): LookupFunction {
+/**
+ * The connection's lookup: resolve once, refuse if any address is forbidden, hand over the rest.
+ * The AI gateway gives it to its keep-alive agents: each new connection is checked as it is
+ * made, and a pooled one stays on the address that was checked.
+ */
+export function guardedLookup(resolve: Resolver): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (found) => {

@@ -1,7 +1,7 @@
 // audit.*: the caller's own audit log, paged by id, and its export.
 import { exportAuditEntries, listAuditEntries } from '../domain/audit';
 import { protectedProcedure, router, userProcedure } from '../trpc';
-import { AuditExportInput, AuditExportSchema, AuditListInput, AuditPageSchema } from './schemas';
+import { AuditExportInput, AuditExportSchema, AuditListInput, AuditPageSchema } from '../api/audit';
 
 export const auditRouter = router({
   list: protectedProcedure

@@ -1,7 +1,8 @@
 // auth.*: sign in (the only procedure without a session), sign out, and who am I.
 import { login, logout, me } from '../domain/auth';
 import { protectedProcedure, publicProcedure, router, userProcedure } from '../trpc';
-import { LoginInput, LoginResultSchema, LogoutInput, MeSchema, OkSchema } from './schemas';
+import { LoginInput, LoginResultSchema, LogoutInput, MeSchema } from '../api/auth';
+import { OkSchema } from '../api/common';
 
 export const authRouter = router({
   login: publicProcedure

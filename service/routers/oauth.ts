@@ -1,7 +1,7 @@
 // oauth.start / oauth.poll: OAuth device sign-in to GitHub or GitLab (user sessions only).
 import { pollOauth, startOauth } from '../domain/oauth';
 import { router, userProcedure } from '../trpc';
-import { OauthPollInput, OauthPollSchema, OauthStartInput, OauthStartSchema } from './oauthSchemas';
+import { OauthPollInput, OauthPollSchema, OauthStartInput, OauthStartSchema } from '../api/oauth';
 
 export const oauthRouter = router({
   start: userProcedure

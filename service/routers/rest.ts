@@ -1,24 +1,25 @@
 // The REST mirror's own procedures (CONTRACT.md section 4): the original design's paths and body
-// shapes where they differ from the tRPC ones. Thin adapters over the same domain functions; the
-// procedures whose shapes match carry their REST path in their own meta (see sshKeys.ts, tokens.ts).
-import { z } from 'zod';
-import { generateSshKey, importSshKey, listSshKeys, replaceSshKey } from '../domain/sshKeys';
-import { createToken, listTokens, testProviderToken } from '../domain/tokens';
-import { getWorkspace } from '../domain/workspaces';
-import { protectedProcedure, router, userProcedure } from '../trpc';
+// shapes where they differ from the tRPC ones, over domain/restMirror.ts. The procedures whose
+// shapes match carry their REST path in their own meta (see sshKeys.ts, tokens.ts).
+import {
+  RestCreateSshKeyInput,
+  RestListSshKeysInput,
+  RestReplaceSshKeyInput,
+  RestSshKeyListSchema,
+  SshKeySchema,
+} from '../api/sshKeys';
 import {
   ListTokensInput,
-  RestCreateSshKeyInput,
   RestCreateTokenInput,
-  RestReplaceSshKeyInput,
   RestTestProviderInput,
   RestTestResultSchema,
-  SshKeySchema,
+  RestTokenListSchema,
   TokenInfoSchema,
-  tokenTypeOf,
-  WorkspaceInput,
-  WorkspaceSchema,
-} from './schemas';
+} from '../api/tokens';
+import { WorkspaceInput, WorkspaceSchema } from '../api/workspaces';
+import * as restMirror from '../domain/restMirror';
+import { getWorkspace } from '../domain/workspaces';
+import { protectedProcedure, router, userProcedure } from '../trpc';
 
 const tags = {
   sshKeys: ['ssh-keys'],
@@ -40,24 +41,14 @@ export const restRouter = router({
     })
     .input(RestCreateSshKeyInput)
     .output(SshKeySchema)
-    .mutation(({ ctx, input }) => {
-      const body = input ?? {};
-      if (body.privateKey !== undefined) {
-        return importSshKey(ctx, {
-          name: body.name,
-          privateKey: body.privateKey,
-          passphrase: body.passphrase,
-        });
-      }
-      return generateSshKey(ctx, { name: body.name, comment: body.comment, replace: body.replace });
-    }),
+    .mutation(({ ctx, input }) => restMirror.createSshKey(ctx, input ?? {})),
   listSshKeys: protectedProcedure
     .meta({
       openapi: { method: 'GET', path: '/ssh-keys', tags: tags.sshKeys, summary: 'SSH keys' },
     })
-    .input(z.object({}).optional())
-    .output(z.object({ keys: z.array(SshKeySchema) }))
-    .query(async ({ ctx }) => ({ keys: await listSshKeys(ctx) })),
+    .input(RestListSshKeysInput)
+    .output(RestSshKeyListSchema)
+    .query(({ ctx }) => restMirror.listSshKeysObject(ctx)),
   replaceSshKey: userProcedure
     .meta({
       openapi: {
@@ -69,10 +60,7 @@ export const restRouter = router({
     })
     .input(RestReplaceSshKeyInput)
     .output(SshKeySchema)
-    .mutation(({ ctx, input }) => {
-      const { id, ...rest } = input;
-      return replaceSshKey(ctx, id, rest);
-    }),
+    .mutation(({ ctx, input }) => restMirror.replaceSshKeyById(ctx, input)),
   createToken: userProcedure
     .meta({
       openapi: {
@@ -85,15 +73,12 @@ export const restRouter = router({
     })
     .input(RestCreateTokenInput)
     .output(TokenInfoSchema)
-    .mutation(({ ctx, input }) => {
-      const { type: _given, ...rest } = input;
-      return createToken(ctx, { ...rest, type: tokenTypeOf(input.provider) });
-    }),
+    .mutation(({ ctx, input }) => restMirror.createTokenOfProvider(ctx, input)),
   listTokens: protectedProcedure
     .meta({ openapi: { method: 'GET', path: '/tokens', tags: tags.tokens, summary: 'Tokens' } })
     .input(ListTokensInput)
-    .output(z.object({ tokens: z.array(TokenInfoSchema) }))
-    .query(async ({ ctx, input }) => ({ tokens: await listTokens(ctx, input?.type) })),
+    .output(RestTokenListSchema)
+    .query(({ ctx, input }) => restMirror.listTokensObject(ctx, input)),
   testProvider: userProcedure
     .meta({
       openapi: {
@@ -105,10 +90,7 @@ export const restRouter = router({
     })
     .input(RestTestProviderInput)
     .output(RestTestResultSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await testProviderToken(ctx, input.provider, input.name);
-      return result.success ? result : { ...result, error: result.detail };
-    }),
+    .mutation(({ ctx, input }) => restMirror.testProvider(ctx, input)),
   getWorkspace: userProcedure
     .meta({
       openapi: {

@@ -1,5 +1,4 @@
 // sshKeys.*: the user's SSH keys; the private key never leaves the service through here.
-import { z } from 'zod';
 import {
   deleteSshKey,
   generateSshKey,
@@ -9,16 +8,16 @@ import {
   registerSshKey,
 } from '../domain/sshKeys';
 import { protectedProcedure, router, userProcedure } from '../trpc';
+import { ByIdInput, OkSchema } from '../api/common';
 import {
-  ByIdInput,
   GenerateSshKeyInput,
   ImportSshKeyInput,
-  OkSchema,
   RegisterResultSchema,
   RegisterSshKeyInput,
   SshKeyByNameInput,
+  SshKeyListSchema,
   SshKeySchema,
-} from './schemas';
+} from '../api/sshKeys';
 
 export const sshKeysRouter = router({
   generate: userProcedure
@@ -29,7 +28,7 @@ export const sshKeysRouter = router({
     .input(ImportSshKeyInput)
     .output(SshKeySchema)
     .mutation(({ ctx, input }) => importSshKey(ctx, input)),
-  list: protectedProcedure.output(z.array(SshKeySchema)).query(({ ctx }) => listSshKeys(ctx)),
+  list: protectedProcedure.output(SshKeyListSchema).query(({ ctx }) => listSshKeys(ctx)),
   get: userProcedure
     .meta({
       openapi: {

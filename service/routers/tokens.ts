@@ -1,15 +1,14 @@
 // tokens.*: git tokens and AI keys; answers carry a hint, never the token.
 import { createToken, deleteToken, listTokens, testToken, updateToken } from '../domain/tokens';
 import { protectedProcedure, router, userProcedure } from '../trpc';
+import { ByIdInput, OkSchema } from '../api/common';
 import {
-  ByIdInput,
   CreateTokenInput,
   ListTokensInput,
-  OkSchema,
   TokenInfoSchema,
   TokenTestResultSchema,
   UpdateTokenInput,
-} from './schemas';
+} from '../api/tokens';
 
 export const tokensRouter = router({
   create: userProcedure

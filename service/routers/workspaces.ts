@@ -1,5 +1,4 @@
 // workspaces.* and credentials.clearAll: the caller's containers and what was injected into them.
-import { z } from 'zod';
 import {
   clearAllCredentials,
   clearWorkspace,
@@ -8,16 +7,16 @@ import {
 } from '../domain/workspaces';
 import { protectedProcedure, router, userProcedure } from '../trpc';
 import {
+  ClearAllInput,
   ClearAllResultSchema,
   ClearResultSchema,
   InjectResultSchema,
-  LogoutInput,
   WorkspaceInput,
-  WorkspaceSchema,
-} from './schemas';
+  WorkspaceListSchema,
+} from '../api/workspaces';
 
 export const workspacesRouter = router({
-  list: protectedProcedure.output(z.array(WorkspaceSchema)).query(({ ctx }) => listWorkspaces(ctx)),
+  list: protectedProcedure.output(WorkspaceListSchema).query(({ ctx }) => listWorkspaces(ctx)),
   // A workspace session may inject only its own container; the domain function checks that.
   inject: protectedProcedure
     .meta({
@@ -39,7 +38,7 @@ export const workspacesRouter = router({
 
 export const credentialsRouter = router({
   clearAll: userProcedure
-    .input(LogoutInput)
+    .input(ClearAllInput)
     .output(ClearAllResultSchema)
     .mutation(({ ctx }) => clearAllCredentials(ctx)),
 });

@@ -114,8 +114,12 @@ function claudeCode(keys: AiKeys, home: string): string {
 
 const toml = (value: string) => JSON.stringify(value);
 
-/** Codex CLI: a model provider with the base URL, its key read from OPENAI_API_KEY. */
-function codex(keys: AiKeys): string {
+/**
+ * Codex CLI: a model provider with the base URL whose key comes from ~/bin/xares-ai-key
+ * (`auth.command`), so Codex works even where no shell sourced ~/.env (an editor extension, a
+ * plain `bash -c`); Codex refuses `env_key` next to `auth`, and ignores OPENAI_API_KEY anyway.
+ */
+function codex(keys: AiKeys, home: string): string {
   return [
     `# ${HEADER}.`,
     `model = ${toml(keys.models.openai)}`,
@@ -124,8 +128,11 @@ function codex(keys: AiKeys): string {
     '[model_providers.xares]',
     `name = ${toml(keys.gatewayUrl ? 'OpenAI through XaresAICoder' : 'OpenAI')}`,
     `base_url = ${toml(aiBaseUrl(keys, 'openai'))}`,
-    'env_key = "OPENAI_API_KEY"',
     'wire_api = "responses"',
+    '',
+    '[model_providers.xares.auth]',
+    `command = ${toml(`${home}/bin/xares-ai-key`)}`,
+    'args = ["openai"]',
     '',
   ].join('\n');
 }
@@ -190,10 +197,12 @@ function continueConfig(keys: AiKeys): string {
 function openCode(keys: AiKeys): string {
   const gw = keys.gatewayUrl !== null;
   const provider: Record<string, { models: object; options: Record<string, string> }> = {};
-  // `models` (empty: the provider's own list) is required by OpenCode's published schema.
-  const add = (id: string, keyVar: string, baseURL: string) => {
+  // `models` is required by OpenCode's published schema. It names the configured model, so a
+  // model newer than OpenCode's bundled model list (which it cannot refresh offline) is still one
+  // it knows; the provider's own list stays available besides.
+  const add = (id: BuiltInAiProvider, keyVar: string, baseURL: string) => {
     provider[id] = {
-      models: {},
+      models: { [keys.models[id]]: {} },
       options: { apiKey: `{env:${keyVar}}`, ...(gw ? { baseURL } : {}) },
     };
   };
@@ -230,7 +239,7 @@ export function aiToolFiles(keys: AiKeys, home: string): AiFile[] {
   const files: AiFile[] = [];
   if (has(keys, 'anthropic'))
     files.push({ path: AI_TOOL_FILES.claudeCode, content: claudeCode(keys, home) });
-  if (has(keys, 'openai')) files.push({ path: AI_TOOL_FILES.codex, content: codex(keys) });
+  if (has(keys, 'openai')) files.push({ path: AI_TOOL_FILES.codex, content: codex(keys, home) });
   if (has(keys, 'google')) files.push({ path: AI_TOOL_FILES.gemini, content: geminiCli(keys) });
   files.push(
     { path: AI_TOOL_FILES.aider, content: aider(keys) },

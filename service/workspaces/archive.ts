@@ -52,39 +52,3 @@ export async function packArchive(
   pack.finalize();
   return done;
 }
-
-/** Reads the first regular file of a tar stream (Docker's getArchive of one file), with its owner. */
-export async function firstFileOf(
-  stream: NodeJS.ReadableStream,
-  maxBytes: number,
-): Promise<{ content: Buffer; uid: number } | null> {
-  const extract = tar.extract();
-  let found: { content: Buffer; uid: number } | null = null;
-  let tooBig = false;
-  const finished = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      body.on('data', (chunk: unknown) => {
-        const c = chunk as Buffer;
-        size += c.length;
-        if (size > maxBytes) tooBig = true;
-        else if (found === null && header.type === 'file') parts.push(c);
-      });
-      body.on('end', () => {
-        if (found === null && header.type === 'file' && !tooBig) {
-          found = { content: Buffer.concat(parts), uid: header.uid ?? -1 };
-        }
-        next();
-      });
-      body.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  stream.on('error', (e: Error) => extract.destroy(e));
-  stream.pipe(extract);
-  await finished;
-  if (tooBig) throw new Error(`file larger than ${maxBytes} bytes`);
-  return found;
-}

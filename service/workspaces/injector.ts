@@ -1,51 +1,28 @@
-// Applies an injection plan to a container and undoes it: cheap stat calls decide what to read,
-// then ONE exec run as the workspace user checks every directory on the way, extracts the tar
-// archive it reads from stdin and deletes what is no longer wanted (asUser.ts). Nothing is
-// written by root, and nothing through a link the user planted.
+// Applies an injection plan to a container and undoes it, all in ONE exec run as the workspace
+// user (asUser.ts), started before the content is known: it finds the user's home and stats
+// every path a plan can touch while the keys are fetched, reads the dotfiles to edit, then checks
+// every directory on the way, extracts the tar archive it reads from stdin and deletes what is
+// no longer wanted. Nothing is read or written by root, and nothing through a link the user
+// planted.
 import type Docker from 'dockerode';
-import { AppError } from '../errors';
 import { packArchive, type ArchiveEntry } from './archive';
 import { AI_TOOL_PATHS } from './aiConfig';
-import { readLinkedFile, writeAsUser } from './asUser';
+import { WorkspaceSession, type ReadRequest, type ReadResult, type UserStat } from './asUser';
 import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
-import { readFile, readFileOwned, statPath } from './docker';
 import { ensureBlock, stripBlock } from './dotfiles';
-import { sha256, statMatches, type ManifestEntry, type PathStat } from './manifest';
-import { findPasswdUser } from './passwd';
+import { sha256, statMatches, type ManifestEntry } from './manifest';
 
-export interface Target {
+/** A container and the login user (a name, looked up in its /etc/passwd by the engine). */
+export interface Source {
   container: Docker.Container;
-  user: WorkspaceUser;
+  loginUser: string;
 }
 
 const LOGIN_FILES = ['.bash_profile', '.bash_login', '.profile'];
 /** Our own directories: always in the archive, so their owner and mode are what we say. */
 const FORCED_DIRS = new Set(['.ssh', '.config/xares']);
-
-/** The workspace user's uid, gid and home from the container's /etc/passwd. */
-export async function loadWorkspaceUser(
-  container: Docker.Container,
-  name: string,
-): Promise<WorkspaceUser> {
-  const passwd = await readFile(container, '/etc/passwd');
-  const user = passwd ? findPasswdUser(passwd.toString('utf8'), name) : null;
-  if (!user) {
-    throw new AppError('BAD_REQUEST', `The workspace has no user "${name}" with a home directory`);
-  }
-  return user;
-}
-
-const abs = (t: Target, rel: string) => `${t.user.home}/${rel}`;
-
-async function statAll(
-  container: Docker.Container,
-  home: string,
-  paths: string[],
-): Promise<Map<string, PathStat | null>> {
-  const unique = [...new Set(paths)];
-  const stats = await Promise.all(unique.map((p) => statPath(container, `${home}/${p}`)));
-  return new Map(unique.map((p, i) => [p, stats[i] ?? null]));
-}
+/** A dotfile larger than this is no shell or git configuration of a person: left alone. */
+const MAX_DOTFILE_BYTES = 256 * 1024;
 
 /** Whole seconds: what a tar header can carry, so the mtime we record is the one on disk. */
 function archiveTime(now: Date): Date {
@@ -73,51 +50,106 @@ type DotfileRead =
     };
 
 /**
- * A dotfile that is a link (GNU stow and the like): its target is edited when it is a regular
- * file inside the home, read as the workspace user; anything else is left alone, saying why.
+ * The reads of one injection or clear, asked of the workspace all at once: each `want` returns a
+ * function that gives its answer once `run` has been awaited.
  */
-async function readDotfileLink(t: Target, path: string): Promise<DotfileRead> {
-  const link = await readLinkedFile(t, path);
-  if (link.kind === 'outside') {
-    return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to outside the home` };
+class ReadBatch {
+  private readonly requests: ReadRequest[] = [];
+  private results: ReadResult[] = [];
+
+  constructor(private readonly session: WorkspaceSession) {}
+
+  want(kind: ReadRequest['kind'], path: string): () => ReadResult {
+    // A dotfile the session read at once (a first injection) needs no request.
+    const content = kind === 'read' ? this.session.eagerRead(path) : undefined;
+    if (content) return () => ({ kind: 'file', content });
+    const i = this.requests.push({ kind, path }) - 1;
+    return () => this.results[i]!;
   }
-  if (link.kind === 'notFile') {
-    return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to no regular file` };
+
+  async run(): Promise<void> {
+    this.results = await this.session.read(this.requests);
   }
-  return {
-    kind: 'read',
-    path: link.target,
-    text: link.content,
-    mode: link.mode,
-    linkTarget: link.target,
-  };
 }
 
 /**
- * A dotfile directly in the home, read by the engine (as root, which never follows a link in
- * its place): only when it is the workspace user's, else a hard link to a file the user cannot
- * read (/etc/shadow, where the kernel allows such links) would be copied into their home.
+ * How a dotfile is read: a link (GNU stow and the like) has its target edited when that is a
+ * regular file of the user's inside the home, resolved and read as the workspace user; a file of
+ * another user (a hard link to /etc/shadow, where the kernel allows such links) is never copied
+ * into the home; anything else is left alone, saying why.
  */
-async function readDotfile(t: Target, path: string): Promise<DotfileRead> {
-  const file = await readFileOwned(t.container, abs(t, path));
-  if (file && file.uid !== t.user.uid) {
-    return { kind: 'skip', why: `left ~/${path} alone: it belongs to another user` };
+function readDotfile(
+  batch: ReadBatch,
+  user: WorkspaceUser,
+  path: string,
+  stat: UserStat | null,
+): () => DotfileRead {
+  // A directory where a dotfile should be is left alone rather than replaced.
+  if (stat?.isDir) return () => ({ kind: 'skip' });
+  if (!stat) return () => ({ kind: 'read', path, text: null, mode: null });
+  if (stat.isLink) {
+    const answer = batch.want('link', path);
+    return () => {
+      const link = answer();
+      if (link.kind === 'inside') {
+        if (link.content.length > MAX_DOTFILE_BYTES) return tooBig(path);
+        return {
+          kind: 'read',
+          path: link.target,
+          text: link.content.toString('utf8'),
+          mode: link.mode,
+          linkTarget: link.target,
+        };
+      }
+      if (link.kind === 'outside') {
+        return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to outside the home` };
+      }
+      if (link.kind === 'notmine') {
+        return {
+          kind: 'skip',
+          why: `left ~/${path} alone: a symbolic link to another user's file`,
+        };
+      }
+      return { kind: 'skip', why: `left ~/${path} alone: a symbolic link to no regular file` };
+    };
   }
-  return { kind: 'read', path, text: file?.content.toString('utf8') ?? null, mode: null };
+  if (stat.uid !== user.uid) return () => notMine(path);
+  if (stat.size > MAX_DOTFILE_BYTES) return () => tooBig(path);
+  const answer = batch.want('read', path);
+  return () => {
+    const file = answer();
+    if (file.kind === 'notmine') return notMine(path);
+    // Gone or unreadable since the stat: as if it were not there would lose the user's lines.
+    if (file.kind !== 'file')
+      return { kind: 'skip', why: `left ~/${path} alone: it cannot be read` };
+    return { kind: 'read', path, text: file.content.toString('utf8'), mode: stat.mode };
+  };
 }
 
+const notMine = (path: string): DotfileRead => ({
+  kind: 'skip',
+  why: `left ~/${path} alone: it belongs to another user`,
+});
+const tooBig = (path: string): DotfileRead => ({
+  kind: 'skip',
+  why: `left ~/${path} alone: larger than ${MAX_DOTFILE_BYTES / 1024} KiB`,
+});
+
 /** Whether a file we may replace still holds what we wrote (absent counts as replaceable). */
-async function unchangedSince(
-  t: Target,
+function unchangedSince(
+  batch: ReadBatch,
   entry: ManifestEntry | undefined,
-  stat: PathStat | null,
-): Promise<boolean> {
-  if (stat === null) return true;
+  stat: UserStat | null,
+): () => boolean {
+  if (stat === null) return () => true;
   // A link where our file was is the user's doing: never read through, never replaced.
-  if (!entry || stat.isDir || stat.isLink) return false;
-  if (statMatches(entry, stat)) return true;
-  const current = await readFile(t.container, abs(t, entry.path));
-  return current !== null && sha256(current) === entry.sha256;
+  if (!entry || stat.isDir || stat.isLink) return () => false;
+  if (statMatches(entry, stat)) return () => true;
+  const answer = batch.want('read', entry.path);
+  return () => {
+    const current = answer();
+    return current.kind === 'file' && sha256(current.content) === entry.sha256;
+  };
 }
 
 export interface InjectResult {
@@ -132,16 +164,12 @@ export interface InjectResult {
 
 /**
  * Writes the plan made by `makePlan` (given the login profile the container uses), keeping the
- * user's own lines and changes; `previous` is the manifest of the last injection, if any.
+ * user's own lines and changes; `previous` is the manifest of the last injection, if any. The
+ * exec starts at once and stats every path a plan can hold while `input` (the keys, the new
+ * session) is prepared.
  */
 export async function applyInjection<I>(
-  source: {
-    container: Docker.Container;
-    /** The workspace user, still being read from /etc/passwd the first time. */
-    user: Promise<WorkspaceUser>;
-    /** Where the home probably is, so the stat calls need not wait for /etc/passwd. */
-    homeGuess: string;
-  },
+  source: Source,
   input: Promise<I>,
   makePlan: (input: I, loginFile: string, user: WorkspaceUser) => InjectionPlan,
   previous: ManifestEntry[],
@@ -152,40 +180,59 @@ export async function applyInjection<I>(
   // Directories we created (and our forced ones once seen) are ours: written without a look.
   const ownDir = (d: string) =>
     prev.get(d)?.kind === 'dir' && (FORCED_DIRS.has(d) || prev.get(d)?.created === true);
-  const planDirs = PLAN_DIRS.filter((d) => !ownDir(d));
-  // The stat calls do not depend on the content, so they run while the keys are fetched (and
-  // the session minted): all paths a plan can hold, whatever keys the user has today.
+  // All paths a plan can hold, whatever keys the user has today, and every file written last
+  // time (one a plan no longer holds is removed while unchanged).
   const statPaths = [
     ...(knownLogin ? [knownLogin.path] : LOGIN_FILES),
     '.gitconfig',
     '.bashrc',
     ...AI_TOOL_PATHS,
-    ...planDirs,
-    ...previous.filter((e) => e.kind === 'file' && e.userEditable).map((e) => e.path),
+    ...PLAN_DIRS.filter((d) => !ownDir(d)),
+    ...previous.filter((e) => e.kind === 'file').map((e) => e.path),
   ];
-  const [statsResult, inputResult, userResult] = await Promise.allSettled([
-    statAll(source.container, source.homeGuess, statPaths),
+  // The dotfiles to edit that the last injection did not (all of them, the first time): read
+  // at once, whatever their stat says.
+  const eager = ['.gitconfig', '.bashrc', ...LOGIN_FILES].filter(
+    (p) => prev.get(p)?.kind !== 'edit',
+  );
+  const [sessionResult, inputResult] = await Promise.allSettled([
+    WorkspaceSession.open(source.container, source.loginUser, statPaths, eager),
     input,
-    source.user,
   ]);
-  // All settled first, so a failure on one side never leaves another running unobserved.
-  if (inputResult.status === 'rejected') throw inputResult.reason;
-  if (userResult.status === 'rejected') throw userResult.reason;
-  if (statsResult.status === 'rejected') throw statsResult.reason;
-  const t: Target = { container: source.container, user: userResult.value };
-  const stats =
-    t.user.home === source.homeGuess
-      ? statsResult.value
-      : await statAll(t.container, t.user.home, statPaths);
-  const login = knownLogin?.path ?? pickLoginFile(new Set(LOGIN_FILES.filter((f) => stats.get(f))));
-  const plan = makePlan(inputResult.value, login, t.user);
+  // Both settled first, so a failure on one side never leaves the other running unobserved.
+  if (sessionResult.status === 'rejected') throw sessionResult.reason;
+  const session = sessionResult.value;
+  try {
+    if (inputResult.status === 'rejected') throw inputResult.reason;
+    return await inject(session, inputResult.value, makePlan, previous, now, {
+      prev,
+      knownLogin,
+      ownDir,
+    });
+  } finally {
+    session.close();
+  }
+}
+
+async function inject<I>(
+  session: WorkspaceSession,
+  input: I,
+  makePlan: (input: I, loginFile: string, user: WorkspaceUser) => InjectionPlan,
+  previous: ManifestEntry[],
+  now: Date,
+  known: {
+    prev: Map<string, ManifestEntry>;
+    knownLogin: ManifestEntry | undefined;
+    ownDir: (d: string) => boolean;
+  },
+): Promise<InjectResult> {
+  const { prev, knownLogin, ownDir } = known;
+  const { user, stats } = session;
+  const statOf = (p: string) => stats.get(p) ?? null;
+  const login = knownLogin?.path ?? pickLoginFile(new Set(LOGIN_FILES.filter((f) => statOf(f))));
+  const plan = makePlan(input, login, user);
   const planned = new Set(plan.files.map((f) => f.path));
   const stale = previous.filter((e) => e.kind === 'file' && !planned.has(e.path));
-  // Rare (a key was deleted since): look at stale files not looked at yet.
-  const unseen = stale.map((e) => e.path).filter((p) => !stats.has(p));
-  if (unseen.length > 0) {
-    for (const [p, st] of await statAll(t.container, t.user.home, unseen)) stats.set(p, st);
-  }
 
   const mtime = archiveTime(now);
   const entries: ArchiveEntry[] = [];
@@ -204,7 +251,7 @@ export async function applyInjection<I>(
   });
 
   for (const d of plan.dirs) {
-    const existsNow = ownDir(d.path) || Boolean(stats.get(d.path));
+    const existsNow = ownDir(d.path) || Boolean(statOf(d.path));
     if (ownDir(d.path) || FORCED_DIRS.has(d.path) || !existsNow) {
       entries.push({ path: d.path, type: 'directory', mode: d.mode });
     }
@@ -221,33 +268,26 @@ export async function applyInjection<I>(
     });
   }
 
-  // The reads this injection needs (user-editable files whose stat changed, dotfiles to edit)
-  // all go out together.
-  const [userEditableWrites, editReads] = await Promise.all([
-    Promise.all(
-      plan.files.map((f) =>
-        f.policy === 'userEditable'
-          ? unchangedSince(t, prev.get(f.path), stats.get(f.path) ?? null)
-          : true,
-      ),
-    ),
-    Promise.all(
-      plan.edits.map(async (e): Promise<DotfileRead> => {
-        const stat = stats.get(e.path) ?? null;
-        const before = prev.get(e.path);
-        if (before && before.kind === 'edit' && statMatches(before, stat))
-          return { kind: 'unchanged', entry: before };
-        // A directory where a dotfile should be is left alone rather than replaced.
-        if (stat?.isDir) return { kind: 'skip' };
-        if (stat?.isLink) return readDotfileLink(t, e.path);
-        if (!stat) return { kind: 'read', path: e.path, text: null, mode: null };
-        const read = await readDotfile(t, e.path);
-        return read.kind === 'read' ? { ...read, mode: stat.mode } : read;
-      }),
-    ),
-  ]);
+  // The reads this injection needs (user-editable files whose stat changed, dotfiles to edit,
+  // stale files to compare) all go out together.
+  const batch = new ReadBatch(session);
+  const userEditableWrites = plan.files.map((f) =>
+    f.policy === 'userEditable'
+      ? unchangedSince(batch, prev.get(f.path), statOf(f.path))
+      : () => true,
+  );
+  const editReads = plan.edits.map((e): (() => DotfileRead) => {
+    const stat = statOf(e.path);
+    const before = prev.get(e.path);
+    if (before && before.kind === 'edit' && statMatches(before, stat))
+      return () => ({ kind: 'unchanged', entry: before });
+    return readDotfile(batch, user, e.path, stat);
+  });
+  const staleUnchanged = stale.map((e) => unchangedSince(batch, e, statOf(e.path)));
+  await batch.run();
+
   plan.files.forEach((f, i) => {
-    if (!userEditableWrites[i]) {
+    if (!userEditableWrites[i]!()) {
       keptUserChanges.push(f.path);
       return;
     }
@@ -266,7 +306,7 @@ export async function applyInjection<I>(
   // content already planned for it.
   const editedNow = new Map<string, ArchiveEntry>();
   plan.edits.forEach((e, i) => {
-    const read = editReads[i]!;
+    const read = editReads[i]!();
     if (read.kind === 'skip') {
       if (read.why) notes.push(read.why);
       return;
@@ -279,7 +319,7 @@ export async function applyInjection<I>(
       notes.push(`left ~/${e.path} alone: a symbolic link to a file the injection writes`);
       return;
     }
-    const stat = stats.get(e.path) ?? null;
+    const stat = statOf(e.path);
     const before = prev.get(e.path);
     const link = read.linkTarget ? { linkTarget: read.linkTarget } : {};
     const planned = editedNow.get(read.path);
@@ -313,17 +353,14 @@ export async function applyInjection<I>(
 
   // Files of an earlier injection this one no longer writes (a key was deleted): removed while
   // still as we wrote them, so a deleted key does not linger in the workspace.
-  const staleRemovals: string[] = [];
-  for (const e of stale) {
-    if (await unchangedSince(t, e, stats.get(e.path) ?? null)) {
-      if (stats.get(e.path)) staleRemovals.push(e.path);
-    }
-  }
+  const staleRemovals = stale
+    .filter((e, i) => staleUnchanged[i]!() && statOf(e.path))
+    .map((e) => e.path);
 
-  // The one transfer: refused as a whole (CONFLICT, nothing written) when a directory on the
-  // way to any path is a link or not a directory.
-  const archive = await packArchive(entries, t.user, mtime);
-  await writeAsUser(t, archive, archivePaths(entries), staleRemovals, 'refuse');
+  // The one write: refused as a whole (CONFLICT, nothing written) when a directory on the way
+  // to any path is a link or not a directory.
+  const archive = await packArchive(entries, user, mtime);
+  await session.write(archive, archivePaths(entries), staleRemovals, 'refuse');
   return { manifest, written, keptUserChanges, notes };
 }
 
@@ -334,44 +371,63 @@ export interface ClearResult {
 
 /** Removes exactly what the manifest says was injected and is still unchanged. */
 export async function clearInjection(
-  t: Target,
+  source: Source,
   manifest: ManifestEntry[],
   now: Date,
 ): Promise<ClearResult> {
   const items = manifest.filter((e) => e.kind !== 'dir');
-  const stats = await statAll(
-    t.container,
-    t.user.home,
+  const session = await WorkspaceSession.open(
+    source.container,
+    source.loginUser,
     items.map((e) => e.path),
   );
+  try {
+    return await clear(session, items, manifest, now);
+  } finally {
+    session.close();
+  }
+}
+
+async function clear(
+  session: WorkspaceSession,
+  items: ManifestEntry[],
+  manifest: ManifestEntry[],
+  now: Date,
+): Promise<ClearResult> {
+  const statOf = (p: string) => session.stats.get(p) ?? null;
   const removals: string[] = [];
   const removed: string[] = [];
   const keptUserChanges: string[] = [];
   const rewrites: ArchiveEntry[] = [];
 
-  // The engine's stat follows links in the directories above a path, so "unchanged" here is a
-  // hint; the write script skips every path with a link on the way.
+  // A stat follows links in the directories above a path, so "unchanged" here is a hint; the
+  // write script skips every path with a link on the way.
   /** What clear means to remove or rewrite: the path shown, and the path changed. */
   const candidates: Array<{ shown: string; at: string }> = [];
-  for (const e of items.filter((i) => i.kind === 'file')) {
-    const stat = stats.get(e.path) ?? null;
-    if (stat === null) continue;
-    if (await unchangedSince(t, e, stat)) {
+  const batch = new ReadBatch(session);
+  const files = items
+    .filter((i) => i.kind === 'file' && statOf(i.path) !== null)
+    .map((e) => ({ e, unchanged: unchangedSince(batch, e, statOf(e.path)) }));
+  const edits = items
+    .filter((i) => i.kind === 'edit' && statOf(i.path) !== null && !statOf(i.path)?.isDir)
+    .map((e) => ({ e, read: readDotfile(batch, session.user, e.path, statOf(e.path)) }));
+  await batch.run();
+
+  for (const { e, unchanged } of files) {
+    if (unchanged()) {
       removals.push(e.path);
       candidates.push({ shown: e.path, at: e.path });
     } else keptUserChanges.push(e.path);
   }
-  for (const e of items.filter((i) => i.kind === 'edit')) {
-    const stat = stats.get(e.path) ?? null;
-    if (stat === null || stat.isDir) continue;
-    const read = stat.isLink ? await readDotfileLink(t, e.path) : await readDotfile(t, e.path);
+  for (const { e, read: answer } of edits) {
+    const read = answer();
     if (read.kind !== 'read' || read.text === null) continue;
     const stripped = stripBlock(read.text);
     if (stripped === read.text) continue;
     candidates.push({ shown: e.path, at: read.path });
     if (e.created && !read.linkTarget && stripped.trim() === '') removals.push(e.path);
     else {
-      const mode = safeMode(read.mode ?? stat.mode);
+      const mode = safeMode(read.mode ?? statOf(e.path)!.mode);
       rewrites.push({ path: read.path, type: 'file', mode, content: stripped });
     }
   }
@@ -383,8 +439,8 @@ export async function clearInjection(
   removals.push(...dirs.map((d) => `${d}/`));
 
   if (rewrites.length > 0 || removals.length > 0) {
-    const archive = await packArchive(rewrites, t.user, archiveTime(now));
-    const outcome = await writeAsUser(t, archive, archivePaths(rewrites), removals, 'skip');
+    const archive = await packArchive(rewrites, session.user, archiveTime(now));
+    const outcome = await session.write(archive, archivePaths(rewrites), removals, 'skip');
     // What sat behind a link stays where it is and is not reported as removed.
     const behindLink = (p: string) =>
       outcome.refused.some((r) => p === r.dir || p.startsWith(`${r.dir}/`));

@@ -10,8 +10,12 @@ const EntrySchema = z.object({
   sha256: z.string(),
   mode: z.number().int(),
   size: z.number().int(),
-  /** The modification time we set (whole seconds, epoch ms): with size, a quick change check. */
-  mtime: z.number().int(),
+  /**
+   * Epoch ms: the whole-second time we set on a file we wrote, or the time a dotfile we left as
+   * it was had (a fraction of a ms when the file system keeps nanoseconds); with size, a quick
+   * change check. Not an integer then: a fraction here must not make the manifest unreadable.
+   */
+  mtime: z.number().finite(),
   /** edit and dir: the file or directory did not exist before an injection created it. */
   created: z.boolean().default(false),
   /** file: replaced only while unchanged by the user (AI tool configuration). */
@@ -38,11 +42,11 @@ export function parseManifest(json: string | null | undefined): ManifestEntry[] 
   }
 }
 
-/** What Docker's archive stat says about a path. */
+/** What a stat of a path says (run as the workspace user). */
 export interface PathStat {
   size: number;
   mode: number;
-  /** epoch ms; Docker reports nanoseconds, kept as a fraction so edits within a second differ. */
+  /** epoch ms; nanoseconds are kept as a fraction so edits within a second differ. */
   mtime: number;
   isDir: boolean;
   /** The path itself is a symbolic link (its size, mode and mtime are the link's). */

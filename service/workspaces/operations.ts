@@ -15,20 +15,19 @@ import { listActiveInjections, markInjectionsCleared, recordInjection } from '..
 import { recordAudit } from '../audit/audit';
 import type { AuditAction, AuditOutcome } from '../store/schema';
 import { gatherBundle } from './bundle';
-import { buildPlan, type WorkspaceUser } from './content';
+import { buildPlan } from './content';
 import { isEngineDown, statusOf } from './docker';
 import { hostsDown, type DockerHost } from './hosts';
-import { applyInjection, clearInjection, loadWorkspaceUser } from './injector';
+import { applyInjection, clearInjection } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './service';
-import { inTransaction } from '../store/retry';
+import { inTransaction, isRetryable } from '../store/retry';
 import { isUnavailable } from '../store/dialect';
 
 export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
 const DEFAULT_WORKSPACE_USER = 'coder';
-const PASSWD_CACHE_LIMIT = 256;
 /** How long a container seen stopped is watched before the answer says so (confirmStopped). */
 const STOPPED_CONFIRM_MS = 3_000;
 
@@ -72,14 +71,8 @@ export interface Actor {
 
 export class WorkspaceOperations {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly passwdCache = new Map<string, WorkspaceUser>();
 
   constructor(private readonly deps: OperationsDeps) {}
-
-  /** Drops what is cached about a removed container. */
-  forget(id: string): void {
-    this.passwdCache.forEach((_, k) => k.startsWith(`${id}@`) && this.passwdCache.delete(k));
-  }
 
   async userById(userId: string): Promise<{ userId: string; username: string } | null> {
     const row = await this.deps.store.db
@@ -282,26 +275,6 @@ export class WorkspaceOperations {
     return next;
   }
 
-  /** The home found before, else where Debian-like images put it. */
-  homeGuess(ws: OwnedWorkspace): string {
-    const cached = this.passwdCache.get(`${ws.id}@${ws.startedAt}:${ws.loginUser}`);
-    if (cached) return cached.home;
-    return ws.loginUser === 'root' ? '/root' : `/home/${ws.loginUser}`;
-  }
-
-  async workspaceUser(ws: OwnedWorkspace): Promise<WorkspaceUser> {
-    const key = `${ws.id}@${ws.startedAt}:${ws.loginUser}`;
-    const cached = this.passwdCache.get(key);
-    if (cached) return cached;
-    const user = await loadWorkspaceUser(ws.container, ws.loginUser);
-    if (this.passwdCache.size >= PASSWD_CACHE_LIMIT) {
-      const oldest = this.passwdCache.keys().next().value;
-      if (oldest !== undefined) this.passwdCache.delete(oldest);
-    }
-    this.passwdCache.set(key, user);
-    return user;
-  }
-
   /** The manifest of the active injection, with every field we stored (the store's type keeps three). */
   async activeInjection(
     userId: string,
@@ -321,7 +294,11 @@ export class WorkspaceOperations {
     };
   }
 
-  async injectOwned(actor: Actor, ws: OwnedWorkspace): Promise<string[]> {
+  /** Injects; answers the files written and a note per dotfile left alone (with why). */
+  async injectOwned(
+    actor: Actor,
+    ws: OwnedWorkspace,
+  ): Promise<{ files: string[]; notes: string[] }> {
     const db = this.deps.store.db;
     let newSessionId: string | null = null;
     let newGatewayId: string | null = null;
@@ -330,9 +307,7 @@ export class WorkspaceOperations {
         ws = await this.confirmStopped(ws, 'The workspace is not running; start it first');
       }
       const previous = await this.activeInjection(actor.userId, ws.id);
-      // Read on the first injection only; the stat calls start meanwhile at the usual home.
-      const user = this.workspaceUser(ws);
-      // Keys and the new session are prepared while the container is looked at.
+      // Keys and the new session are prepared while the exec in the container starts.
       const input = (async () => {
         const { aiKeyDelivery } = await getSettings(db, actor.userId);
         const bundle = await gatherBundle(
@@ -381,7 +356,7 @@ export class WorkspaceOperations {
         };
       })();
       const result = await applyInjection(
-        { container: ws.container, user, homeGuess: this.homeGuess(ws) },
+        { container: ws.container, loginUser: ws.loginUser },
         input,
         (content, login, found) => buildPlan(content, found, login),
         previous.manifest,
@@ -389,6 +364,12 @@ export class WorkspaceOperations {
       );
       const sessionId = newSessionId as string | null;
       if (!sessionId) throw new Error('no workspace session was minted');
+      const kept = result.keptUserChanges.length
+        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
+        : '';
+      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail too.
+      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
+      // One commit: the record, the old tokens' end and the audit row of the success together.
       await inTransaction(db, async (tx) => {
         await markInjectionsCleared(tx, actor.userId, ws.id);
         await recordInjection(tx, {
@@ -402,22 +383,23 @@ export class WorkspaceOperations {
         for (const id of previous.sessionIds) await revokeSession(tx, actor.userId, id);
         // The previous injection's gateway token goes with it (all of them in environment mode).
         await revokeOtherGatewaySessions(tx, ws.id, (newGatewayId as string | null) ?? '');
+        await recordAudit(tx, {
+          userId: actor.userId,
+          username: actor.username,
+          action: 'inject',
+          outcome: 'success',
+          workspaceId: ws.id,
+          ipAddress: actor.ipAddress,
+          userAgent: actor.userAgent,
+          detail: `${result.written.length} files${kept}${notes}`,
+        }).catch((err: unknown) => {
+          // A Galera conflict stays what it is, so the transaction is replayed whole.
+          throw err instanceof AppError && isRetryable(err.cause) ? err.cause : err;
+        });
       });
       newSessionId = null;
       newGatewayId = null;
-      const kept = result.keptUserChanges.length
-        ? `; kept the user's changes to ${result.keptUserChanges.join(', ')}`
-        : '';
-      // Dotfiles left alone (a link to outside the home, ...) are said in the audit trail.
-      const notes = result.notes.length ? `; ${result.notes.join('; ')}` : '';
-      await this.audit(
-        actor,
-        'inject',
-        'success',
-        ws.id,
-        `${result.written.length} files${kept}${notes}`,
-      );
-      return result.written;
+      return { files: result.written, notes: result.notes };
     } catch (e) {
       if (newSessionId) await revokeSession(db, actor.userId, newSessionId).catch(() => undefined);
       const gatewayId = newGatewayId as string | null;
@@ -456,10 +438,8 @@ export class WorkspaceOperations {
             'The workspace is not running; its token was revoked, start it to remove its files',
           );
         }
-        const user = await this.workspaceUser(ws);
-        removed = (
-          await clearInjection({ container: ws.container, user }, previous.manifest, new Date())
-        ).removed;
+        const source = { container: ws.container, loginUser: ws.loginUser };
+        removed = (await clearInjection(source, previous.manifest, new Date())).removed;
       }
       await markInjectionsCleared(db, actor.userId, ws.id);
       await this.audit(actor, 'clear', 'success', ws.id, `${removed.length} files removed`);

@@ -5,9 +5,9 @@
 // on all, each engine's events are followed on their own, and an engine that is down makes only
 // its own workspaces unavailable. Routers call it; it throws AppError.
 import type Docker from 'dockerode';
-import { z } from 'zod';
 import type { Config } from '../config';
 import type { KeyRing } from '../crypto/keyring';
+import { WorkspaceIdSchema } from '../api/workspaces';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { findUserByName } from '../accounts/users';
@@ -74,12 +74,6 @@ export interface WorkspaceSummary {
   state: string;
   injectedAt: string | null;
 }
-
-const WorkspaceIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
 const FULL_ID = /^[0-9a-f]{64}$/;
@@ -153,11 +147,12 @@ export class WorkspaceService {
   async inject(
     caller: WorkspaceCaller,
     workspaceId: string,
-  ): Promise<{ injected: true; workspaceId: string; files: string[] }> {
+  ): Promise<{ injected: true; workspaceId: string; files: string[]; notes?: string[] }> {
     const actor = actorOf(caller);
     const ws = await this.resolveOwned(caller, workspaceId, 'inject');
-    const files = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
-    return { injected: true, workspaceId: ws.id, files };
+    const { files, notes } = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
+    // A dotfile left alone (a link to outside the home, another user's file) is said here too.
+    return { injected: true, workspaceId: ws.id, files, ...(notes.length > 0 ? { notes } : {}) };
   }
 
   async clear(
@@ -372,7 +367,6 @@ export class WorkspaceService {
         detail: 'the container was removed; its workspace token was revoked',
       });
     }
-    this.ops.forget(id);
     if (revoked > 0 || rows.length > 0) {
       this.deps.logger.info({ workspaceId: id, revoked }, 'workspace removed: tokens revoked');
     }
@@ -420,10 +414,11 @@ export class WorkspaceService {
   ): Promise<OwnedWorkspace> {
     const actor = actorOf(caller);
     const shown = workspaceId.slice(0, 128);
-    if (!WorkspaceIdSchema.safeParse(workspaceId).success) {
+    // Docker writes names with a leading slash (`/alice-ws`); the contract's rule is for the rest.
+    const wanted = workspaceId.replace(/^\//, '');
+    if (!WorkspaceIdSchema.safeParse(wanted).success) {
       throw new AppError('BAD_REQUEST', 'workspaceId is not a valid container id or name');
     }
-    const wanted = workspaceId.replace(/^\//, '');
     const refuse = async (
       code: 'NOT_FOUND' | 'FORBIDDEN' | 'BAD_REQUEST',
       audited: string,

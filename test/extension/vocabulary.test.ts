@@ -3,7 +3,7 @@
 // vocabulary now; these tests hold it to every action the service can record.
 import assert from 'node:assert/strict';
 import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, isAuditAction } from '../../protocol/model';
-import { AuditActionSchema } from '../../service/routers/schemas';
+import { AuditActionSchema } from '../../service/api/audit';
 import * as vocabulary from '../../service/vocabulary';
 import { tierSuite } from '../support/tiers';
 

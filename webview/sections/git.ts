@@ -3,8 +3,9 @@
 // device sign-in), and per provider a form to add a pasted token with an optional name and path
 // prefix (tokens.ts).
 import { ConnectProvider, DeleteToken, RenameToken, TestToken } from '../../protocol/messages';
-import { gitTokenRows, providerName } from '../../protocol/viewModel';
+import { gitTokenRows } from '../../protocol/viewModel';
 import type { GitTokenRow } from '../../protocol/viewModel';
+import { providerName } from '../../protocol/wording';
 import { button, h, section, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
 import { gitTokenForms } from './tokens';

@@ -10,14 +10,13 @@ import {
 import { KEY_USAGES } from '../../protocol/model';
 import type { GitProvider, KeyUsage } from '../../protocol/model';
 import { registrationLines, USAGE_TEXT } from '../../protocol/viewModel';
+import { PROVIDER_LABELS } from '../../protocol/wording';
 import { button, formatTime, h, section, valueOf } from '../dom';
 import type { Ctx } from '../dom';
 
-const PROVIDERS: { id: GitProvider; label: string }[] = [
-  { id: 'github', label: 'GitHub' },
-  { id: 'forgejo', label: 'Forgejo' },
-  { id: 'gitlab', label: 'GitLab' },
-];
+const PROVIDERS: { id: GitProvider; label: string }[] = (
+  ['github', 'forgejo', 'gitlab'] as const
+).map((id) => ({ id, label: PROVIDER_LABELS[id] }));
 
 export function sshSection(ctx: Ctx): HTMLElement {
   const key = ctx.state.sshKey;

@@ -5,9 +5,10 @@
 // and the usage panel (usage.ts) below.
 import { SaveToken, TestToken } from '../../protocol/messages';
 import type { SaveTokenParams } from '../../protocol/messages';
-import { AI_TOOLS, daysLeft, EXPIRY_WARNING_DAYS } from '../../protocol/model';
+import { AI_TOOLS } from '../../protocol/model';
 import type { AiProvider, GitProvider, TokenView } from '../../protocol/model';
 import { aiKeyRows } from '../../protocol/viewModel';
+import { expiryText } from '../../protocol/wording';
 import { usagePanel } from './usage';
 import { button, formatTime, h, section, setValue, textField, valueOf } from '../dom';
 import type { Ctx } from '../dom';
@@ -114,15 +115,13 @@ function saved(ctx: Ctx, r: RowSpec): TokenView | undefined {
 function testLine(t: TokenView | undefined): HTMLElement {
   if (!t) return h('p', { class: 'muted token-state' }, 'Not saved yet.');
   const test = t.lastTest;
-  const days = daysLeft(t.expiresAt, new Date());
+  const e = expiryText(t.expiresAt, new Date());
   const expiry =
-    days === null
+    e.state === 'none'
       ? null
-      : days < 0
-        ? h('span', { class: 'bad' }, ' · ⚠ expired')
-        : days < EXPIRY_WARNING_DAYS
-          ? h('span', { class: 'pending' }, ` · ⚠ expires in ${days} day${days === 1 ? '' : 's'}`)
-          : ` · expires ${formatTime(t.expiresAt)}`;
+      : e.state === 'later'
+        ? ` · ${e.text}`
+        : h('span', { class: e.level }, ` · ⚠ ${e.text}`);
   return h(
     'p',
     { class: `token-state ${test?.status === 'valid' ? 'ok' : test ? 'bad' : 'muted'}` },

@@ -1,10 +1,20 @@
 // The gateway's boundaries, as an attacker in a workspace would try them: hostile paths that try
 // to leave the provider's base URL, tokens of the wrong kind, another user's keys, a revoked
-// token; and its limits: the AI body limit, errors passed through, answers streamed unbuffered.
+// token (at once on this replica, within SESSION_CACHE_MS when another one revoked it), a key
+// changed or deleted (never sent after), a provider host that resolves to a forbidden address
+// when the connection is made; and its limits: the AI body limit, errors passed through,
+// answers streamed unbuffered.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createSession, revokeWorkspaceSessions } from '../../../service/accounts/sessions';
+import { type AddressInfo, isIP } from 'node:net';
+import {
+  createSession,
+  hashToken,
+  revokeWorkspaceSessions,
+  SESSION_CACHE_MS,
+} from '../../../service/accounts/sessions';
+import { createGateway, type GatewayDeps } from '../../../service/gateway/proxy';
+import type { Resolver } from '../../../service/gateway/upstream';
 import { tierSuite } from '../../support/tiers';
 import { type GatewayHarness, startGatewayHarness } from './harness';
 import { rawRequest } from './rawHttp';
@@ -178,6 +188,172 @@ tierSuite('sqlite', 'AI gateway: boundaries', () => {
     assert.equal((await call()).status, 200);
     await revokeWorkspaceSessions(h.svc.service.store.db, minted.workspaceId);
     assert.equal((await call()).status, 401);
+  });
+
+  it('a token revoked by another replica (straight in the database) fails within SESSION_CACHE_MS', async () => {
+    const minted = await h.mint();
+    const call = () =>
+      rawRequest(h.svc.url, '/ai/openai/models', { headers: bearer(minted.token) });
+    assert.equal((await call()).status, 200);
+    // Another process's revoke: this process's session cache is not told.
+    await h.svc.service.store.db
+      .updateTable('sessions')
+      .set({ revoked_at: Date.now() })
+      .where('token_hash', '=', hashToken(minted.token))
+      .execute();
+    const revokedAt = Date.now();
+    let status = (await call()).status;
+    while (status === 200 && Date.now() - revokedAt < SESSION_CACHE_MS + 1000) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await call()).status;
+    }
+    const took = Date.now() - revokedAt;
+    assert.equal(status, 401);
+    assert.ok(took <= SESSION_CACHE_MS + 250, `the revoked token worked for ${took} ms`);
+  });
+
+  it('a key changed or deleted through the service is never sent after (no stale cached key)', async () => {
+    const trpc = h.svc.trpc(h.userToken);
+    const { token: own } = await h.mint();
+    const call = () => rawRequest(h.svc.url, '/ai/custom/later/models', { headers: bearer(own) });
+    const first = `sk-later-first-${Date.now()}`;
+    const second = `sk-later-second-${Date.now()}`;
+    h.fake.openai.addToken(first);
+    h.fake.openai.addToken(second);
+    const created = await trpc.tokens.create.mutate({
+      type: 'ai_token',
+      provider: 'custom',
+      name: 'later',
+      token: first,
+      envVar: 'LATER_API_KEY',
+      url: `${h.fake.openai.origin}/v1`,
+    });
+    assert.equal((await call()).status, 200);
+    assert.ok(h.fake.whereSeen(first).length > 0);
+    await trpc.tokens.update.mutate({ id: created.id, token: second });
+    h.fake.clearRequests();
+    assert.equal((await call()).status, 200);
+    assert.deepEqual(h.fake.whereSeen(first), [], 'the old key was sent after the change');
+    assert.ok(h.fake.whereSeen(second).length > 0);
+    await trpc.tokens.delete.mutate({ id: created.id });
+    h.fake.clearRequests();
+    assert.equal((await call()).status, 404);
+    assert.equal(h.fake.openai.requests.length, 0);
+  });
+
+  describe('a provider host resolved when the connection is made (the one address rule)', () => {
+    let server: http.Server;
+    let origin = '';
+    const looked: string[] = [];
+    /** Per host name: the answers of its lookups in turn, the last one repeated. */
+    const plans = new Map<string, string[][]>();
+    const resolve: Resolver = async (hostname) => {
+      looked.push(hostname);
+      const plan = plans.get(hostname);
+      if (!plan) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      const answer = plan.length > 1 ? plan.shift()! : plan[0]!;
+      return answer.map((address) => ({ address, family: isIP(address) }));
+    };
+    const serveWith = (deps: GatewayDeps) => {
+      const handle = createGateway(deps, { resolve });
+      return http.createServer((req, res) => void handle(req, res));
+    };
+
+    before(async () => {
+      server = serveWith(h.svc.service.deps);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const port = new URL(h.fake.openai.origin).port;
+      plans.set('named.localhost', [['127.0.0.1']]);
+      plans.set('metadata.localhost', [['169.254.169.254']]);
+      plans.set('mixed.localhost', [['127.0.0.1', '169.254.169.254']]);
+      plans.set('rebind.localhost', [['127.0.0.1'], ['::ffff:169.254.169.254']]);
+      const trpc = h.svc.trpc(h.userToken);
+      for (const name of ['named', 'metadata', 'mixed', 'rebind']) {
+        // Saved as the user (or an attacker with their session) may: a loopback-looking name,
+        // which the URL check at save time cannot resolve.
+        await trpc.tokens.create.mutate({
+          type: 'ai_token',
+          provider: 'custom',
+          name,
+          token: h.keys.custom,
+          envVar: `${name.toUpperCase()}_API_KEY`,
+          url: `http://${name}.localhost:${port}/v1`,
+        });
+      }
+    });
+    after(async () => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+    const chat = (name: string) =>
+      rawRequest(origin, `/ai/custom/${name}/chat/completions`, {
+        method: 'POST',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: chatBody,
+      });
+
+    it('connects to the address it checked', async () => {
+      const res = await chat('named');
+      assert.equal(res.status, 200, res.text);
+      assert.ok(looked.includes('named.localhost'));
+      assert.ok(h.fake.whereSeen(h.keys.custom).length > 0);
+    });
+
+    it('never connects when the name resolves to a metadata address, or to one among others', async () => {
+      for (const name of ['metadata', 'mixed']) {
+        const res = await chat(name);
+        assert.equal(res.status, 502, `${name}: ${res.text}`);
+        assert.equal(JSON.parse(res.text).error.code, 'UPSTREAM_FORBIDDEN');
+        assert.match(res.text, /link-local or cloud metadata/);
+        assert.ok(looked.includes(`${name}.localhost`));
+      }
+      assert.equal(h.fake.openai.requests.length, 0, 'a refused call reached the provider');
+      // The call is audited, its failure and why included.
+      const rows = await h.svc.service.store.db
+        .selectFrom('audit_log')
+        .select(['outcome', 'detail'])
+        .where('action', '=', 'ai_request')
+        .where('name', '=', 'metadata')
+        .execute();
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.outcome, 'failure');
+      assert.match(rows[0]!.detail ?? '', /HTTP 502.*not allowed/);
+    });
+
+    it('a name rebound to a metadata address after a first good answer gets no new connection', async () => {
+      assert.equal((await chat('rebind')).status, 200);
+      h.fake.clearRequests();
+      // Two at once: one may take the pooled connection (made to the checked address), the
+      // other needs a new one, whose lookup now answers the metadata address.
+      h.fake.openai.reply = { ...h.fake.openai.reply, chunks: 4, intervalMs: 50 };
+      const both = await Promise.all([chat('rebind'), chat('rebind')]);
+      const statuses = both.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, 502], both.map((r) => r.text).join('\n'));
+      assert.equal(h.fake.openai.requests.length, 1);
+    });
+
+    it('an IP literal base URL of a forbidden address is refused without a lookup', async () => {
+      const deps = h.svc.service.deps;
+      const literal = serveWith({
+        ...deps,
+        config: {
+          ...deps.config,
+          providers: { ...deps.config.providers, openaiBaseUrl: 'http://[::ffff:a9fe:a9fe]:80/v1' },
+        },
+      });
+      await new Promise<void>((r) => literal.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (literal.address() as AddressInfo).port;
+        const before = looked.length;
+        const res = await rawRequest(`http://127.0.0.1:${port}`, '/ai/openai/models', {
+          headers: bearer(token),
+        });
+        assert.equal(res.status, 502, res.text);
+        assert.match(res.text, /not allowed/);
+        assert.equal(looked.length, before);
+      } finally {
+        await new Promise<void>((r) => literal.close(() => r()));
+      }
+    });
   });
 
   it("passes the provider's status and error body through", async () => {

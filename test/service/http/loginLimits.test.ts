@@ -181,6 +181,18 @@ forEachServiceDialect(
         rows.map((r) => r.ip_address),
         ['192.0.2.44'],
       );
+      // The access log names the same client as the limiter and the audit: not the proxy, and
+      // never a hop the client forged.
+      const ips = ctx()
+        .svc.logs()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg?: string; path?: string; ip?: string })
+        .filter((l) => l.msg === 'request' && l.path === '/trpc/auth.login')
+        .map((l) => l.ip);
+      assert.ok(ips.includes('192.0.2.44'), `access log addresses: ${ips.join(', ')}`);
+      assert.ok(ips.includes('203.0.113.7'), `access log addresses: ${ips.join(', ')}`);
+      assert.ok(!ips.some((ip) => ip?.startsWith('10.0.0.')), `forged: ${ips.join(', ')}`);
     });
 
     it('a success from one address leaves the other addresses’ failures in place', async () => {

@@ -6,7 +6,7 @@ import { isLoopbackHost as doctorLoopback } from '../../../service/doctor/redact
 import { forbiddenAddressReason, isLoopbackHost } from '../../../service/providers/addresses';
 import { gitProtocolAllowed } from '../../../service/providers/gitHosts';
 import { validateProviderUrl } from '../../../service/providers/urls';
-import { ProviderUrlSchema } from '../../../service/routers/schemas';
+import { ProviderUrlSchema } from '../../../service/api/tokens';
 import { tierSuite } from '../../support/tiers';
 
 function savedByApi(url: string): boolean {

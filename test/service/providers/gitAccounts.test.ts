@@ -7,7 +7,7 @@ import {
   matchGitCredential,
   repositorySegments,
 } from '../../../service/providers';
-import { PathPrefixSchema } from '../../../service/routers/gitSchemas';
+import { PathPrefixSchema } from '../../../service/api/tokens';
 import { tierSuite } from '../../support/tiers';
 
 const URLS = { githubApiUrl: 'https://api.github.com', gitlabUrl: 'https://gitlab.com' };

@@ -4,7 +4,7 @@
 // rows stored before the rule (skipped, audited, never revealed).
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../service/config';
-import { CreateTokenInput, UpdateTokenInput } from '../../../service/routers/schemas';
+import { CreateTokenInput, UpdateTokenInput } from '../../../service/api/tokens';
 import { createCredential } from '../../../service/store/credentials';
 import { createUser } from '../../../service/accounts/users';
 import { gatherBundle } from '../../../service/workspaces/bundle';

@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { NameSchema } from '../../../service/api/common';
+import { GitCredentialInput } from '../../../service/api/gitCredential';
 import {
   CreateTokenInput,
-  GitCredentialInput,
-  NameSchema,
   ProviderUrlSchema,
   RestCreateTokenInput,
   TokenSecretSchema,
-} from '../../../service/routers/schemas';
-import { describeIssues, publicMessage } from '../../../service/trpc';
+} from '../../../service/api/tokens';
+import { describeIssues, publicMessage } from '../../../service/httpErrors';
 import { tierSuite } from '../../support/tiers';
 
 tierSuite('unit', 'input schemas and error words', () => {

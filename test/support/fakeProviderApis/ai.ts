@@ -229,55 +229,64 @@ export class FakeOpenai extends FakeAiProvider {
     return { status: 200, events, intervalMs: a.intervalMs };
   }
 
+  /**
+   * The Responses API (`POST /v1/responses`), streamed with the events OpenAI sends in order
+   * (created, in_progress, the message item and its text part added, the deltas, each piece done,
+   * completed): the SDK, Codex CLI and OpenCode's AI SDK each read a different subset.
+   */
   responses(req: FakeRequest): Reply {
     const body = this.bodyOf(req);
     const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
     const a = this.reply;
+    const itemId = `msg_${newId()}`;
+    const part = { type: 'output_text', text: a.text, annotations: [], logprobs: [] };
+    const item = {
+      type: 'message',
+      id: itemId,
+      status: 'completed',
+      role: 'assistant',
+      content: [part],
+    };
     const response = {
       id: `resp_${newId()}`,
       object: 'response',
       created_at: 1750000000,
       status: 'completed',
+      error: null,
+      incomplete_details: null,
       model,
-      output: [
-        {
-          type: 'message',
-          id: `msg_${newId()}`,
-          status: 'completed',
-          role: 'assistant',
-          content: [{ type: 'output_text', text: a.text, annotations: [] }],
-        },
-      ],
+      output: [item],
       usage: {
         input_tokens: a.inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
         output_tokens: a.outputTokens,
+        output_tokens_details: { reasoning_tokens: 0 },
         total_tokens: a.inputTokens + a.outputTokens,
       },
     };
     if (body.stream !== true) return { status: 200, body: response };
-    const events = [
-      sse(
-        { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } },
-        'response.created',
-      ),
-    ];
     let n = 0;
-    for (const p of pieces(a.text, a.chunks)) {
-      events.push(
-        sse(
-          {
-            type: 'response.output_text.delta',
-            item_id: 'msg',
-            output_index: 0,
-            content_index: 0,
-            delta: p,
-            sequence_number: ++n,
-          },
-          'response.output_text.delta',
-        ),
-      );
-    }
-    events.push(sse({ type: 'response.completed', response }, 'response.completed'));
+    const event = (type: string, data: Record<string, unknown>) =>
+      sse({ type, sequence_number: n++, ...data }, type);
+    const started = { ...response, status: 'in_progress', output: [], usage: null };
+    const at = { item_id: itemId, output_index: 0, content_index: 0 };
+    const events = [
+      event('response.created', { response: started }),
+      event('response.in_progress', { response: started }),
+      event('response.output_item.added', {
+        output_index: 0,
+        item: { ...item, status: 'in_progress', content: [] },
+      }),
+      event('response.content_part.added', { ...at, part: { ...part, text: '' } }),
+    ];
+    for (const p of pieces(a.text, a.chunks))
+      events.push(event('response.output_text.delta', { ...at, delta: p, logprobs: [] }));
+    events.push(
+      event('response.output_text.done', { ...at, text: a.text, logprobs: [] }),
+      event('response.content_part.done', { ...at, part }),
+      event('response.output_item.done', { output_index: 0, item }),
+      event('response.completed', { response }),
+    );
     return { status: 200, events, intervalMs: a.intervalMs };
   }
 }

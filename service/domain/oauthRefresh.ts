@@ -12,9 +12,9 @@ import {
   REFRESH_CLAIM_MS,
 } from '../store/oauthTokens';
 import type { CredentialRow } from '../store/schema';
-import type { DomainContext } from '../domain/deps';
-import { auditFields } from '../domain/common';
-import { oauthEndpoints, refreshAccessToken, type OauthProvider } from './deviceClient';
+import type { DomainContext } from './deps';
+import { auditFields } from './common';
+import { oauthEndpoints, refreshAccessToken, type OauthProvider } from '../oauth/deviceClient';
 
 /** Refresh this long before the access token expires (git may hold it for a while). */
 export const REFRESH_MARGIN_MS = 5 * 60_000;

@@ -1,4 +1,4 @@
-// The zod contract of ai.*: a user's AI gateway usage per provider and model.
+// The contract of ai.*: a user's AI gateway usage per provider and model.
 import { z } from 'zod';
 
 export const AiUsageRowSchema = z.object({

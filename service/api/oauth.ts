@@ -1,7 +1,8 @@
-// The zod schemas of oauth.start and oauth.poll (CONTRACT.md section 4): the OAuth device
-// sign-in to GitHub or GitLab whose token lands as a git token of that provider.
+// The contract of oauth.start and oauth.poll (CONTRACT.md section 4): the OAuth device sign-in
+// to GitHub or GitLab whose token lands as a git token of that provider.
 import { z } from 'zod';
-import { IdSchema, NameSchema, TokenInfoSchema } from './schemas';
+import { IdSchema, NameSchema } from './common';
+import { TokenInfoSchema } from './tokens';
 
 export const OauthProviderSchema = z.enum(['github', 'gitlab'], {
   error: 'provider must be github or gitlab',
