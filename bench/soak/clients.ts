@@ -101,6 +101,7 @@ export interface CallOptions {
 
 export class Client {
   private replica: number;
+  private readonly address: string;
   private token = '';
   workspaceToken = '';
 
@@ -113,6 +114,7 @@ export class Client {
     index: number,
   ) {
     this.replica = index;
+    this.address = `10.64.${Math.floor(index / 250)}.${(index % 250) + 1}`;
   }
 
   private async once(method: string, path: string, body: unknown, token: string) {
@@ -124,6 +126,8 @@ export class Client {
         method,
         headers: {
           'content-type': 'application/json',
+          // This client's own address, as the proxy in front of the replicas would pass it on.
+          'x-forwarded-for': this.address,
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -127,6 +127,9 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
           CREDENTIAL_ENCRYPTION_KEY: masterKeyHex,
           DOCKER_HOST: engine.host,
           CREDENTIAL_PUBLIC_URL: `http://127.0.0.1:${ports[0]}`,
+          // As behind the deployment's TLS proxy: each client has an address of its own (its
+          // X-Forwarded-For hop); the sign-in limits apply per client address as in production.
+          CREDENTIAL_TRUSTED_PROXIES: '127.0.0.1',
           LOG_LEVEL: 'warn',
         },
         path.join(LOG_DIR, `${mode}-replica-${String.fromCharCode(65 + i)}.log`),
