@@ -261,39 +261,52 @@ export class KeyRing {
       return { version, key: dataKey };
     };
     let created: { version: number; key: Buffer } | number;
+    let raced = false;
     try {
       created = executor.isTransaction
         ? await create(executor)
         : await (executor as Kysely<Database>).transaction().execute(create);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      // Two requests created the user's first key at once: use the one that won.
-      const row = await executor
-        .selectFrom('data_keys')
-        .select('version')
-        .where('user_id', '=', userId)
-        .orderBy('version', 'desc')
-        .limit(1)
-        .executeTakeFirstOrThrow();
+      // Two requests created the user's first key at once: use the one that won. A locking
+      // read: inside the caller's transaction (MySQL, repeatable read) a plain one would read
+      // the snapshot from before the winner committed and find nothing (found by the soak on
+      // Galera: replicas on two nodes created one user's first key at once).
+      const row = await forUpdate(
+        executor
+          .selectFrom('data_keys')
+          .select('version')
+          .where('user_id', '=', userId)
+          .orderBy('version', 'desc')
+          .limit(1),
+        this.dialect,
+      ).executeTakeFirstOrThrow();
       created = row.version;
+      raced = true;
     }
     if (typeof created === 'number') {
-      return { version: created, key: await this.dataKey(userId, created, executor) };
+      return { version: created, key: await this.dataKey(userId, created, executor, raced) };
     }
     if (!executor.isTransaction) this.remember(userId, created.version, created.key);
     return created;
   }
 
-  private async dataKey(userId: string, version: number, executor: Executor): Promise<Buffer> {
+  private async dataKey(
+    userId: string,
+    version: number,
+    executor: Executor,
+    /** A locking read, which sees rows committed after the caller's transaction began. */
+    latest = false,
+  ): Promise<Buffer> {
     const cacheKey = `${userId}:${version}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached.key;
-    const row = await executor
+    const query = executor
       .selectFrom('data_keys')
       .select(['wrapped_key', 'master_key_id', 'previous_wrapped_key', 'previous_master_key_id'])
       .where('user_id', '=', userId)
-      .where('version', '=', version)
-      .executeTakeFirst();
+      .where('version', '=', version);
+    const row = await (latest ? forUpdate(query, this.dialect) : query).executeTakeFirst();
     if (!row) {
       throw new AppError('INTERNAL_SERVER_ERROR', 'a stored secret has lost its data key');
     }
