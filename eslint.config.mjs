@@ -35,9 +35,8 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  // The layering (README, "What is where"): a wrong arrow is a build error. Only the rules the
-  // code keeps today; the rest of issue #12's table (domain never importing routers) waits for
-  // the API contract's own folder.
+  // The layering (README, "What is where"): a wrong arrow is a build error
+  // (test/deploy/eslintLayers.test.ts proves each block refuses one).
   {
     files: ['service/store/migrations/**/*.ts'],
     ignores: ['service/store/migrations/index.ts'],
@@ -107,9 +106,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../routers/*', '../trpc', '../context', '../http/*'],
+              group: ['../routers/*', '../trpc', '../context'],
               message:
-                'The domain takes its types from api/ and never imports the routers, tRPC or HTTP.',
+                'The domain takes its types from api/ and never imports the routers or tRPC.',
             },
           ],
         },
