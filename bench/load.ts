@@ -2,11 +2,14 @@
 // MariaDB with CREDENTIAL_TEST_MYSQL_URL) at 1, 2, 4 ... 64 concurrent clients, each level as the
 // p50/p95 latency and the throughput, next to a bare Koa JSON endpoint at the same concurrency
 // (the baseline, measured in the same run, level by level). Writes the picture
-// bench/results/latency-vs-load.svg (bench/README.md shows it).
+// bench/results/latency-vs-load.svg (bench/README.md shows it), captioned with the machine and its
+// load average when the run started and ended, and the numbers beside it as
+// bench/results/latency-vs-load.json.
 //   npx tsx bench/load.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
 import { createSession } from '../service/accounts/sessions';
@@ -125,8 +128,21 @@ async function measure(dialect: DialectName): Promise<Series[]> {
   }
 }
 
+/** The machine a run happened on, for the caption: cores, CPU model, memory, load averages. */
+function machine(): string {
+  const cpus = os.cpus();
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${load}`;
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+
 /** A log-log chart of p95 latency against concurrent clients, one line per series. */
-function svgChart(all: Series[]): string {
+function svgChart(all: Series[], caption: string[]): string {
   const W = 720;
   const H = 420;
   const pad = { l: 70, r: 220, t: 40, b: 50 };
@@ -142,6 +158,10 @@ function svgChart(all: Series[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${pad.l}" y="22" font-size="14">p95 latency against concurrent clients (log-log)</text>`,
+    ...caption.map(
+      (line, i) =>
+        `<text x="${W - pad.r + 15}" y="${pad.t + 30 + (all.length + i) * 16}" font-size="10" fill="#555">${escapeXml(line)}</text>`,
+    ),
   ];
   for (const c of LEVELS) {
     parts.push(
@@ -184,16 +204,33 @@ async function main(): Promise<void> {
   const dialects: DialectName[] = ['sqlite'];
   if (process.env.CREDENTIAL_TEST_MYSQL_URL) dialects.push('mysql');
   const all: Series[] = [];
+  const started = new Date();
+  const loadBefore = machine();
   for (const d of dialects) {
     console.log(`${d}:`);
     const series = await measure(d);
     // One bare-Koa line is enough in the picture.
     all.push(...(all.length ? series.slice(1) : series));
   }
+  const loadAfter = machine().replace(/.*load /, '');
+  const caption = [
+    `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${MS_PER_LEVEL} ms a level`,
+    ...loadBefore.replace(/, load .*/, '').split(/, (?=\d+ GiB)/),
+    `load before ${loadBefore.replace(/.*load /, '')}`,
+    `load after ${loadAfter}`,
+  ];
   const out = path.join(__dirname, 'results', 'latency-vs-load.svg');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, svgChart(all) + '\n');
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  writeFileSync(out, svgChart(all, caption) + '\n');
+  writeFileSync(
+    out.replace(/\.svg$/, '.json'),
+    JSON.stringify(
+      { started: started.toISOString(), machine: loadBefore, loadAfter, series: all },
+      (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v),
+      2,
+    ) + '\n',
+  );
+  console.log(`wrote ${path.relative(process.cwd(), out)} (${caption.join('; ')})`);
 }
 
 main().catch((err) => {

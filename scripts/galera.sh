@@ -20,6 +20,11 @@ log() { printf '[galera] %s\n' "$*"; }
 
 conf() {
   local n=$1
+  # A rejoining node takes a full copy (rsync SST) from node 3 if it needs one: an rsync donor
+  # blocks writes while it copies, and nodes 1 and 2 serve the soak's replicas. (The trailing
+  # comma lets it fall back to any node.)
+  local donor=node3,
+  [ "$n" = 3 ] && donor=node1,
   cat <<EOF
 [mysqld]
 datadir=$DIR/node$n/data
@@ -44,6 +49,7 @@ wsrep_node_name=node$n
 wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:457$n;ist.recv_addr=127.0.0.1:458$n;gcache.size=32M"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:459$n
+wsrep_sst_donor=$donor
 EOF
 }
 

@@ -2,7 +2,7 @@
 // `serve`), a Docker engine of the soak's own (so restarting it disturbs nothing else on the
 // machine), the Galera cluster (scripts/galera.sh) and the workspace containers.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,8 @@ export class Replica {
     readonly name: string,
     private readonly port: number,
     private readonly env: NodeJS.ProcessEnv,
+    /** Every line the replica writes is appended here (its logs, to explain any 5xx). */
+    readonly logFile?: string,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -61,6 +63,7 @@ export class Replica {
     );
     const keep = (c: Buffer) => {
       this.log = (this.log + c.toString('utf8')).slice(-20_000);
+      if (this.logFile) appendFileSync(this.logFile, c);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -193,7 +196,9 @@ export async function createWorkspace(
     name: `soak-${owner}-${Date.now().toString(36)}`,
     Cmd: ['sleep', 'infinity'],
     Labels: { 'xaresaicoder.owner': owner },
-    HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' } },
+    // Init: SIGTERM stops it at once, as it stops a real workspace (code-server); `sleep` as
+    // PID 1 would ignore it and hold an engine restart up for Docker's 10 s stop time-out.
+    HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' }, Init: true },
   });
   await container.start();
   return container.id;

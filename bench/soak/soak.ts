@@ -12,14 +12,20 @@
 // restarted (galera only), the Docker engine restarted, a replica killed with SIGKILL and started
 // again, the provider fakes stalling for 15 s.
 //
-// Printed: per call kind p50/p95/p99 and errors; the recovery time after each fault (the time
-// from the fault until every kind of call that failed during it succeeded again; goal <= 5 s);
-// the last line `N requests, N errors, N lost`. The exit code is non-zero unless errors and
-// lost are 0. Lost: a credential whose create was acknowledged (and not deleted) that is missing
-// at the end, whose acknowledged fields differ, or whose secret no longer decrypts to the value
-// that was sent.
+// Every fault runs, even when an earlier one healed late; the clients run until the deadline and
+// at least 15 s after the last fault ended. The clients' retry policy is in clients.ts.
+//
+// Printed: the machine (cores, load average) at the start and the end; per call kind the count,
+// p50/p95/p99 of the calls that succeeded (retries included) and the errors; per fault how long
+// it lasted, the calls that failed from its start to the next fault's, and the recovery: from
+// the end of the fault (a restart done, a stall lifted) to the start of the last call that still
+// failed (0 when none did; goal <= 5 s); the failures grouped by class; the last line
+// `N requests, N errors, N lost`. The exit code is non-zero unless errors and lost are 0. Lost:
+// a credential whose create was acknowledged (and not deleted) that is missing at the end, whose
+// acknowledged fields differ, or whose secret no longer decrypts to the value that was sent.
+// Each replica's log is kept in $TMPDIR/xares-soak-logs/ to explain any 5xx.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -38,6 +44,10 @@ const CLIENTS = 64;
 const USERS = 16;
 const IMAGE = process.env.XARES_TEST_IMAGE ?? 'xares-workspace-test:1';
 const RECOVERY_GOAL_MS = 5_000;
+/** Clients keep running at least this long after the last fault ended, to show recovery. */
+const AFTER_LAST_FAULT_MS = 15_000;
+/** Where each replica's log goes (kept after the run, to explain any 5xx). */
+const LOG_DIR = path.join(os.tmpdir(), 'xares-soak-logs');
 
 type Mode = 'galera' | 'sqlite';
 
@@ -54,6 +64,16 @@ interface FaultLog {
   name: string;
   started: number;
   healed?: number;
+}
+
+/** Cores, memory and load average, for the record: the figures depend on them. */
+function machine(): string {
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  const gib = (os.totalmem() / 2 ** 30).toFixed(0);
+  return `${os.availableParallelism()} cores, ${gib} GiB, load average ${load}, Node ${process.versions.node}`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -82,6 +102,7 @@ async function setUpDatabase(mode: Mode, galera: Galera, dir: string) {
 
 async function soak(mode: Mode): Promise<{ requests: number; errors: number; lost: number }> {
   console.log(`\n==== soak: ${mode}, ${CLIENTS} clients, ${SECONDS} s ====`);
+  console.log(`  machine: ${machine()}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xares-soak-'));
   const galera = new Galera(path.join(os.tmpdir(), 'xares-galera'));
   const engine = new SoakEngine('/tmp/xares-soak-docker');
@@ -91,18 +112,28 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
   await engine.start();
   await engine.loadImage(IMAGE);
 
+  mkdirSync(LOG_DIR, { recursive: true });
+  for (const f of readdirSync(LOG_DIR)) if (f.startsWith(`${mode}-`)) rmSync(path.join(LOG_DIR, f));
   const ports = await Promise.all(db.urls.map(() => freePort()));
   const replicas = db.urls.map(
     (url, i) =>
-      new Replica(String.fromCharCode(65 + i), ports[i]!, {
-        ...process.env,
-        ...fake.env,
-        CREDENTIAL_DATABASE_URL: url,
-        CREDENTIAL_ENCRYPTION_KEY: masterKeyHex,
-        DOCKER_HOST: engine.host,
-        CREDENTIAL_PUBLIC_URL: `http://127.0.0.1:${ports[0]}`,
-        LOG_LEVEL: 'warn',
-      }),
+      new Replica(
+        String.fromCharCode(65 + i),
+        ports[i]!,
+        {
+          ...process.env,
+          ...fake.env,
+          CREDENTIAL_DATABASE_URL: url,
+          CREDENTIAL_ENCRYPTION_KEY: masterKeyHex,
+          DOCKER_HOST: engine.host,
+          CREDENTIAL_PUBLIC_URL: `http://127.0.0.1:${ports[0]}`,
+          // As behind the deployment's TLS proxy: each client has an address of its own (its
+          // X-Forwarded-For hop); the sign-in limits apply per client address as in production.
+          CREDENTIAL_TRUSTED_PROXIES: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+        },
+        path.join(LOG_DIR, `${mode}-replica-${String.fromCharCode(65 + i)}.log`),
+      ),
   );
   const config = loadConfig({
     CREDENTIAL_DATABASE_URL: db.urls[0]!,
@@ -176,22 +207,35 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
       healAfter: 15,
     });
 
+    // Every fault runs, in order, even when an earlier one took longer to heal than planned (a
+    // Galera node rejoining on a loaded machine); the clients run until the deadline and at
+    // least AFTER_LAST_FAULT_MS after the last fault ended.
+    let faultsOver: number | undefined;
+    const t = () => `t=${((Date.now() - started) / 1000).toFixed(1)} s`;
     const faultRunner = (async () => {
-      for (const f of schedule) {
-        const wait = started + f.at * 1000 - Date.now();
-        if (wait > 0) await sleep(wait);
-        if (Date.now() > deadline) break;
-        const log: FaultLog = { name: f.name, started: Date.now() };
-        faults.push(log);
-        console.log(`  t=${Math.round((Date.now() - started) / 1000)} s: ${f.name}`);
-        await f.inject();
-        if (f.heal) {
-          await sleep((f.healAfter ?? 0) * 1000);
-          await f.heal();
+      try {
+        for (const f of schedule) {
+          const wait = started + f.at * 1000 - Date.now();
+          if (wait > 0) await sleep(wait);
+          const log: FaultLog = { name: f.name, started: Date.now() };
+          faults.push(log);
+          console.log(`  ${t()}: ${f.name}`);
+          await f.inject();
+          if (f.heal) {
+            await sleep((f.healAfter ?? 0) * 1000);
+            await f.heal();
+          }
+          log.healed = Date.now();
+          console.log(`  ${t()}: ${f.name}: over`);
         }
-        log.healed = Date.now();
+      } finally {
+        faultsOver = Date.now();
       }
     })();
+    const running = () =>
+      Date.now() < deadline ||
+      faultsOver === undefined ||
+      Date.now() < faultsOver + AFTER_LAST_FAULT_MS;
 
     const loop = async (c: (typeof clients)[number]) => {
       const { client, user, owner } = c;
@@ -206,18 +250,18 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
             provider: 'github',
             token: `ghp_default${randomBytes(12).toString('hex')}`,
           },
-          { expect: [200, 409] },
+          { ok: (status, retried) => status === 200 || (retried && status === 409) },
         );
         await client.inject(user.workspace, () => engine.docker());
       }
-      while (Date.now() < deadline) {
+      while (running()) {
         const r = Math.random();
         if (owner && r < 0.3) {
           // The workspace's own calls, made only by its owner client: an injection revokes the
           // previous workspace token, so one client holds it.
           if (r < 0.05) await client.inject(user.workspace, () => engine.docker());
           else if (r < 0.07) await client.clear(user.workspace);
-          else await client.gitCredential();
+          else await client.gitCredential(user.workspace, () => engine.docker());
           continue;
         }
         const s = Math.random();
@@ -233,13 +277,18 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
     };
     await Promise.all(clients.map(loop));
     await faultRunner;
+    console.log(`  ${t()}: clients stopped`);
 
     // Lost writes: every acknowledged credential is there, as acknowledged, and decrypts.
     for (const u of users) {
       const ack = acknowledged.get(u.name)!;
       for (const [id, want] of ack.tokens) {
         const row = await findCredentialForUser(store.db, u.id, id);
-        if (!row || row.name !== want.name || (want.username && row.username !== want.username)) {
+        const usernameOk =
+          !want.username ||
+          row?.username === want.username ||
+          want.contended.has(row?.username ?? '');
+        if (!row || row.name !== want.name || !usernameOk) {
           lost++;
           console.log(`  LOST ${u.name}/${want.name}: ${row ? 'fields differ' : 'missing'}`);
           continue;
@@ -275,6 +324,7 @@ async function soak(mode: Mode): Promise<{ requests: number; errors: number; los
   }
 
   report(stats, faults);
+  console.log(`  machine at the end: ${machine()}; replica logs in ${LOG_DIR}`);
   console.log(`  ${mode}: ${stats.requests} requests, ${stats.errors.length} errors, ${lost} lost`);
   return { requests: stats.requests, errors: stats.errors.length, lost };
 }
@@ -292,21 +342,34 @@ function report(stats: Stats, faults: FaultLog[]): void {
       `  ${kind.padEnd(20)} ${String(l.length).padStart(7)} ${f(percentile(l, 0.5))} ${f(percentile(l, 0.95))} ${f(percentile(l, 0.99))} ${errors}`,
     );
   }
+  // Recovery: from the end of the fault (a restart done, a stall lifted) to the start of the
+  // last call that still failed, among calls started from the fault's start to the next
+  // fault's; 0 when none failed after the end. Failures before the first fault belong to none.
+  const before = stats.errors.filter((e) => e.started < (faults[0]?.started ?? Infinity));
+  if (before.length > 0) console.log(`  before any fault: ${before.length} failed calls`);
   faults.forEach((f, i) => {
-    // Recovery: from the end of the fault (a restart done, a stall lifted) to the start of the
-    // last call that still failed, among calls started before the next fault; 0 when none did.
     const healed = f.healed ?? f.started;
     const until = faults[i + 1]?.started ?? Infinity;
     const late = stats.errors.filter((e) => e.started >= f.started && e.started < until);
     const last = Math.max(healed, ...late.map((e) => e.started));
     const ms = last - healed;
+    const lasted = ((healed - f.started) / 1000).toFixed(1);
     console.log(
-      `  fault "${f.name}": ${late.length} failed calls; recovered ${(ms / 1000).toFixed(2)} s after it ended${ms > RECOVERY_GOAL_MS ? ' (over the 5 s goal)' : ''}`,
+      `  fault "${f.name}" (lasted ${lasted} s): ${late.length} failed calls; recovery ${(ms / 1000).toFixed(2)} s${ms > RECOVERY_GOAL_MS ? ' (over the 5 s goal)' : ''}`,
     );
   });
-  const firstPerKind = new Map<string, string>();
-  for (const e of stats.errors) if (!firstPerKind.has(e.kind)) firstPerKind.set(e.kind, e.what);
-  for (const [kind, what] of firstPerKind) console.log(`  first error of ${kind}: ${what}`);
+  // The failures by class (kind and answer, with addresses, ids and numbers blurred), most first.
+  const classes = new Map<string, { n: number; example: string; at: number }>();
+  for (const e of stats.errors) {
+    const key = `${e.kind}: ${e.what.replace(/\d+/g, 'N').slice(0, 160)}`;
+    const c = classes.get(key);
+    if (c) c.n++;
+    else classes.set(key, { n: 1, example: `${e.kind} ${e.what}`, at: e.started });
+  }
+  for (const [, c] of [...classes].sort((a, b) => b[1].n - a[1].n).slice(0, 12)) {
+    const when = new Date(c.at).toISOString().slice(11, 23);
+    console.log(`  ${String(c.n).padStart(5)} x ${c.example.slice(0, 260)} (first at ${when})`);
+  }
 }
 
 async function main(): Promise<void> {

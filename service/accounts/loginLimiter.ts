@@ -11,8 +11,14 @@
 //    one address alone never reaches it, so one client cannot lock a user out;
 //  - a ceiling of 30 attempts per address: over it, the address may still try usernames it has
 //    not failed for (a colleague behind the same proxy signs in), but no second guess at any.
-import type { Kysely } from 'kysely';
+//
+// A reservation still pending after PENDING_TTL_MS counts no more: its check ended long ago or
+// its process died mid-check (a crash, a SIGKILL), and the reservation would otherwise count as
+// an attempt for the whole window, locking the account's owner out for 15 minutes because a
+// replica was killed while they signed in.
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { AppError } from '../errors';
+import { isRetryable as isConflict } from '../store/retry';
 import type { Executor } from '../store/database';
 import type { Database } from '../store/schema';
 
@@ -32,6 +38,13 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   perAddress: 30,
   windowSeconds: 900,
 };
+
+/**
+ * How long a pending reservation counts. No check runs that long: a check waits at most 10 s for
+ * its turn (accounts/passwords.ts) and scrypt takes well under a second, seconds on a loaded
+ * machine; the database calls around it are bounded by their own time-outs.
+ */
+export const PENDING_TTL_MS = 60_000;
 
 export interface LoginAttempt {
   username: string;
@@ -53,18 +66,29 @@ function keysOf(attempt: LoginAttempt): { username: string; ipAddress: string } 
   };
 }
 
-/** Seconds until the `limit`-th newest of `times` (newest first) leaves the window; 0 if fewer. */
-function waitFor(times: number[], limit: number, windowMs: number, now: number): number {
-  const edge = times[limit - 1];
+/**
+ * Seconds until fewer than `limit` of the attempts still count, given when each stops counting
+ * (`until`, epoch ms); 0 when fewer than `limit` count now.
+ */
+function waitFor(until: number[], limit: number, now: number): number {
+  const edge = [...until].sort((a, b) => b - a)[limit - 1];
   if (edge === undefined) return 0;
-  return Math.max(1, Math.ceil((edge + windowMs - now) / 1000));
+  return Math.max(1, Math.ceil((edge - now) / 1000));
 }
 
 interface Counted {
-  /** Attempts at the username in the window, newest first (at most perUsername). */
-  username: Array<{ ip_address: string; attempted_at: number }>;
-  /** Attempts from the address in the window, newest first (at most perAddress), if needed. */
+  /** Attempts at the username that count now, and when each stops counting (epoch ms). */
+  username: Array<{ ip_address: string; until: number }>;
+  /** The same for the attempts from the address, if needed. */
   address: number[];
+}
+
+/** When an attempt stops counting: a failure at the end of the window, a pending one sooner. */
+function untilOf(row: { state: string; attempted_at: number }, limits: LoginLimits): number {
+  const at = Number(row.attempted_at);
+  return row.state === 'pending'
+    ? Math.min(at + PENDING_TTL_MS, at + limits.windowSeconds * 1000)
+    : at + limits.windowSeconds * 1000;
 }
 
 /** The pure decision: 0 when the attempt may run, else the seconds to wait. */
@@ -74,20 +98,17 @@ export function retryAfterFor(
   limits: LoginLimits,
   now: number,
 ): number {
-  const windowMs = limits.windowSeconds * 1000;
-  const byName = counted.username.map((r) => Number(r.attempted_at));
-  const byPair = counted.username
-    .filter((r) => r.ip_address === ipAddress)
-    .map((r) => Number(r.attempted_at));
+  const byName = counted.username.map((r) => r.until);
+  const byPair = counted.username.filter((r) => r.ip_address === ipAddress).map((r) => r.until);
   const waits = [
-    waitFor(byPair, limits.perAddressAndUsername, windowMs, now),
-    waitFor(byName, limits.perUsername, windowMs, now),
+    waitFor(byPair, limits.perAddressAndUsername, now),
+    waitFor(byName, limits.perUsername, now),
   ];
   if (byPair.length > 0) {
     // Over the ceiling the address is blocked for this username until either its own count
     // drops under the ceiling or this pair's attempts have left the window.
-    const ceiling = waitFor(counted.address, limits.perAddress, windowMs, now);
-    const pairClears = waitFor(byPair, 1, windowMs, now);
+    const ceiling = waitFor(counted.address, limits.perAddress, now);
+    const pairClears = waitFor(byPair, 1, now);
     if (ceiling > 0) waits.push(Math.min(ceiling, pairClears));
   }
   return Math.max(...waits);
@@ -100,25 +121,32 @@ async function count(
   now: number,
 ): Promise<Counted> {
   const since = now - limits.windowSeconds * 1000;
-  const username = await db
+  const pendingSince = now - PENDING_TTL_MS;
+  const counts = (eb: ExpressionBuilder<Database, 'login_attempts'>): Expression<SqlBool> =>
+    eb.and([
+      eb('attempted_at', '>', since),
+      eb.or([eb('state', '!=', 'pending'), eb('attempted_at', '>', pendingSince)]),
+    ]);
+  const byName = await db
     .selectFrom('login_attempts')
-    .select(['ip_address', 'attempted_at'])
+    .select(['ip_address', 'attempted_at', 'state'])
     .where('username', '=', keys.username)
-    .where('attempted_at', '>', since)
+    .where(counts)
     .orderBy('attempted_at', 'desc')
     .limit(limits.perUsername)
     .execute();
+  const username = byName.map((r) => ({ ip_address: r.ip_address, until: untilOf(r, limits) }));
   // The address count matters only for a username this address has already tried.
   if (!username.some((r) => r.ip_address === keys.ipAddress)) return { username, address: [] };
   const address = await db
     .selectFrom('login_attempts')
-    .select('attempted_at')
+    .select(['attempted_at', 'state'])
     .where('ip_address', '=', keys.ipAddress)
-    .where('attempted_at', '>', since)
+    .where(counts)
     .orderBy('attempted_at', 'desc')
     .limit(limits.perAddress)
     .execute();
-  return { username, address: address.map((r) => Number(r.attempted_at)) };
+  return { username, address: address.map((r) => untilOf(r, limits)) };
 }
 
 /**
@@ -233,24 +261,27 @@ export async function recordLoginFailure(
   await removeStale(db, now - limits.windowSeconds * 1000);
 }
 
-/** Signed in: the reservation and this address's failures at this username are forgotten. */
+/**
+ * Signed in: the reservation and this address's failures at this username are forgotten. The
+ * reservation goes first, by its key alone: on Galera a wider delete meets certification
+ * conflicts with other sign-ins, and a reservation left behind would count against the user for
+ * a minute. Forgetting the failures is tidying: a conflict that outlives its retries leaves them
+ * counting (the stricter side) and does not fail the sign-in.
+ */
 export async function recordLoginSuccess(
   db: Executor,
   reservation: LoginReservation,
 ): Promise<void> {
+  await db.deleteFrom('login_attempts').where('id', '=', reservation.id).execute();
   await db
     .deleteFrom('login_attempts')
-    .where((eb) =>
-      eb.or([
-        eb('id', '=', reservation.id),
-        eb.and([
-          eb('username', '=', reservation.username),
-          eb('ip_address', '=', reservation.ipAddress),
-          eb('state', '=', 'failed'),
-        ]),
-      ]),
-    )
-    .execute();
+    .where('username', '=', reservation.username)
+    .where('ip_address', '=', reservation.ipAddress)
+    .where('state', '=', 'failed')
+    .execute()
+    .catch((err: unknown) => {
+      if (!isConflict(err)) throw err;
+    });
 }
 
 /** The check could not be made (an outage, not a wrong password): the attempt does not count. */

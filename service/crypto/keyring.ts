@@ -229,29 +229,45 @@ export class KeyRing implements SecretSealer {
       return { version, key: dataKey };
     };
     let created: { version: number; key: Buffer } | number;
+    let raced = false;
     try {
       created = executor.isTransaction
         ? await create(executor)
         : await (executor as Kysely<Database>).transaction().execute(create);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      // Two requests created the user's first key at once: use the one that won.
-      const won = await dataKeys.findLatestVersion(executor, userId);
+      // Two requests created the user's first key at once: use the one that won. A locking
+      // read: inside the caller's transaction (MySQL, repeatable read) a plain one would read
+      // the snapshot from before the winner committed and find nothing (found by the soak on
+      // Galera: replicas on two nodes created one user's first key at once).
+      const won = await dataKeys.findLatestVersion(executor, userId, this.dialect);
       if (won === undefined) throw err;
       created = won;
+      raced = true;
     }
     if (typeof created === 'number') {
-      return { version: created, key: await this.dataKey(userId, created, executor) };
+      return { version: created, key: await this.dataKey(userId, created, executor, raced) };
     }
     if (!executor.isTransaction) this.remember(userId, created.version, created.key);
     return created;
   }
 
-  private async dataKey(userId: string, version: number, executor: Executor): Promise<Buffer> {
+  private async dataKey(
+    userId: string,
+    version: number,
+    executor: Executor,
+    /** A locking read, which sees rows committed after the caller's transaction began. */
+    latest = false,
+  ): Promise<Buffer> {
     const cacheKey = `${userId}:${version}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached.key;
-    const row = await dataKeys.findWraps(executor, userId, version);
+    const row = await dataKeys.findWraps(
+      executor,
+      userId,
+      version,
+      latest ? this.dialect : undefined,
+    );
     if (!row) {
       throw new AppError('INTERNAL_SERVER_ERROR', 'a stored secret has lost its data key');
     }

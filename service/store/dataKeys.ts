@@ -2,6 +2,7 @@
 // service/crypto/keyring.ts, wraps and unwraps; rotation re-wraps). Every statement on the table.
 import type { Selectable } from 'kysely';
 import type { Executor } from './database';
+import { type DialectName, forUpdate } from './dialect';
 import type { DataKeysTable } from './schema';
 
 export type DataKeyRow = Selectable<DataKeysTable>;
@@ -12,29 +13,39 @@ export type DataKeyWraps = Pick<
   'wrapped_key' | 'master_key_id' | 'previous_wrapped_key' | 'previous_master_key_id'
 >;
 
-/** The user's newest data key version, or undefined when the user has none yet. */
-export async function findLatestVersion(db: Executor, userId: string): Promise<number | undefined> {
-  const row = await db
+/**
+ * The user's newest data key version, or undefined when the user has none yet. With
+ * `lockingRead` (the dialect), a locking read: inside a transaction on MySQL it sees rows
+ * committed after the transaction began, which a plain read's snapshot does not.
+ */
+export async function findLatestVersion(
+  db: Executor,
+  userId: string,
+  lockingRead?: DialectName,
+): Promise<number | undefined> {
+  const query = db
     .selectFrom('data_keys')
     .select('version')
     .where('user_id', '=', userId)
     .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1);
+  const row = await (lockingRead ? forUpdate(query, lockingRead) : query).executeTakeFirst();
   return row?.version;
 }
 
+/** The wraps of one data key; `lockingRead` as for findLatestVersion. */
 export async function findWraps(
   db: Executor,
   userId: string,
   version: number,
+  lockingRead?: DialectName,
 ): Promise<DataKeyWraps | undefined> {
-  return db
+  const query = db
     .selectFrom('data_keys')
     .select(['wrapped_key', 'master_key_id', 'previous_wrapped_key', 'previous_master_key_id'])
     .where('user_id', '=', userId)
-    .where('version', '=', version)
-    .executeTakeFirst();
+    .where('version', '=', version);
+  return (lockingRead ? forUpdate(query, lockingRead) : query).executeTakeFirst();
 }
 
 /** Inserts a data key; a second insert of the same (user, version) is a unique violation. */

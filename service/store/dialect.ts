@@ -208,6 +208,10 @@ export function isUnavailable(err: unknown): boolean {
         'PROTOCOL_CONNECTION_LOST',
         'ER_LOCK_WAIT_TIMEOUT',
       ].includes(code)) ||
+    // mysql2 marks the errors after which a connection is unusable (lost, reset, closed: a node
+    // that went down) as fatal; some carry no code ("Can't add new command when connection is
+    // in closed state").
+    (err as { fatal?: unknown }).fatal === true ||
     isRetryable(err)
   );
 }

@@ -29,10 +29,13 @@ import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
 import type { WorkspaceServiceDeps } from './types';
 import { inTransaction, isRetryable } from '../store/retry';
+import { isUnavailable } from '../store/dialect';
 
 export { OWNER_LABEL } from './ownership';
 export const USER_LABEL = 'xaresaicoder.user';
 const DEFAULT_WORKSPACE_USER = 'coder';
+/** How long a container seen stopped is watched before the answer says so (confirmStopped). */
+const STOPPED_CONFIRM_MS = 3_000;
 
 /** A container resolved and checked to belong to the caller. */
 export interface OwnedWorkspace {
@@ -193,6 +196,77 @@ export class WorkspaceOperations {
     };
   }
 
+  /**
+   * A workspace seen not running, looked at again before the answer says so. While its engine
+   * shuts down (a restart), containers stop a moment before the engine stops answering, and
+   * "not running, start it first" would be a final answer for what is an outage. So the
+   * container is watched for up to STOPPED_CONFIRM_MS: an engine that stops answering is
+   * SERVICE_UNAVAILABLE (retryable), a container running again (restarted by its restart policy)
+   * is returned, one still restarting is SERVICE_UNAVAILABLE, and only one still stopped on an
+   * engine that answers is CONFLICT with `stoppedMessage`.
+   */
+  async confirmStopped(ws: OwnedWorkspace, stoppedMessage: string): Promise<OwnedWorkspace> {
+    const until = Date.now() + STOPPED_CONFIRM_MS;
+    let restarting = false;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const info = await this.inspectOn(ws.host, ws.id);
+      if (!info) throw new AppError('NOT_FOUND', 'The workspace no longer exists');
+      if (info.State.Running && !info.State.Restarting)
+        return this.toOwned({ info, host: ws.host });
+      restarting = info.State.Restarting;
+      if (Date.now() >= until) break;
+    }
+    if (restarting) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The workspace is restarting; try again shortly', {
+        retryAfterSeconds: 2,
+      });
+    }
+    throw new AppError('CONFLICT', stoppedMessage);
+  }
+
+  /**
+   * An unexpected failure of an injection or a clear: an outage of the database or of the
+   * workspace's engine is SERVICE_UNAVAILABLE (the same call may be sent again). The engine's
+   * CONFLICT (the container stopped in the middle, as an engine restart stops it) is looked at
+   * as confirmStopped does: gone engine or a container running again is SERVICE_UNAVAILABLE,
+   * one still stopped CONFLICT with `stoppedMessage`. Anything else is an internal error.
+   */
+  private async failure(
+    ws: OwnedWorkspace,
+    e: unknown,
+    message: string,
+    stoppedMessage: string,
+  ): Promise<AppError> {
+    if (isEngineDown(e)) return hostsDown([ws.host.name], e);
+    if (isUnavailable(e)) {
+      return new AppError(
+        'SERVICE_UNAVAILABLE',
+        'The database is not reachable; try again shortly',
+        {
+          cause: e,
+        },
+      );
+    }
+    // Docker says it with 409 for an exec, 500 for some other calls ("container not running").
+    const stopped = /\bnot running\b|\bis restarting\b|\bis paused\b/i.test(
+      String((e as Error)?.message),
+    );
+    if (statusOf(e) === 409 || stopped) {
+      try {
+        await this.confirmStopped(ws, stoppedMessage);
+        return new AppError(
+          'SERVICE_UNAVAILABLE',
+          'The workspace restarted during the request; try again',
+          { cause: e, retryAfterSeconds: 1 },
+        );
+      } catch (seen) {
+        if (seen instanceof AppError) return seen;
+      }
+    }
+    return new AppError('INTERNAL_SERVER_ERROR', message, { cause: e });
+  }
+
   /** Runs tasks on one container one at a time (a start event and a click may coincide). */
   withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(key) ?? Promise.resolve();
@@ -224,8 +298,9 @@ export class WorkspaceOperations {
     let newSessionId: string | null = null;
     let newGatewayId: string | null = null;
     try {
-      if (!ws.running)
-        throw new AppError('CONFLICT', 'The workspace is not running; start it first');
+      if (!ws.running) {
+        ws = await this.confirmStopped(ws, 'The workspace is not running; start it first');
+      }
       const previous = await this.activeInjection(actor.userId, ws.id);
       // Keys and the new session are prepared while the exec in the container starts.
       const input = (async () => {
@@ -327,13 +402,18 @@ export class WorkspaceOperations {
       const message = e instanceof AppError ? e.message : 'the injection failed';
       await this.audit(actor, 'inject', 'failure', ws.id, message).catch(() => undefined);
       if (!(e instanceof AppError)) {
-        this.deps.logger.error(
+        const failure = await this.failure(
+          ws,
+          e,
+          'The injection into the workspace failed',
+          'The workspace stopped during the injection; start it and inject again',
+        );
+        const level = failure.code === 'SERVICE_UNAVAILABLE' ? 'warn' : 'error';
+        this.deps.logger[level](
           { err: (e as Error).message, workspaceId: ws.id },
           'injection failed',
         );
-        throw new AppError('INTERNAL_SERVER_ERROR', 'The injection into the workspace failed', {
-          cause: e,
-        });
+        throw failure;
       }
       throw e;
     }
@@ -348,8 +428,8 @@ export class WorkspaceOperations {
       let removed: string[] = [];
       if (previous.manifest.length > 0) {
         if (!ws.running) {
-          throw new AppError(
-            'CONFLICT',
+          ws = await this.confirmStopped(
+            ws,
             'The workspace is not running; its token was revoked, start it to remove its files',
           );
         }
@@ -363,8 +443,15 @@ export class WorkspaceOperations {
       const message = e instanceof AppError ? e.message : 'clearing the workspace failed';
       await this.audit(actor, 'clear', 'failure', ws.id, message).catch(() => undefined);
       if (!(e instanceof AppError)) {
-        this.deps.logger.error({ err: (e as Error).message, workspaceId: ws.id }, 'clear failed');
-        throw new AppError('INTERNAL_SERVER_ERROR', 'Clearing the workspace failed', { cause: e });
+        const failure = await this.failure(
+          ws,
+          e,
+          'Clearing the workspace failed',
+          'The workspace stopped while it was cleared; its token was revoked, start it to remove its files',
+        );
+        const level = failure.code === 'SERVICE_UNAVAILABLE' ? 'warn' : 'error';
+        this.deps.logger[level]({ err: (e as Error).message, workspaceId: ws.id }, 'clear failed');
+        throw failure;
       }
       throw e;
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   type LoginLimits,
   loginRetryAfter,
+  PENDING_TTL_MS,
   recordLoginFailure,
   recordLoginSuccess,
   releaseLoginAttempt,
@@ -107,6 +108,37 @@ forEachDialect('accounts/loginLimiter', (ctx) => {
       LIMITS.perAddressAndUsername,
     );
     for (const r of results) if (r.status === 'rejected') assert.ok(isTooMany()(r.reason));
+  });
+
+  it('a reservation left pending by a process that died stops counting after a minute', async () => {
+    // Found by the soak: a replica killed (SIGKILL) mid sign-in left its reservations pending,
+    // and they counted for the whole 10-15 minute window, locking the user out.
+    const username = randomName();
+    const t0 = Date.now();
+    for (let i = 0; i < LIMITS.perAddressAndUsername; i++) {
+      await reserveLoginAttempt(ctx().db, { username, ipAddress: '10.5.0.1' }, LIMITS, t0);
+    }
+    // While they may still be running they count, and the wait is theirs, not the window's.
+    await assert.rejects(
+      reserveLoginAttempt(ctx().db, { username, ipAddress: '10.5.0.1' }, LIMITS, t0 + 1_000),
+      isTooMany(PENDING_TTL_MS / 1000 - 1),
+    );
+    const later = t0 + PENDING_TTL_MS + 1;
+    const r = await reserveLoginAttempt(
+      ctx().db,
+      { username, ipAddress: '10.5.0.1' },
+      LIMITS,
+      later,
+    );
+    await recordLoginFailure(ctx().db, r, LIMITS, later);
+    // Failures still count for the whole window.
+    for (let i = 1; i < LIMITS.perAddressAndUsername; i++) {
+      await fail(username, '10.5.0.1', later + i);
+    }
+    await assert.rejects(
+      reserveLoginAttempt(ctx().db, { username, ipAddress: '10.5.0.1' }, LIMITS, later + 60_000),
+      isTooMany(),
+    );
   });
 
   it('success forgets only its own address’s failures at the username', async () => {

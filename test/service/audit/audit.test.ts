@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { CompiledQuery, KyselyPlugin, RootOperationNode } from 'kysely';
 import {
   exportAudit,
   listAudit,
@@ -8,6 +9,21 @@ import {
 } from '../../../service/audit/audit';
 import { forEachDialect } from '../../support/databases';
 import { addTestUser } from '../../support/fixtures';
+import type { Executor } from '../../../service/store/database';
+
+/** The statements `db` sends while `run` runs, compiled with their parameters. */
+async function capture(db: Executor, run: (db: Executor) => Promise<unknown>) {
+  const sent: CompiledQuery[] = [];
+  const plugin: KyselyPlugin = {
+    transformQuery(args): RootOperationNode {
+      sent.push(db.getExecutor().compileQuery(args.node, args.queryId));
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  await run(db.withPlugin(plugin));
+  return sent;
+}
 
 forEachDialect('audit/audit', (ctx) => {
   it('pages newest first with a cursor, filters by action, and is scoped per user', async () => {
@@ -137,6 +153,45 @@ forEachDialect('audit/audit', (ctx) => {
       JSON.parse(await exportAudit(ctx().db, { userId: 'nobody', format: 'json' })).length,
       0,
     );
+  });
+
+  it('export --since pages from the first row of the period, not through the whole history', async () => {
+    // bench/scale.ts: paging from id 0 read all of a user's rows (1,000,000-row store) to export
+    // the last hour. The rows below the period's first id are never read, and nothing is lost:
+    // a row written later with an older timestamp stays out, a row of the period is in.
+    const db = ctx().db;
+    const user = await addTestUser(db);
+    const now = Date.now();
+    const row = (name: string, timestamp: number) =>
+      recordAudit(db, { userId: user.id, action: 'read', outcome: 'success', name, timestamp });
+    for (let i = 0; i < 30; i++) await row(`old-${i}`, now - 86_400_000 + i);
+    const firstNew = await row('new-0', now - 1000);
+    await row('late-but-old', now - 7_200_000);
+    await row('new-1', now - 500);
+    const since = now - 3_600_000;
+    let out = '';
+    const sent = await capture(db, async (d) => {
+      out = await exportAudit(d, { userId: user.id, format: 'json', since });
+    });
+    assert.deepEqual(
+      (JSON.parse(out) as { name: string }[]).map((e) => e.name),
+      ['new-0', 'new-1'],
+    );
+    const pages = sent.filter((q) => /order by/i.test(q.sql));
+    assert.equal(pages.length, 1, sent.map((q) => q.sql).join('\n'));
+    assert.equal(pages[0]?.parameters[0], firstNew - 1, 'the first page starts at the period');
+    // Nothing in the period: an empty export, without paging at all.
+    out = await exportAudit(db, { userId: user.id, format: 'csv', since: now + 60_000 });
+    assert.equal(out.split('\r\n').filter(Boolean).length, 1, 'only the header');
+    // The operator's export of every user starts at the period too.
+    const first = await db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.min('id').as('id'))
+      .where('timestamp', '>=', since)
+      .executeTakeFirstOrThrow();
+    const all = await capture(db, (d) => exportAudit(d, { format: 'json', since }));
+    const allPages = all.filter((q) => /order by/i.test(q.sql));
+    assert.equal(Number(allPages[0]?.parameters[0]), Number(first.id) - 1);
   });
 
   it('purges rows past retention in bounded batches', async () => {

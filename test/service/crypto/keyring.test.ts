@@ -140,4 +140,26 @@ forEachDialect('crypto/keyring', (ctx) => {
     }
     assert.notEqual(rows[0]?.wrapped_key.slice(0, 16), rows[1]?.wrapped_key.slice(0, 16));
   });
+
+  it('a first data key made meanwhile by another process is used, even inside a transaction', async function () {
+    // Found by the soak: two replicas made one user's first key at once; the loser's look-up
+    // after the duplicate read its transaction's old snapshot, found nothing, and answered 500.
+    const userId = await addUser(ctx());
+    const other = new KeyRing(ctx().db, ctx().dialect, ctx().masterKey);
+    const ring = new KeyRing(ctx().db, ctx().dialect, ctx().masterKey);
+    let committedMeanwhile = false;
+    const enc = await ctx()
+      .db.transaction()
+      .execute(async (trx) => {
+        // The transaction's snapshot is taken before the other process commits its key.
+        await trx.selectFrom('data_keys').select('user_id').where('user_id', '=', userId).execute();
+        if (ctx().dialect === 'mysql') {
+          await other.encryptSecret(owner(userId, randomUUID()), 'made-first-elsewhere');
+          committedMeanwhile = true;
+        }
+        return ring.encryptSecret(owner(userId, randomUUID()), 'made-second', trx);
+      });
+    assert.equal(enc.data_key_version, 1);
+    assert.equal(committedMeanwhile, ctx().dialect === 'mysql');
+  });
 });
