@@ -79,6 +79,40 @@ export default tseslint.config(
       ],
     },
   },
+  // The store sits below the services over it (crypto, audit, accounts, providers, ssh, oauth)
+  // and the API contract, and knows nothing of start-up: they import the store, never the other
+  // way. A rule of its own (the TypeScript variant, so the block above stays in force as well).
+  {
+    files: ['service/store/**/*.ts'],
+    ignores: ['service/store/migrations/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../crypto/*',
+                '../audit/*',
+                '../accounts/*',
+                '../providers/*',
+                '../ssh/*',
+                '../oauth/*',
+                '../api/*',
+                '../bootstrap',
+                '../server',
+                '../cli',
+                '../trpc',
+                '../context',
+              ],
+              message:
+                'The store is the lowest layer above the basics: services import it, never the reverse (a narrow interface such as SecretSealer goes the other way).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['service/domain/**/*.ts', 'service/workspaces/**/*.ts'],
     rules: {

@@ -50,7 +50,7 @@ import { exportAudit, listAudit } from '../service/audit/audit';
 import { hashPassword, verifyPassword } from '../service/accounts/passwords';
 import { createLogger } from '../service/logger';
 import { findCredentialForUser, noteWrite } from '../service/store/credentials';
-import { revealSecret } from '../service/store/secrets';
+import { revealSecret } from '../service/crypto/secrets';
 import { type DialectName, dialectOf } from '../service/store/dialect';
 import type { Database } from '../service/store/schema';
 import { startTestService, type TestService } from '../test/support/service';

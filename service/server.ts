@@ -1,10 +1,11 @@
 // Assembles and runs the service: opens and migrates the database, resolves and verifies the
-// master key, starts the HTTP(S) server, the workspace service (when Docker answers) and the
-// audit retention timer; close() undoes all of it in reverse order.
+// master key (bootstrap.ts, shared with the CLI), starts the HTTP(S) server, the workspace
+// service (when Docker answers) and the audit retention timer; close() undoes all of it in
+// reverse order.
 import { sql } from 'kysely';
 import { type Config, loadConfig } from './config';
-import { KeyRing } from './crypto/keyring';
-import { resolveMasterKey, verifyMasterKey } from './crypto/masterKey';
+import { openServiceCore } from './bootstrap';
+import type { KeyRing } from './crypto/keyring';
 import type { DockerState, HealthChecks, ServiceDeps } from './domain/deps';
 import { createHttpApp } from './http/app';
 import { summarizeDocker } from './http/health';
@@ -12,8 +13,8 @@ import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import { purgeSessions } from './accounts/sessions';
 import { purgeAudit } from './audit/audit';
-import { openStore, migrateToLatest, type Store, upgradeSecretBindings } from './store';
-import { createDockerHosts, hostStates, WorkspaceService, type DockerHost } from './workspaces';
+import type { Store } from './store';
+import { hostStates, WorkspaceService, type DockerHost } from './workspaces';
 
 export interface ServiceOptions {
   config?: Config;
@@ -114,37 +115,14 @@ function startMaintenance(store: Store, config: Config, logger: Logger): () => P
 export async function createService(options: ServiceOptions = {}): Promise<RunningService> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger();
-  // The key first: a missing or malformed key stops start-up before the database is touched.
-  const master = resolveMasterKey(config);
-  const store = await openStore(config.databaseUrl);
+  // The key first (a missing or malformed key stops start-up before the database is touched),
+  // then the store, migrated and checked against the key; bootstrap.ts, shared with the CLI.
+  const { store, keyring, docker } = await openServiceCore(config, logger);
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const undo = async () => {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const applied = await migrateToLatest(store.db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    if (master.createdFile) {
-      logger.warn(
-        { keyFile: master.createdFile },
-        'created a new master key file next to the database: back it up, without it the stored secrets cannot be read',
-      );
-    }
-    await verifyMasterKey(store.db, master.key);
-    const keyring = KeyRing.forStore(store, master.key);
-    // Secrets sealed before their details were bound (migration 0005) are sealed again now,
-    // with the key a migration does not have; first use does the same for any row missed.
-    const bindings = await upgradeSecretBindings(store.db, keyring);
-    if (bindings.upgraded > 0 || bindings.failed > 0) {
-      logger[bindings.failed > 0 ? 'warn' : 'info'](
-        bindings,
-        bindings.failed > 0
-          ? 'some stored secrets do not match their records and were left alone: they cannot be used until saved again'
-          : 'stored secrets bound to their records',
-      );
-    }
-
-    const docker = createDockerHosts(config);
     const health: HealthChecks = {
       database: async () => {
         await withTimeout(sql`select 1`.execute(store.db), CHECK_TIMEOUT_MS, 'the database');

@@ -4,7 +4,7 @@ import { findUserByName } from '../accounts/users';
 import { loadConfig } from '../config';
 import { startOfUtcMonth } from '../domain/ai';
 import { summarizeAiUsage, type AiUsageLine } from '../store/aiUsage';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { parseSince } from './audit';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { findUserByName } from '../accounts/users';
 import { auditExportChunks, purgeAudit, recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage:

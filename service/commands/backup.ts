@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { BackupError, writeBackup } from '../store/backup';
-import { openConfiguredStoreWithKey } from '../store/bootstrap';
+import { openConfiguredStoreWithKey } from '../bootstrap';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials backup FILE

@@ -1,7 +1,7 @@
 // `xares-credentials migrate`: brings the configured database to the newest schema.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { CliError, type Command, cliGuard } from './command';
 
 export const command: Command = {

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { resolveMasterKey, verifyMasterKey } from '../crypto/masterKey';
 import { BackupError, restoreBackup } from '../store/backup';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials restore [--allow-unauthenticated] FILE

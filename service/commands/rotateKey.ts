@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit';
 import { loadConfig } from '../config';
 import { MasterKey, MasterKeyError, resolveMasterKey } from '../crypto/masterKey';
 import { forgetPreviousWraps, rotateMasterKey } from '../crypto/rotation';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 
 const HELP = `Usage: xares-credentials rotate-key [--new-key-file FILE] [--batch-size N]

@@ -6,7 +6,7 @@ import { createUser, disableUser, listUsers } from '../accounts/users';
 import { recordAudit } from '../audit/audit';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
-import { openConfiguredStore } from '../store/bootstrap';
+import { openConfiguredStore } from '../bootstrap';
 import { clearWorkspacesOfUser, type ClearAllOutcome } from '../workspaces';
 import { CliError, parseCommandArgs, type Command, cliGuard } from './command';
 

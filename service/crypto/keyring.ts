@@ -8,19 +8,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors';
+import * as dataKeys from '../store/dataKeys';
 import type { Executor, Store } from '../store/database';
-import { type DialectName, forUpdate, isUniqueViolation } from '../store/dialect';
-import type { CredentialRow, Database } from '../store/schema';
+import { type DialectName, isUniqueViolation } from '../store/dialect';
+import type { Database } from '../store/schema';
+import type {
+  EncryptedSecret,
+  SecretBinding,
+  SecretOwner,
+  SecretRow,
+  SecretSealer,
+} from '../store/secretSealer';
+import { KEY_CHECK_META_KEY, lockMetaValues, ROTATION_META_KEY } from '../store/serviceMeta';
 import { DecryptionError, KEY_BYTES, open, seal } from './aesGcm';
 import type { MasterKey } from './masterKey';
-
-export interface EncryptedSecret {
-  secret_ciphertext: string;
-  secret_iv: string;
-  secret_tag: string;
-  data_key_version: number;
-  secret_aad_version: number;
-}
 
 /**
  * The associated data secrets are sealed with now. 1 bound owner, row id and data key version;
@@ -29,27 +30,13 @@ export interface EncryptedSecret {
  */
 export const SECRET_AAD_VERSION = 2;
 
-/** What a secret is bound to besides its owner and row: where and as what it is delivered. */
-export type SecretBinding = Pick<CredentialRow, 'type' | 'provider' | 'name' | 'url' | 'env_var'>;
-
-/** Whose secret, in which row, and for what: everything the associated data names. */
-export type SecretOwner = Pick<CredentialRow, 'id' | 'user_id'> & SecretBinding;
-
-/** The columns of a credential row that decryption needs. */
-export type SecretRow = SecretOwner &
-  Pick<
-    CredentialRow,
-    'secret_ciphertext' | 'secret_iv' | 'secret_tag' | 'data_key_version' | 'secret_aad_version'
-  >;
-
 /** Answered when a secret does not open: altered, moved, or its row's details were changed. */
 export const SECRET_MISMATCH_MESSAGE =
   'the stored secret does not match its record (its type, provider, name, URL or variable were ' +
   'changed outside this service, or it was altered): it is not used; save it again';
 
-/** service_meta key naming the master key a rotation in progress moves to. */
-export const ROTATION_META_KEY = 'rotation';
-export const KEY_CHECK_META_KEY = 'key_check';
+export { KEY_CHECK_META_KEY, ROTATION_META_KEY };
+export type { EncryptedSecret, SecretBinding, SecretOwner, SecretRow };
 
 export const ROTATED_MESSAGE = 'the master key was rotated; restart with the new key';
 
@@ -91,7 +78,7 @@ export interface KeyRingOptions {
   maxCachedKeys?: number;
 }
 
-export class KeyRing {
+export class KeyRing implements SecretSealer {
   private readonly cache = new Map<string, CachedKey>();
   private readonly latestVersion = new Map<string, { version: number; expiresAt: number }>();
   private readonly ttlMs: number;
@@ -193,16 +180,11 @@ export class KeyRing {
     if (known && known.expiresAt > now) {
       return { version: known.version, key: await this.dataKey(userId, known.version, executor) };
     }
-    const row = await executor
-      .selectFrom('data_keys')
-      .select('version')
-      .where('user_id', '=', userId)
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const current = row
-      ? { version: row.version, key: await this.dataKey(userId, row.version, executor) }
-      : await this.createDataKey(userId, executor);
+    const latest = await dataKeys.findLatestVersion(executor, userId);
+    const current =
+      latest !== undefined
+        ? { version: latest, key: await this.dataKey(userId, latest, executor) }
+        : await this.createDataKey(userId, executor);
     // Inside a caller's transaction the row may still be rolled back: remember nothing then.
     if (!executor.isTransaction) {
       this.latestVersion.set(userId, { version: current.version, expiresAt: now + this.ttlMs });
@@ -218,46 +200,32 @@ export class KeyRing {
     const create = async (trx: Executor): Promise<{ version: number; key: Buffer } | number> => {
       // Locking the key check (MySQL) orders this insert against rotate-key's last step, so no
       // key wrapped only by the old master key can appear after the rotation finished.
-      const meta = await forUpdate(
-        trx
-          .selectFrom('service_meta')
-          .select(['key', 'value'])
-          .where('key', 'in', [KEY_CHECK_META_KEY, ROTATION_META_KEY]),
-        this.dialect,
-      ).execute();
-      const check = meta.find((m) => m.key === KEY_CHECK_META_KEY);
-      const rotation = meta.find((m) => m.key === ROTATION_META_KEY);
-      if (!check) {
+      const meta = await lockMetaValues(trx, this.dialect, [KEY_CHECK_META_KEY, ROTATION_META_KEY]);
+      const check = meta.get(KEY_CHECK_META_KEY);
+      const rotation = meta.get(ROTATION_META_KEY);
+      if (check === undefined) {
         throw new AppError('INTERNAL_SERVER_ERROR', 'the database has no master key check yet');
       }
-      const checkKeyId = (JSON.parse(check.value) as { keyId?: string }).keyId;
-      const rotatingTo = rotation ? (JSON.parse(rotation.value) as { to?: string }).to : undefined;
+      const checkKeyId = (JSON.parse(check) as { keyId?: string }).keyId;
+      const rotatingTo =
+        rotation !== undefined ? (JSON.parse(rotation) as { to?: string }).to : undefined;
       if (checkKeyId !== this.masterKey.id || (rotatingTo && rotatingTo !== this.masterKey.id)) {
         throw new AppError('SERVICE_UNAVAILABLE', ROTATED_MESSAGE);
       }
-      const existing = await trx
-        .selectFrom('data_keys')
-        .select('version')
-        .where('user_id', '=', userId)
-        .orderBy('version', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (existing) return existing.version;
+      const existing = await dataKeys.findLatestVersion(trx, userId);
+      if (existing !== undefined) return existing;
       const version = 1;
       const dataKey = randomBytes(KEY_BYTES);
-      await trx
-        .insertInto('data_keys')
-        .values({
-          user_id: userId,
-          version,
-          wrapped_key: this.masterKey.wrap(dataKey, dataKeyAad(userId, version)),
-          master_key_id: this.masterKey.id,
-          previous_wrapped_key: null,
-          previous_master_key_id: null,
-          created_at: Date.now(),
-          rotated_at: null,
-        })
-        .execute();
+      await dataKeys.insertDataKey(trx, {
+        user_id: userId,
+        version,
+        wrapped_key: this.masterKey.wrap(dataKey, dataKeyAad(userId, version)),
+        master_key_id: this.masterKey.id,
+        previous_wrapped_key: null,
+        previous_master_key_id: null,
+        created_at: Date.now(),
+        rotated_at: null,
+      });
       return { version, key: dataKey };
     };
     let created: { version: number; key: Buffer } | number;
@@ -272,16 +240,9 @@ export class KeyRing {
       // read: inside the caller's transaction (MySQL, repeatable read) a plain one would read
       // the snapshot from before the winner committed and find nothing (found by the soak on
       // Galera: replicas on two nodes created one user's first key at once).
-      const row = await forUpdate(
-        executor
-          .selectFrom('data_keys')
-          .select('version')
-          .where('user_id', '=', userId)
-          .orderBy('version', 'desc')
-          .limit(1),
-        this.dialect,
-      ).executeTakeFirstOrThrow();
-      created = row.version;
+      const won = await dataKeys.findLatestVersion(executor, userId, this.dialect);
+      if (won === undefined) throw err;
+      created = won;
       raced = true;
     }
     if (typeof created === 'number') {
@@ -301,12 +262,12 @@ export class KeyRing {
     const cacheKey = `${userId}:${version}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached.key;
-    const query = executor
-      .selectFrom('data_keys')
-      .select(['wrapped_key', 'master_key_id', 'previous_wrapped_key', 'previous_master_key_id'])
-      .where('user_id', '=', userId)
-      .where('version', '=', version);
-    const row = await (latest ? forUpdate(query, this.dialect) : query).executeTakeFirst();
+    const row = await dataKeys.findWraps(
+      executor,
+      userId,
+      version,
+      latest ? this.dialect : undefined,
+    );
     if (!row) {
       throw new AppError('INTERNAL_SERVER_ERROR', 'a stored secret has lost its data key');
     }

@@ -7,6 +7,13 @@ import { inspect } from 'node:util';
 import { ConfigError, type Config } from '../config';
 import { parseDatabaseUrl } from '../store/dialect';
 import type { Executor } from '../store/database';
+import {
+  insertMetaValue,
+  KEY_CHECK_META_KEY,
+  type KeyCheck,
+  readKeyCheck,
+  setMetaValue,
+} from '../store/serviceMeta';
 import { DecryptionError, KEY_BYTES, open, packSealed, seal, unpackSealed } from './aesGcm';
 
 /** A bad or missing key: a configuration problem, so the CLI prints it as one line. */
@@ -73,6 +80,11 @@ export class MasterKey {
   /** Reverses wrap(); throws DecryptionError on any mismatch. */
   unwrap(wrapped: string, aad: string): Buffer {
     return open(this.#bytes, unpackSealed(wrapped), Buffer.from(aad, 'utf8'));
+  }
+
+  /** True when this is the key `check` was made with (makeKeyCheck). */
+  matchesKeyCheck(check: KeyCheck): boolean {
+    return keyCheckMatches(this, check);
   }
 
   /** The key as hex, only for writing a newly generated key file. */
@@ -177,14 +189,8 @@ export function defaultKeyFile(sqliteFile: string): string {
 
 // --- key check -------------------------------------------------------------------------------
 
-const KEY_CHECK = 'key_check';
 const KEY_CHECK_PLAINTEXT = 'xares-credentials key check v1';
 const KEY_CHECK_AAD = 'xares-credentials|key-check|v1';
-
-export interface KeyCheck {
-  keyId: string;
-  check: string;
-}
 
 /** The key check as a service_meta value: the key id and a known value encrypted under the key. */
 export function makeKeyCheck(key: MasterKey): KeyCheck {
@@ -200,35 +206,9 @@ export function keyCheckMatches(key: MasterKey, stored: KeyCheck): boolean {
   }
 }
 
-export async function readKeyCheck(db: Executor): Promise<KeyCheck | undefined> {
-  const row = await db
-    .selectFrom('service_meta')
-    .select('value')
-    .where('key', '=', KEY_CHECK)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const parsed = JSON.parse(row.value) as Partial<KeyCheck>;
-  if (typeof parsed.keyId !== 'string' || typeof parsed.check !== 'string') {
-    throw new MasterKeyError('the database holds a damaged key check (service_meta.key_check)');
-  }
-  return { keyId: parsed.keyId, check: parsed.check };
-}
-
 /** Replaces the key check (rotate-key's last step, restore). */
 export async function writeKeyCheck(db: Executor, key: MasterKey): Promise<void> {
-  const value = JSON.stringify(makeKeyCheck(key));
-  const now = Date.now();
-  const updated = await db
-    .updateTable('service_meta')
-    .set({ value, updated_at: now })
-    .where('key', '=', KEY_CHECK)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) {
-    await db
-      .insertInto('service_meta')
-      .values({ key: KEY_CHECK, value, updated_at: now })
-      .execute();
-  }
+  await setMetaValue(db, KEY_CHECK_META_KEY, JSON.stringify(makeKeyCheck(key)));
 }
 
 /**
@@ -242,14 +222,7 @@ export async function verifyMasterKey(
   const stored = await readKeyCheck(db);
   if (!stored) {
     try {
-      await db
-        .insertInto('service_meta')
-        .values({
-          key: KEY_CHECK,
-          value: JSON.stringify(makeKeyCheck(key)),
-          updated_at: Date.now(),
-        })
-        .execute();
+      await insertMetaValue(db, KEY_CHECK_META_KEY, JSON.stringify(makeKeyCheck(key)));
       return 'created';
     } catch (err) {
       // Another process created it at the same moment: fall through and verify against theirs.

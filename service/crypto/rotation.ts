@@ -3,18 +3,24 @@
 // resumable: rows already under the new key are skipped, and the key check moves last.
 import type { Kysely } from 'kysely';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { dataKeyAad, ROTATION_META_KEY } from './keyring';
+import { dataKeyAad } from './keyring';
 import {
   KeyMismatchError,
   keyCheckMatches,
   type MasterKey,
   MasterKeyError,
-  readKeyCheck,
   writeKeyCheck,
 } from './masterKey';
+import * as dataKeys from '../store/dataKeys';
 import type { Database } from '../store/schema';
-import type { Executor } from '../store/database';
 import { inTransaction } from '../store/retry';
+import {
+  deleteMetaValue,
+  getMetaValue,
+  readKeyCheck,
+  ROTATION_META_KEY,
+  setMetaValue,
+} from '../store/serviceMeta';
 
 export interface RotationOptions {
   /** Data keys re-wrapped per transaction (default 500). */
@@ -32,18 +38,6 @@ export interface RotationResult {
   batches: number;
 }
 
-async function setMeta(db: Executor, key: string, value: string): Promise<void> {
-  const now = Date.now();
-  const updated = await db
-    .updateTable('service_meta')
-    .set({ value, updated_at: now })
-    .where('key', '=', key)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) {
-    await db.insertInto('service_meta').values({ key, value, updated_at: now }).execute();
-  }
-}
-
 /** Re-wraps one batch; returns how many rows it changed (0 when none is left). */
 async function rotateBatch(
   db: Kysely<Database>,
@@ -52,14 +46,7 @@ async function rotateBatch(
   batchSize: number,
 ): Promise<{ seen: number; rotated: number }> {
   return inTransaction(db, async (trx) => {
-    const rows = await trx
-      .selectFrom('data_keys')
-      .selectAll()
-      .where('master_key_id', '!=', next.id)
-      .orderBy('user_id')
-      .orderBy('version')
-      .limit(batchSize)
-      .execute();
+    const rows = await dataKeys.listNotWrappedBy(trx, next.id, batchSize);
     let rotated = 0;
     const now = Date.now();
     for (const row of rows) {
@@ -78,21 +65,14 @@ async function rotateBatch(
         );
       }
       const dataKey = current.unwrap(wrapped, aad);
-      const result = await trx
-        .updateTable('data_keys')
-        .set({
-          wrapped_key: next.wrap(dataKey, aad),
-          master_key_id: next.id,
-          // A fresh wrap under the old key, for services still running on it.
-          previous_wrapped_key: current.wrap(dataKey, aad),
-          previous_master_key_id: current.id,
-          rotated_at: now,
-        })
-        .where('user_id', '=', row.user_id)
-        .where('version', '=', row.version)
-        .where('master_key_id', '=', row.master_key_id)
-        .executeTakeFirst();
-      rotated += Number(result.numUpdatedRows);
+      rotated += await dataKeys.rewrap(trx, row, row.master_key_id, {
+        wrapped_key: next.wrap(dataKey, aad),
+        master_key_id: next.id,
+        // A fresh wrap under the old key, for services still running on it.
+        previous_wrapped_key: current.wrap(dataKey, aad),
+        previous_master_key_id: current.id,
+        rotated_at: now,
+      });
     }
     return { seen: rows.length, rotated };
   });
@@ -115,24 +95,16 @@ export async function rotateMasterKey(
   }
   const underNext = keyCheckMatches(next, check);
   if (!underNext && !keyCheckMatches(current, check)) throw new KeyMismatchError();
-  const total = Number(
-    (
-      await db
-        .selectFrom('data_keys')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('master_key_id', '!=', next.id)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const total = await dataKeys.countNotWrappedBy(db, next.id);
   if (underNext && total === 0) {
-    await db.deleteFrom('service_meta').where('key', '=', ROTATION_META_KEY).execute();
+    await deleteMetaValue(db, ROTATION_META_KEY);
     return { status: 'already_rotated', rotated: 0, batches: 0 };
   }
   if (current.id === next.id) {
     throw new MasterKeyError('the new key is the same as the current key');
   }
   // From here on, services on the old key refuse to mint new data keys (see KeyRing).
-  await setMeta(
+  await setMetaValue(
     db,
     ROTATION_META_KEY,
     JSON.stringify({ from: current.id, to: next.id, startedAt: Date.now() }),
@@ -160,7 +132,7 @@ export async function rotateMasterKey(
   await writeKeyCheck(db, next);
   // A key minted by an old-key service just before the check moved is caught here.
   if (!(await sweep())) return { status: 'interrupted', rotated, batches };
-  await db.deleteFrom('service_meta').where('key', '=', ROTATION_META_KEY).execute();
+  await deleteMetaValue(db, ROTATION_META_KEY);
   return { status: 'rotated', rotated, batches };
 }
 
@@ -176,32 +148,15 @@ export async function forgetPreviousWraps(
 ): Promise<number> {
   const check = await readKeyCheck(db);
   if (!check || !keyCheckMatches(current, check)) throw new KeyMismatchError();
-  const pending = await db
-    .selectFrom('service_meta')
-    .select('key')
-    .where('key', '=', ROTATION_META_KEY)
-    .executeTakeFirst();
-  if (pending) throw new MasterKeyError('a rotation is still in progress: finish it first');
+  const pending = await getMetaValue(db, ROTATION_META_KEY);
+  if (pending !== undefined)
+    throw new MasterKeyError('a rotation is still in progress: finish it first');
   let changed = 0;
   for (let i = 0; i < 1_000_000; i++) {
-    const rows = await db
-      .selectFrom('data_keys')
-      .select(['user_id', 'version'])
-      .where('previous_wrapped_key', 'is not', null)
-      .where('master_key_id', '=', current.id)
-      .limit(batchSize)
-      .execute();
+    const rows = await dataKeys.listWithPreviousWrap(db, current.id, batchSize);
     if (rows.length === 0) break;
     await inTransaction(db, async (trx) => {
-      for (const row of rows) {
-        const result = await trx
-          .updateTable('data_keys')
-          .set({ previous_wrapped_key: null, previous_master_key_id: null })
-          .where('user_id', '=', row.user_id)
-          .where('version', '=', row.version)
-          .executeTakeFirst();
-        changed += Number(result.numUpdatedRows);
-      }
+      for (const row of rows) changed += await dataKeys.forgetPreviousWrap(trx, row);
     });
     await yieldToLoop();
   }

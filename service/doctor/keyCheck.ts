@@ -3,12 +3,17 @@
 // nothing: unlike start-up, doctor neither generates a key file nor stores a key check.
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config';
-// The key check's reading side is not part of the store's public API (service/store/index.ts),
-// which only offers verifyMasterKey, and that one writes the check on a fresh database.
-import { defaultKeyFile, keyCheckMatches, readKeyCheck } from '../crypto/masterKey';
-import { MasterKeyError, resolveMasterKey, type ResolvedMasterKey } from '../crypto/masterKey';
+import {
+  defaultKeyFile,
+  keyCheckMatches,
+  MasterKeyError,
+  resolveMasterKey,
+  type ResolvedMasterKey,
+} from '../crypto/masterKey';
 import { parseDatabaseUrl } from '../store/dialect';
 import type { Store } from '../store/database';
+// Only reads the key check: verifyMasterKey would write one on a fresh database.
+import { readKeyCheck } from '../store/serviceMeta';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
 

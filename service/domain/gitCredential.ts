@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { defaultGitUsername, gitProtocolAllowed, matchGitCredential } from '../providers';
 import type { GitCredential, GitCredentialInputT } from '../api/gitCredential';
 import { type CredentialInfo, findCredentialForUser, listCredentials } from '../store/credentials';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import { refreshIfDue } from './oauthRefresh';
 import { audit, auditFields } from './common';
 import type { DomainContext } from './deps';

@@ -16,7 +16,7 @@ import { testCredential } from '../providers';
 import type { OauthPoll, OauthStart, OauthStartInputT } from '../api/oauth';
 import {
   createCredential,
-  findCredentialByName,
+  findCredentialInfoByName,
   findCredentialInfo,
   recordTestResult,
   updateCredential,
@@ -191,7 +191,7 @@ async function landToken(
   const account = test.account ?? null;
   const expiresAt = token.expiresAt ?? (typeof test.expiresAt === 'number' ? test.expiresAt : null);
   const id = await inTransaction(store.db, async (trx) => {
-    const existing = await findCredentialByName(trx, ctx.caller.userId, {
+    const existing = await findCredentialInfoByName(trx, ctx.caller.userId, {
       type: 'git_token',
       provider,
       name: flow.name,

@@ -18,7 +18,6 @@ import {
   type CredentialInfo,
   createCredential,
   deleteCredential,
-  findCredentialByName,
   findCredentialInfoByName,
   findCredentialForUser,
   findCredentialInfo,
@@ -31,7 +30,7 @@ import {
   type Registration,
   upsertRegistration,
 } from '../store/registrations';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import { audit, auditChange, auditFields, deniedNotFound, iso, isoOrNull } from './common';
 import type { DomainContext } from './deps';
 import { inTransaction } from '../store/retry';
@@ -118,7 +117,7 @@ export async function generateSshKey(
   input: GenerateSshKeyInputT,
 ): Promise<SshKey> {
   const name = input.name ?? 'default';
-  const existing = await findCredentialByName(ctx.deps.store.db, ctx.caller.userId, {
+  const existing = await findCredentialInfoByName(ctx.deps.store.db, ctx.caller.userId, {
     ...SSH,
     name,
   });
@@ -134,7 +133,7 @@ export async function generateSshKey(
 export async function importSshKey(ctx: DomainContext, input: ImportSshKeyInputT): Promise<SshKey> {
   const name = input.name ?? 'default';
   const material = await readKey(input.privateKey, { passphrase: input.passphrase });
-  const existing = await findCredentialByName(ctx.deps.store.db, ctx.caller.userId, {
+  const existing = await findCredentialInfoByName(ctx.deps.store.db, ctx.caller.userId, {
     ...SSH,
     name,
   });

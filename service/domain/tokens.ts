@@ -21,7 +21,7 @@ import {
   recordTestResult,
   updateCredential,
 } from '../store/credentials';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import type { CredentialRow } from '../store/schema';
 import {
   audit,

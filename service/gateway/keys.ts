@@ -4,7 +4,7 @@
 // still shows the same credential unchanged (same id, same updated_at): a key that was changed
 // or deleted is never sent after this process saw the change, and one changed through another
 // replica is seen within CREDENTIAL_LIST_CACHE_MS. Whether cached or not, the caller writes the
-// call's audit row before it asks for the value (fail closed, as store/secrets.ts's revealSecret
+// call's audit row before it asks for the value (fail closed, as crypto/secrets.ts's revealSecret
 // is for secrets handed out). It does not go through revealSecret, which writes a `read` row: an
 // AI call uses the key without handing it out, and its own `ai_request` row is its audit (rows
 // sealed under an older binding are sealed again at start, by upgradeSecretBindings).

@@ -13,7 +13,7 @@ import { type NewAiUsage, recordAiUsage } from '../store/aiUsage';
 import { markCredentialUsed } from '../store/credentials';
 import { inTransaction } from '../store/retry';
 import type { AuditOutcome, Database } from '../store/schema';
-import { MARK_USED_INTERVAL_MS } from '../store/secrets';
+import { MARK_USED_INTERVAL_MS } from '../crypto/secrets';
 
 interface Begin {
   entry: AuditEntryInput;

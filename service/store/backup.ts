@@ -14,10 +14,10 @@ import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ConfigError } from '../config';
-import { keyCheckMatches, type MasterKey, readKeyCheck } from '../crypto/masterKey';
 import type { Store } from './database';
 import type { Database } from './schema';
 import { inTransaction } from './retry';
+import { type KeyCheck, readKeyCheck } from './serviceMeta';
 
 export const BACKUP_FORMAT = 'xares-credentials-backup';
 /** 2: authenticated by a MAC, no sessions. 1 (unauthenticated) is read only when asked to. */
@@ -182,8 +182,17 @@ const TrailerSchema = z.object({
   mac: z.string().optional(),
 });
 
+/**
+ * What a backup needs of the master key (service/crypto/masterKey.ts's MasterKey): a MAC key
+ * derived from it, and whether it is the key a key check was made with.
+ */
+export interface BackupKey {
+  deriveKey(purpose: string): Buffer;
+  matchesKeyCheck(check: KeyCheck): boolean;
+}
+
 /** The MAC over the lines of a backup, fed line by line as written or read. */
-function backupMac(masterKey: MasterKey): Hmac {
+function backupMac(masterKey: BackupKey): Hmac {
   return createHmac('sha256', masterKey.deriveKey(MAC_PURPOSE));
 }
 
@@ -215,7 +224,7 @@ const PAGE = 1000;
 export async function writeBackup(
   store: Store,
   file: string,
-  masterKey: MasterKey,
+  masterKey: BackupKey,
 ): Promise<Record<string, number>> {
   if (existsSync(file)) throw new BackupError(`${file} already exists; choose a new file name`);
   const tmp = `${file}.partial-${randomBytes(4).toString('hex')}`;
@@ -241,7 +250,7 @@ export async function writeBackup(
       if (!keyCheck) {
         throw new BackupError('the database has no key check yet: start the service once first');
       }
-      if (!keyCheckMatches(masterKey, keyCheck)) throw new BackupKeyMismatchError();
+      if (!masterKey.matchesKeyCheck(keyCheck)) throw new BackupKeyMismatchError();
       await write({
         format: BACKUP_FORMAT,
         version: BACKUP_VERSION,
@@ -308,7 +317,7 @@ export interface RestoreOptions {
 export async function restoreBackup(
   store: Store,
   file: string,
-  masterKey: MasterKey,
+  masterKey: BackupKey,
   options: RestoreOptions = {},
 ): Promise<Record<string, number>> {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
@@ -339,7 +348,7 @@ export async function restoreBackup(
         `the backup has format version ${header.data.version}; this program reads version ${BACKUP_VERSION}`,
       );
     }
-    if (!keyCheckMatches(masterKey, header.data.keyCheck)) throw new BackupKeyMismatchError();
+    if (!masterKey.matchesKeyCheck(header.data.keyCheck)) throw new BackupKeyMismatchError();
     const mac = backupMac(masterKey);
     mac.update(first.value + '\n');
 

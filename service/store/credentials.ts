@@ -1,12 +1,14 @@
 // The credentials table: every query is scoped by the owner's user id. Secrets are encrypted by
-// the KeyRing before they reach a row; list and find return rows WITHOUT the secret columns.
+// the key ring (a SecretSealer) before they reach a row. Only findCredentialForUser,
+// findCredentialByName and findCredentialsSealedBefore return the secret columns (to reveal or
+// re-seal a secret); every other finder and list returns a CredentialInfo, without them.
 import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, createQueryId } from 'kysely';
 import { AppError } from '../errors';
-import type { EncryptedSecret, KeyRing, SecretRow } from '../crypto/keyring';
 import type { Executor } from './database';
 import { ReadCache } from './readCache';
 import { dialectOf, isUniqueViolation } from './dialect';
+import type { EncryptedSecret, SecretRow, SecretSealer } from './secretSealer';
 import type {
   CredentialProvider,
   CredentialRow,
@@ -97,7 +99,7 @@ export interface NewCredential {
  */
 export async function createCredential(
   db: Executor,
-  keyring: KeyRing,
+  keyring: SecretSealer,
   input: NewCredential,
 ): Promise<CredentialInfo> {
   const id = randomUUID();
@@ -189,7 +191,7 @@ export interface CredentialChanges {
 /** Updates the user's credential `id`; NOT_FOUND if it is not theirs, CONFLICT on a taken name. */
 export async function updateCredential(
   db: Executor,
-  keyring: KeyRing,
+  keyring: SecretSealer,
   userId: string,
   id: string,
   changes: CredentialChanges,
@@ -267,7 +269,10 @@ export async function findCredentialForUser(
     .executeTakeFirst();
 }
 
-/** The full row by its natural key (type, provider, name) for the user. */
+/**
+ * The full row WITH the encrypted secret by its natural key (type, provider, name), for
+ * revealSecret; findCredentialInfoByName when only the information is wanted.
+ */
 export async function findCredentialByName(
   db: Executor,
   userId: string,

@@ -13,7 +13,12 @@
 //   KeyRing.forStore(store, key); keyring.encryptSecret(owner, plain, executor?) where owner is
 //   {id, user_id, type, provider, name, url, env_var} (all bound to the ciphertext);
 //   keyring.decryptSecret(row, executor?)   -- inside a transaction pass it as `executor`
-//   upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version (at start)
+//   (crypto/secrets.ts) revealSecret(db, keyring, credentialRow, {userId, username?, action,
+//     workspaceId?, ipAddress?, userAgent?, detail?}) -> plain secret, ONLY after its audit row
+//     was written; upgradeSecretBindings(db, keyring) -- re-seals rows of an older AAD version
+// Data keys and service values (imported from store/dataKeys.ts, store/serviceMeta.ts): the
+//   key ring's and the rotation's statements; readKeyCheck(db), the key check as stored.
+//   The credential repositories take a SecretSealer (store/secretSealer.ts), which KeyRing is.
 // Accounts (service/accounts)
 //   createUser(db, {username, password, role?}), findUserByName, findUserById, findUserForLogin,
 //   listUsers, disableUser(db, username); hashPassword, verifyPassword, verifyAgainstDummy
@@ -23,26 +28,29 @@
 //   listExpiredUserSessions(db, now?, limit?), markSessionExpiredHandled(db, sessionId)
 //   reserveLoginAttempt(db, {username, ipAddress}) (TOO_MANY_REQUESTS + retryAfterSeconds),
 //   recordLoginFailure, recordLoginSuccess, releaseLoginAttempt, loginRetryAfter
-// Credentials (no secret columns unless the name says so)
+// Credentials (no secret columns, except from the two finders marked below)
 //   createCredential(db, keyring, NewCredential) -> CredentialInfo   (CONFLICT on duplicates)
 //   updateCredential(db, keyring, userId, id, changes) -> CredentialInfo
 //   findCredentialForUser(db, userId, id) / findCredentialByName(db, userId, {type, provider,
-//   name}) -> CredentialRow (with encrypted secret); findCredentialInfo, listCredentials(db,
+//   name}) -> CredentialRow WITH the encrypted secret, to reveal it; findCredentialInfo,
+//   findCredentialInfoByName, listCredentials(db,
 //   userId, {type?, provider?}); deleteCredential(db, userId, id); deleteAllCredentials;
 //   recordTestResult(db, userId, id, {status, detail, at?, expiresAt?}); secretHint(secret)
-//   revealSecret(db, keyring, credentialRow, {userId, username?, action, workspaceId?,
-//     ipAddress?, userAgent?, detail?}) -> plain secret, ONLY after its audit row was written
 // SSH key registrations: upsertRegistration(db, userId, reg), listRegistrations(db, userId,
 //   credentialIds?), deleteRegistrations(db, userId, credentialId)
 // Settings: getSettings(db, userId), updateSettings(db, userId, partial), DEFAULT_SETTINGS
-// Injections: recordInjection, findActiveInjection, listActiveInjections,
-//   listActiveInjectionsForWorkspace, markInjectionsCleared
+// Injections (the manifest returned parsed but unchecked: workspaces/manifest.ts checks it):
+//   recordInjection, findActiveInjection, listActiveInjections, listActiveInjectionsForWorkspace,
+//   listActiveManifests, listActiveWorkspacesOnHost, markInjectionsCleared
 // Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,
 //   retentionDays, batchSize)
-// Maintenance (store/bootstrap.ts, crypto/rotation.ts): openConfiguredStore(config), openConfiguredStoreWithKey(config) (open + migrate
-//   + key check), writeBackup(store, file, key), restoreBackup(store, file, key, options?),
+// Maintenance (service/bootstrap.ts, crypto/rotation.ts, store/backup.ts):
+//   openConfiguredStore(config),
+//   openConfiguredStoreWithKey(config) (open + migrate + key check), openServiceCore(config,
+//   logger) (serve: also binds old secrets, names the Docker engines), writeBackup(store, file,
+//   key), restoreBackup(store, file, key, options?),
 //   rotateMasterKey(db, current, next, {batchSize?}), forgetPreviousWraps(db, current)
 // Read caches: resolveSession and listCredentials answer from a one-second per-database cache
 //   (readCache.ts). Write sessions and credentials only through the functions above, which
@@ -58,5 +66,4 @@ export * from './registrations';
 export * from './settings';
 export * from './injections';
 export * from './aiUsage';
-export * from './secrets';
 export { BackupError, BackupKeyMismatchError, restoreBackup, writeBackup } from './backup';

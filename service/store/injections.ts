@@ -1,25 +1,26 @@
 // What each injection wrote into a container (workspace_injections), so clearing removes exactly
-// those files and revokes the workspace session minted for it.
+// those files and revokes the workspace session minted for it. Every statement on the table.
+// The manifest is stored as JSON and returned parsed but unchecked: its entries are the
+// workspaces' business (service/workspaces/manifest.ts checks them).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Executor } from './database';
 import type { InjectionRow } from './schema';
 
-export const ManifestEntrySchema = z.object({
-  /** Relative to the workspace user's home. */
-  path: z.string().min(1),
-  sha256: z.string(),
-  mode: z.number().int(),
-});
-export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
-
 export interface Injection extends Omit<InjectionRow, 'manifest'> {
-  manifest: ManifestEntry[];
+  /** The stored manifest, parsed from JSON (null when that fails), not yet checked. */
+  manifest: unknown;
+}
+
+function parseStoredJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
 }
 
 function parse(row: InjectionRow): Injection {
-  const manifest = z.array(ManifestEntrySchema).safeParse(JSON.parse(row.manifest));
-  return { ...row, manifest: manifest.success ? manifest.data : [] };
+  return { ...row, manifest: parseStoredJson(row.manifest) };
 }
 
 export async function recordInjection(
@@ -29,7 +30,8 @@ export async function recordInjection(
     workspaceId: string;
     workspaceName: string;
     sessionId: string | null;
-    manifest: ManifestEntry[];
+    /** Written as JSON. */
+    manifest: readonly unknown[];
     injectedAt?: number;
     /** The Docker host the container is on. */
     dockerHost?: string | null;
@@ -109,4 +111,51 @@ export async function markInjectionsCleared(
     .where('cleared_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * The manifests and sessions of the user's uncleared injections into a container, newest first
+ * (the newest manifest is what is in the container now; every session is to be revoked).
+ */
+export async function listActiveManifests(
+  db: Executor,
+  userId: string,
+  workspaceId: string,
+): Promise<Array<{ manifest: unknown; sessionId: string | null }>> {
+  const rows = await db
+    .selectFrom('workspace_injections')
+    .select(['manifest', 'session_id'])
+    .where('user_id', '=', userId)
+    .where('workspace_id', '=', workspaceId)
+    .where('cleared_at', 'is', null)
+    .orderBy('injected_at', 'desc')
+    .execute();
+  return rows.map((r) => ({ manifest: parseStoredJson(r.manifest), sessionId: r.session_id }));
+}
+
+/**
+ * Containers with uncleared injections recorded on the Docker host `hostName`, on no host
+ * (records older than the column), or on a host not among `knownHosts` (no longer configured);
+ * each container once, at most `limit`.
+ */
+export async function listActiveWorkspacesOnHost(
+  db: Executor,
+  hostName: string,
+  knownHosts: readonly string[],
+  limit: number,
+): Promise<Array<{ workspace_id: string; docker_host: string | null }>> {
+  return db
+    .selectFrom('workspace_injections')
+    .select(['workspace_id', 'docker_host'])
+    .distinct()
+    .where('cleared_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('docker_host', '=', hostName),
+        eb('docker_host', 'is', null),
+        eb('docker_host', 'not in', knownHosts),
+      ]),
+    )
+    .limit(limit)
+    .execute();
 }

@@ -5,10 +5,10 @@
 // oauth_version is even while nobody refreshes; a refresher moves it to the next odd number with
 // a compare-and-swap (only one wins), calls the provider, and writes the new tokens moving it to
 // the next even number. A claim older than REFRESH_CLAIM_MS (a crashed replica) may be taken over.
-import type { KeyRing, SecretOwner } from '../crypto/keyring';
 import { noteWrite } from './credentials';
 import type { Executor } from './database';
 import type { CredentialRow } from './schema';
+import type { SecretOwner, SecretSealer } from './secretSealer';
 
 export const REFRESH_CLAIM_MS = 30_000;
 
@@ -44,7 +44,7 @@ function refreshOwner(row: {
 
 export async function encryptRefreshToken(
   db: Executor,
-  keyring: KeyRing,
+  keyring: SecretSealer,
   row: {
     id: string;
     user_id: string;
@@ -72,7 +72,7 @@ export async function encryptRefreshToken(
 
 export async function decryptRefreshToken(
   db: Executor,
-  keyring: KeyRing,
+  keyring: SecretSealer,
   row: CredentialRow,
 ): Promise<string | null> {
   if (!row.refresh_ciphertext || !row.refresh_iv || !row.refresh_tag) return null;

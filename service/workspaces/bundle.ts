@@ -13,7 +13,7 @@ import {
   type CredentialInfo,
 } from '../store/credentials';
 import { recordAudit } from '../audit/audit';
-import { revealSecret } from '../store/secrets';
+import { revealSecret } from '../crypto/secrets';
 import type { Executor } from '../store/database';
 import type { AiKeyDelivery, AiKeys } from './aiConfig';
 import type { GitProviderSettings } from './content';

@@ -11,6 +11,7 @@ import { WorkspaceSession, type ReadRequest, type ReadResult, type UserStat } fr
 import { PLAN_DIRS, pickLoginFile, type InjectionPlan, type WorkspaceUser } from './content';
 import { ensureBlock, stripBlock } from './dotfiles';
 import { sha256, statMatches, type ManifestEntry } from './manifest';
+import type { AppliedInjection, ClearedInjection } from './types';
 
 /** A container and the login user (a name, looked up in its /etc/passwd by the engine). */
 export interface Source {
@@ -152,16 +153,6 @@ function unchangedSince(
   };
 }
 
-export interface InjectResult {
-  manifest: ManifestEntry[];
-  /** Paths written (relative to home). */
-  written: string[];
-  /** User-editable files left alone because the user changed them. */
-  keptUserChanges: string[];
-  /** Dotfiles left alone, each with the reason (a link to outside the home, ...). */
-  notes: string[];
-}
-
 /**
  * Writes the plan made by `makePlan` (given the login profile the container uses), keeping the
  * user's own lines and changes; `previous` is the manifest of the last injection, if any. The
@@ -174,7 +165,7 @@ export async function applyInjection<I>(
   makePlan: (input: I, loginFile: string, user: WorkspaceUser) => InjectionPlan,
   previous: ManifestEntry[],
   now: Date,
-): Promise<InjectResult> {
+): Promise<AppliedInjection> {
   const prev = new Map(previous.map((e) => [e.path, e]));
   const knownLogin = previous.find((e) => e.kind === 'edit' && LOGIN_FILES.includes(e.path));
   // Directories we created (and our forced ones once seen) are ours: written without a look.
@@ -225,7 +216,7 @@ async function inject<I>(
     knownLogin: ManifestEntry | undefined;
     ownDir: (d: string) => boolean;
   },
-): Promise<InjectResult> {
+): Promise<AppliedInjection> {
   const { prev, knownLogin, ownDir } = known;
   const { user, stats } = session;
   const statOf = (p: string) => stats.get(p) ?? null;
@@ -364,17 +355,12 @@ async function inject<I>(
   return { manifest, written, keptUserChanges, notes };
 }
 
-export interface ClearResult {
-  removed: string[];
-  keptUserChanges: string[];
-}
-
 /** Removes exactly what the manifest says was injected and is still unchanged. */
 export async function clearInjection(
   source: Source,
   manifest: ManifestEntry[],
   now: Date,
-): Promise<ClearResult> {
+): Promise<ClearedInjection> {
   const items = manifest.filter((e) => e.kind !== 'dir');
   const session = await WorkspaceSession.open(
     source.container,
@@ -393,7 +379,7 @@ async function clear(
   items: ManifestEntry[],
   manifest: ManifestEntry[],
   now: Date,
-): Promise<ClearResult> {
+): Promise<ClearedInjection> {
   const statOf = (p: string) => session.stats.get(p) ?? null;
   const removals: string[] = [];
   const removed: string[] = [];

@@ -10,8 +10,14 @@ import {
   revokeSession,
   revokeWorkspaceSessions,
 } from '../accounts/sessions';
+import { findUserById } from '../accounts/users';
 import { getSettings } from '../store/settings';
-import { listActiveInjections, markInjectionsCleared, recordInjection } from '../store/injections';
+import {
+  listActiveInjections,
+  listActiveManifests,
+  markInjectionsCleared,
+  recordInjection,
+} from '../store/injections';
 import { recordAudit } from '../audit/audit';
 import type { AuditAction, AuditOutcome } from '../store/schema';
 import { gatherBundle } from './bundle';
@@ -21,7 +27,7 @@ import { hostsDown, type DockerHost } from './hosts';
 import { applyInjection, clearInjection } from './injector';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OWNER_LABEL, containerName, isOwnedBy } from './ownership';
-import type { WorkspaceServiceDeps } from './service';
+import type { WorkspaceServiceDeps } from './types';
 import { inTransaction, isRetryable } from '../store/retry';
 import { isUnavailable } from '../store/dialect';
 
@@ -75,11 +81,7 @@ export class WorkspaceOperations {
   constructor(private readonly deps: OperationsDeps) {}
 
   async userById(userId: string): Promise<{ userId: string; username: string } | null> {
-    const row = await this.deps.store.db
-      .selectFrom('users')
-      .select(['id', 'username'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
+    const row = await findUserById(this.deps.store.db, userId);
     return row ? { userId: row.id, username: row.username } : null;
   }
 
@@ -280,17 +282,10 @@ export class WorkspaceOperations {
     userId: string,
     workspaceId: string,
   ): Promise<{ manifest: ManifestEntry[]; sessionIds: string[] }> {
-    const rows = await this.deps.store.db
-      .selectFrom('workspace_injections')
-      .select(['manifest', 'session_id'])
-      .where('user_id', '=', userId)
-      .where('workspace_id', '=', workspaceId)
-      .where('cleared_at', 'is', null)
-      .orderBy('injected_at', 'desc')
-      .execute();
+    const rows = await listActiveManifests(this.deps.store.db, userId, workspaceId);
     return {
       manifest: parseManifest(rows[0]?.manifest),
-      sessionIds: rows.map((r) => r.session_id).filter((s): s is string => s !== null),
+      sessionIds: rows.map((r) => r.sessionId).filter((s): s is string => s !== null),
     };
   }
 

@@ -5,16 +5,14 @@
 // on all, each engine's events are followed on their own, and an engine that is down makes only
 // its own workspaces unavailable. Routers call it; it throws AppError.
 import type Docker from 'dockerode';
-import type { Config } from '../config';
-import type { KeyRing } from '../crypto/keyring';
 import { WorkspaceIdSchema } from '../api/workspaces';
 import { AppError } from '../errors';
-import type { Logger } from '../logger';
 import { findUserByName } from '../accounts/users';
 import { getSettings } from '../store/settings';
 import {
   listActiveInjections,
   listActiveInjectionsForWorkspace,
+  listActiveWorkspacesOnHost,
   markInjectionsCleared,
 } from '../store/injections';
 import {
@@ -23,7 +21,6 @@ import {
   revokeWorkspaceSessions,
 } from '../accounts/sessions';
 import { recordAudit } from '../audit/audit';
-import type { Store } from '../store/database';
 import { DockerEventFollower, type ContainerEvent } from './events';
 import { createDockerHosts, hostStates, hostsDown, type DockerHost, type HostState } from './hosts';
 import { WorkspaceOperations, type Actor, type OwnedWorkspace } from './operations';
@@ -34,46 +31,19 @@ import {
   listOwnedContainers,
   matchContainer,
 } from './ownership';
-import type { Role, SessionKind } from '../domain/deps';
+import type { WorkspacePort } from '../domain/deps';
+import type {
+  ClearResult,
+  InjectResult,
+  WorkspaceCaller,
+  WorkspaceServiceDeps,
+  WorkspaceSummary,
+} from './types';
 
 export { OWNER_LABEL, USER_LABEL } from './operations';
 const SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 100;
 const RECONCILE_LIMIT = 1000;
-
-export interface WorkspaceCaller {
-  userId: string;
-  username: string;
-  role: Role;
-  sessionKind: SessionKind;
-  sessionId: string;
-  workspaceId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-}
-
-export interface WorkspaceServiceDeps {
-  store: Store;
-  keyring: KeyRing;
-  /** The engines served; default: a client for each of config.dockerHosts. */
-  hosts?: readonly DockerHost[];
-  /** One engine, for callers that have a client already: named config.dockerHosts[0]. */
-  docker?: Docker;
-  config: Config;
-  logger: Logger;
-  /**
-   * The service's own URL, for .config/xares/service-url when CREDENTIAL_PUBLIC_URL is unset (a
-   * function, since with port 0 it is known only once listening). Default: from host and port.
-   */
-  serviceUrl?: string | (() => string);
-}
-
-export interface WorkspaceSummary {
-  id: string;
-  name: string;
-  state: string;
-  injectedAt: string | null;
-}
 
 const SYSTEM_AGENT = 'xares-credentials (docker events)';
 const FULL_ID = /^[0-9a-f]{64}$/;
@@ -87,7 +57,7 @@ export function hostsOf(deps: Pick<WorkspaceServiceDeps, 'hosts' | 'docker' | 'c
   return createDockerHosts(deps.config);
 }
 
-export class WorkspaceService {
+export class WorkspaceService implements WorkspacePort {
   private readonly ops: WorkspaceOperations;
   private readonly events: DockerEventFollower[];
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -144,10 +114,7 @@ export class WorkspaceService {
     return listed.filter((w) => caller.sessionKind === 'user' || w.id === caller.workspaceId);
   }
 
-  async inject(
-    caller: WorkspaceCaller,
-    workspaceId: string,
-  ): Promise<{ injected: true; workspaceId: string; files: string[]; notes?: string[] }> {
+  async inject(caller: WorkspaceCaller, workspaceId: string): Promise<InjectResult> {
     const actor = actorOf(caller);
     const ws = await this.resolveOwned(caller, workspaceId, 'inject');
     const { files, notes } = await this.ops.withLock(ws.id, () => this.ops.injectOwned(actor, ws));
@@ -155,10 +122,7 @@ export class WorkspaceService {
     return { injected: true, workspaceId: ws.id, files, ...(notes.length > 0 ? { notes } : {}) };
   }
 
-  async clear(
-    caller: WorkspaceCaller,
-    workspaceId: string,
-  ): Promise<{ cleared: true; files: string[] }> {
+  async clear(caller: WorkspaceCaller, workspaceId: string): Promise<ClearResult> {
     if (caller.sessionKind === 'workspace') {
       await this.ops.audit(actorOf(caller), 'clear', 'denied', workspaceId, 'workspace session');
       throw new AppError('FORBIDDEN', 'A workspace session cannot clear workspaces');
@@ -249,25 +213,13 @@ export class WorkspaceService {
    * listed, are looked for everywhere.
    */
   private async revokeRemovedWorkspaces(host: DockerHost): Promise<void> {
-    const rows = await this.deps.store.db
-      .selectFrom('workspace_injections')
-      .select(['workspace_id', 'docker_host'])
-      .distinct()
-      .where('cleared_at', 'is', null)
-      // Also records of an engine no longer configured: looked for on every engine.
-      .where((eb) =>
-        eb.or([
-          eb('docker_host', '=', host.name),
-          eb('docker_host', 'is', null),
-          eb(
-            'docker_host',
-            'not in',
-            this.ops.hosts.map((h) => h.name),
-          ),
-        ]),
-      )
-      .limit(RECONCILE_LIMIT)
-      .execute();
+    // Also records of an engine no longer configured: looked for on every engine.
+    const rows = await listActiveWorkspacesOnHost(
+      this.deps.store.db,
+      host.name,
+      this.ops.hosts.map((h) => h.name),
+      RECONCILE_LIMIT,
+    );
     for (const { workspace_id: id, docker_host: recorded } of rows) {
       try {
         const gone =

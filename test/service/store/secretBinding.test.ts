@@ -10,7 +10,7 @@ import {
   findCredentialForUser,
   updateCredential,
 } from '../../../service/store/credentials';
-import { revealSecret, upgradeSecretBindings } from '../../../service/store/secrets';
+import { revealSecret, upgradeSecretBindings } from '../../../service/crypto/secrets';
 import type { CredentialRow } from '../../../service/store/schema';
 import { forEachDialect, type TestStore } from '../../support/databases';
 import { addTestUser } from '../../support/fixtures';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AppError } from '../../../service/errors';
 import { listAudit } from '../../../service/audit/audit';
 import { createCredential, findCredentialForUser } from '../../../service/store/credentials';
-import { MARK_USED_INTERVAL_MS, revealSecret } from '../../../service/store/secrets';
+import { MARK_USED_INTERVAL_MS, revealSecret } from '../../../service/crypto/secrets';
 import { forEachDialect } from '../../support/databases';
 import { addTestUser } from '../../support/fixtures';
 

@@ -3,11 +3,15 @@
 // associated data version is sealed again under the current one here, on its first use, and for
 // all rows by upgradeSecretBindings when the service starts.
 import { recordAudit, type AuditEntryInput } from '../audit/audit';
-import { type KeyRing, SECRET_AAD_VERSION, type SecretRow } from '../crypto/keyring';
 import { AppError } from '../errors';
-import type { Executor } from './database';
-import { findCredentialsSealedBefore, markCredentialUsed, resealCredential } from './credentials';
-import type { CredentialRow } from './schema';
+import {
+  findCredentialsSealedBefore,
+  markCredentialUsed,
+  resealCredential,
+} from '../store/credentials';
+import type { Executor } from '../store/database';
+import type { CredentialRow } from '../store/schema';
+import { type KeyRing, SECRET_AAD_VERSION, type SecretRow } from './keyring';
 
 /**
  * The credential row to reveal: the secret columns plus what the audit row names, and when it
