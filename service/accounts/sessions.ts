@@ -150,7 +150,7 @@ async function lookUpSession(
   const { username, role, disabled: _disabled, ...session } = row;
   if (now - session.last_used_at >= TOUCH_INTERVAL_MS) {
     const expiresAt = now + ttlSeconds(session.kind, timeoutSeconds) * 1000;
-    // Guarded (in the store) by revoked_at and expiry so a concurrent revoke or expiry is not undone.
+    // Guarded (in the store) by revoked_at and expiry: a concurrent revoke or expiry stays.
     await touchSession(db, session.id, now, expiresAt);
     session.last_used_at = now;
     session.expires_at = expiresAt;
