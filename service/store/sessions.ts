@@ -1,6 +1,7 @@
 // The sessions table: bearer sessions stored by their token's hash (service/accounts/sessions.ts
 // makes tokens, decides expiry and sliding, and keeps the cache of live sessions). Every
-// statement on the table.
+// statement on the table. Revoke through accounts/sessions.ts, which forgets the cached copies of
+// what it revokes: a revocation made here directly is seen only when the cached copy runs out.
 import { type CompiledQuery, createQueryId } from 'kysely';
 import type { Executor } from './database';
 import { type DialectName, dialectOf } from './dialect';
