@@ -13,6 +13,7 @@ import { listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import { purgeSessions } from './accounts/sessions';
 import { purgeAudit } from './audit/audit';
+import { purgeFlows } from './store/oauthFlows';
 import type { Store } from './store';
 import { hostStates, WorkspaceService, type DockerHost } from './workspaces';
 
@@ -89,7 +90,7 @@ function startWorkspacesWhenDockerAnswers(
   };
 }
 
-/** Audit retention (CREDENTIAL_AUDIT_RETENTION_DAYS) and old sessions, now and every hour. */
+/** Audit retention (CREDENTIAL_AUDIT_RETENTION_DAYS), old sessions and device sign-ins, now and every hour. */
 function startMaintenance(store: Store, config: Config, logger: Logger): () => Promise<void> {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
@@ -97,7 +98,10 @@ function startMaintenance(store: Store, config: Config, logger: Logger): () => P
       try {
         const audit = await purgeAudit(store.db, config.auditRetentionDays);
         const sessions = await purgeSessions(store.db, Date.now() - SESSION_KEEP_MS);
-        if (audit + sessions > 0) logger.info({ audit, sessions }, 'purged old rows');
+        const oauthFlows = await purgeFlows(store.db);
+        if (audit + sessions + oauthFlows > 0) {
+          logger.info({ audit, sessions, oauthFlows }, 'purged old rows');
+        }
       } catch (err) {
         logger.error({ err }, 'purging old rows failed');
       }

@@ -42,9 +42,10 @@ export async function updateFlow(
 }
 
 /** Flows finished or expired more than a day ago are of no use to anyone. */
-export async function purgeFlows(db: Executor, now = Date.now()): Promise<void> {
-  await db
+export async function purgeFlows(db: Executor, now = Date.now()): Promise<number> {
+  const result = await db
     .deleteFrom('oauth_flows')
     .where('expires_at', '<', now - 86_400_000)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -382,8 +382,13 @@ export class WorkspaceSession {
     }
     const refused = [...seen].map(([dir, why]) => ({ dir, why }));
     if (code === 3) throw new AppError('CONFLICT', refusalMessage(refused));
+    if (code === -1) {
+      // The script did not get to its end (killed, or the engine went away).
+      throw new ExecInterrupted(
+        `writing in the workspace ended early: ${this.exec.stderr().trim()}`,
+      );
+    }
     if (code !== 0) {
-      // -1: the script did not get to its end (killed, or the engine went away)
       throw new Error(
         `writing in the workspace failed (exit ${code}): ${this.exec.stderr().trim()}`,
       );
@@ -397,11 +402,21 @@ export class WorkspaceSession {
   }
 }
 
+/**
+ * The engine ended the command before the script's last line (its output stopped, or the runtime
+ * could not start it: "read init-p: connection reset by peer"), as it does under load or when
+ * something in the workspace kills it. Nothing says the attempt got anywhere; the same call may
+ * be sent again (WorkspaceOperations answers SERVICE_UNAVAILABLE).
+ */
+export class ExecInterrupted extends Error {
+  override name = 'ExecInterrupted';
+}
+
 /** The next line; the end of the output before the script's last line is a failure. */
 async function next(exec: ExecSession): Promise<string> {
   const line = await exec.lines.next().catch((e: unknown) => mapDockerError(e));
   if (line === null) {
-    throw new Error(`the command in the workspace ended early: ${exec.stderr().trim()}`);
+    throw new ExecInterrupted(`the command in the workspace ended early: ${exec.stderr().trim()}`);
   }
   return line;
 }
@@ -424,6 +439,10 @@ function failure(exec: ExecSession, line: string, name: string, user: WorkspaceU
   // The engine prints why it could not start the command (an unknown user, for one) instead.
   if (/unable to find user|no matching entries in passwd/i.test(line + exec.stderr())) {
     return noUser(name);
+  }
+  // The runtime failed to start the process for a reason of its own (not a missing command).
+  if (/OCI runtime exec failed.*(connection reset by peer|read init-p|: EOF\b)/i.test(line)) {
+    return new ExecInterrupted(`the engine could not start the command: ${line.slice(0, 200)}`);
   }
   return new Error(`unexpected output from the command in the workspace: ${line.slice(0, 200)}`);
 }

@@ -22,6 +22,7 @@ import { recordAudit } from '../audit/audit';
 import type { AuditAction, AuditOutcome } from '../store/schema';
 import { gatherBundle } from './bundle';
 import { buildPlan } from './content';
+import { ExecInterrupted } from './asUser';
 import { isEngineDown, statusOf } from './docker';
 import { hostsDown, type DockerHost } from './hosts';
 import { applyInjection, clearInjection } from './injector';
@@ -263,6 +264,20 @@ export class WorkspaceOperations {
       } catch (seen) {
         if (seen instanceof AppError) return seen;
       }
+    }
+    if (e instanceof ExecInterrupted) {
+      // Stopped meanwhile: CONFLICT as above; still running: the engine or the workspace ended
+      // the command, and the same call may be sent again.
+      try {
+        await this.confirmStopped(ws, stoppedMessage);
+      } catch (seen) {
+        if (seen instanceof AppError) return seen;
+      }
+      return new AppError(
+        'SERVICE_UNAVAILABLE',
+        'The workspace ended the command before it finished; try again',
+        { cause: e, retryAfterSeconds: 1 },
+      );
     }
     return new AppError('INTERNAL_SERVER_ERROR', message, { cause: e });
   }

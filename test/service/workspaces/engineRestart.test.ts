@@ -73,4 +73,32 @@ tierSuite('docker', 'workspaces stopped by an engine restart', function () {
     // Looked at again for a few seconds each, not longer.
     assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
   });
+
+  it('answers SERVICE_UNAVAILABLE, never a 500, when the injection’s command is killed midway', async () => {
+    // The soak saw the engine end an injection's exec under load ("read init-p: connection
+    // reset by peer", or the output ending before the script's last line). Here a root loop in
+    // the container kills the script at whatever point it has reached: retryable, and nothing
+    // of the failed attempt stays usable.
+    const u = await f.addUser();
+    const ws = track(await createWorkspace(docker, { owner: u.user.username }));
+    const killer = await ws.container.exec({
+      Cmd: ['sh', '-c', "while :; do pkill -KILL -f '[x]ares-exit'; sleep 0.002; done"],
+      User: 'root',
+    });
+    await killer.start({ Detach: true });
+    await assert.rejects(f.service.inject(u.caller, ws.id), (e: unknown) => {
+      assert.ok(e instanceof AppError, String(e));
+      assert.equal(e.code, 'SERVICE_UNAVAILABLE', e.message);
+      assert.match(e.message, /try again/);
+      return true;
+    });
+    const live = await f.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', u.user.id)
+      .where('kind', 'in', ['workspace', 'gateway'])
+      .where('revoked_at', 'is', null)
+      .execute();
+    assert.deepEqual(live, [], 'the failed attempt left a live workspace or gateway token');
+  });
 });
