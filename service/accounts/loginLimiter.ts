@@ -16,10 +16,28 @@
 // its process died mid-check (a crash, a SIGKILL), and the reservation would otherwise count as
 // an attempt for the whole window, locking the account's owner out for 15 minutes because a
 // replica was killed while they signed in.
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
 import { AppError } from '../errors';
 import { isRetryable as isConflict } from '../store/retry';
 import type { Executor } from '../store/database';
+import {
+  deleteAttempt,
+  deleteAttempts,
+  deleteFailedAttemptsOf,
+  findAttemptIdsAtOrBefore,
+  insertPendingAttempt,
+  listCountingAttemptsByAddress,
+  listCountingAttemptsByUsername,
+  markAttemptFailed,
+} from '../store/loginAttempts';
+import {
+  countLockRows,
+  deleteLockRowsTouchedAtOrBefore,
+  findExistingLockKeys,
+  findLockKeysTouchedAtOrBefore,
+  insertLockRowsIfMissing,
+  touchLockRows,
+} from '../store/loginLimitLocks';
 import type { Database } from '../store/schema';
 
 export interface LoginLimits {
@@ -120,32 +138,22 @@ async function count(
   limits: LoginLimits,
   now: number,
 ): Promise<Counted> {
-  const since = now - limits.windowSeconds * 1000;
-  const pendingSince = now - PENDING_TTL_MS;
-  const counts = (eb: ExpressionBuilder<Database, 'login_attempts'>): Expression<SqlBool> =>
-    eb.and([
-      eb('attempted_at', '>', since),
-      eb.or([eb('state', '!=', 'pending'), eb('attempted_at', '>', pendingSince)]),
-    ]);
-  const byName = await db
-    .selectFrom('login_attempts')
-    .select(['ip_address', 'attempted_at', 'state'])
-    .where('username', '=', keys.username)
-    .where(counts)
-    .orderBy('attempted_at', 'desc')
-    .limit(limits.perUsername)
-    .execute();
+  const window = { since: now - limits.windowSeconds * 1000, pendingSince: now - PENDING_TTL_MS };
+  const byName = await listCountingAttemptsByUsername(
+    db,
+    keys.username,
+    window,
+    limits.perUsername,
+  );
   const username = byName.map((r) => ({ ip_address: r.ip_address, until: untilOf(r, limits) }));
   // The address count matters only for a username this address has already tried.
   if (!username.some((r) => r.ip_address === keys.ipAddress)) return { username, address: [] };
-  const address = await db
-    .selectFrom('login_attempts')
-    .select(['attempted_at', 'state'])
-    .where('ip_address', '=', keys.ipAddress)
-    .where(counts)
-    .orderBy('attempted_at', 'desc')
-    .limit(limits.perAddress)
-    .execute();
+  const address = await listCountingAttemptsByAddress(
+    db,
+    keys.ipAddress,
+    window,
+    limits.perAddress,
+  );
   return { username, address: address.map((r) => untilOf(r, limits)) };
 }
 
@@ -155,18 +163,10 @@ async function count(
  * usual case, are only read.
  */
 async function ensureLockRows(db: Kysely<Database>, lockKeys: string[], now: number) {
-  const existing = await db
-    .selectFrom('login_limit_locks')
-    .select('lock_key')
-    .where('lock_key', 'in', lockKeys)
-    .execute();
-  const missing = lockKeys.filter((k) => !existing.some((r) => r.lock_key === k));
+  const existing = await findExistingLockKeys(db, lockKeys);
+  const missing = lockKeys.filter((k) => !existing.includes(k));
   if (missing.length === 0) return;
-  await db
-    .insertInto('login_limit_locks')
-    .values(missing.map((lock_key) => ({ lock_key, touched_at: now })))
-    .orIgnore()
-    .execute();
+  await insertLockRowsIfMissing(db, missing, now);
 }
 
 /** A lock row disappeared between creating and locking it (cleanup raced us): start again. */
@@ -209,17 +209,8 @@ export async function reserveLoginAttempt(
         .setIsolationLevel('read committed')
         .execute(async (trx) => {
           // The write takes the row locks (on SQLite, the database's write lock) before counting.
-          await trx
-            .updateTable('login_limit_locks')
-            .set({ touched_at: now })
-            .where('lock_key', 'in', lockKeys)
-            .execute();
-          const held = await trx
-            .selectFrom('login_limit_locks')
-            .select((eb) => eb.fn.countAll<number | string>().as('n'))
-            .where('lock_key', 'in', lockKeys)
-            .executeTakeFirstOrThrow();
-          if (Number(held.n) < lockKeys.length) throw new LockRowGone();
+          await touchLockRows(trx, lockKeys, now);
+          if ((await countLockRows(trx, lockKeys)) < lockKeys.length) throw new LockRowGone();
           const wait = retryAfterFor(
             await count(trx, keys, limits, now),
             keys.ipAddress,
@@ -227,16 +218,7 @@ export async function reserveLoginAttempt(
             now,
           );
           if (wait > 0) throw tooMany(wait);
-          const inserted = await trx
-            .insertInto('login_attempts')
-            .values({
-              username: keys.username,
-              ip_address: keys.ipAddress,
-              state: 'pending',
-              attempted_at: now,
-            })
-            .executeTakeFirstOrThrow();
-          return Number(inserted.insertId);
+          return insertPendingAttempt(trx, keys, now);
         });
       return { id, ...keys };
     } catch (err) {
@@ -253,11 +235,7 @@ export async function recordLoginFailure(
   limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
   now: number = Date.now(),
 ): Promise<void> {
-  await db
-    .updateTable('login_attempts')
-    .set({ state: 'failed' })
-    .where('id', '=', reservation.id)
-    .execute();
+  await markAttemptFailed(db, reservation.id);
   await removeStale(db, now - limits.windowSeconds * 1000);
 }
 
@@ -272,16 +250,12 @@ export async function recordLoginSuccess(
   db: Executor,
   reservation: LoginReservation,
 ): Promise<void> {
-  await db.deleteFrom('login_attempts').where('id', '=', reservation.id).execute();
-  await db
-    .deleteFrom('login_attempts')
-    .where('username', '=', reservation.username)
-    .where('ip_address', '=', reservation.ipAddress)
-    .where('state', '=', 'failed')
-    .execute()
-    .catch((err: unknown) => {
+  await deleteAttempt(db, reservation.id);
+  await deleteFailedAttemptsOf(db, reservation.username, reservation.ipAddress).catch(
+    (err: unknown) => {
       if (!isConflict(err)) throw err;
-    });
+    },
+  );
 }
 
 /** The check could not be made (an outage, not a wrong password): the attempt does not count. */
@@ -289,45 +263,16 @@ export async function releaseLoginAttempt(
   db: Executor,
   reservation: LoginReservation,
 ): Promise<void> {
-  await db.deleteFrom('login_attempts').where('id', '=', reservation.id).execute();
+  await deleteAttempt(db, reservation.id);
 }
 
 /** Drops attempts and lock rows older than the window, a bounded batch at a time. */
 async function removeStale(db: Executor, cutoff: number): Promise<void> {
-  const attempts = await db
-    .selectFrom('login_attempts')
-    .select('id')
-    .where('attempted_at', '<=', cutoff)
-    .limit(100)
-    .execute();
-  if (attempts.length > 0) {
-    await db
-      .deleteFrom('login_attempts')
-      .where(
-        'id',
-        'in',
-        attempts.map((r) => r.id),
-      )
-      .execute();
-  }
-  const locks = await db
-    .selectFrom('login_limit_locks')
-    .select('lock_key')
-    .where('touched_at', '<=', cutoff)
-    .limit(100)
-    .execute();
-  if (locks.length > 0) {
-    // touched_at is checked again: a lock taken meanwhile stays.
-    await db
-      .deleteFrom('login_limit_locks')
-      .where(
-        'lock_key',
-        'in',
-        locks.map((r) => r.lock_key),
-      )
-      .where('touched_at', '<=', cutoff)
-      .execute();
-  }
+  const attempts = await findAttemptIdsAtOrBefore(db, cutoff, 100);
+  if (attempts.length > 0) await deleteAttempts(db, attempts);
+  const locks = await findLockKeysTouchedAtOrBefore(db, cutoff, 100);
+  // touched_at is checked again: a lock taken meanwhile stays.
+  if (locks.length > 0) await deleteLockRowsTouchedAtOrBefore(db, locks, cutoff);
 }
 
 /** 0 when a sign-in may be tried now, else the seconds to wait (without reserving; for tests). */

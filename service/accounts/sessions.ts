@@ -2,11 +2,23 @@
 // (expire after CREDENTIAL_SESSION_TIMEOUT seconds unused), workspace sessions live with their
 // container until revoked.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type CompiledQuery, createQueryId } from 'kysely';
 import type { Executor } from '../store/database';
 import { ReadCache } from '../store/readCache';
-import { type DialectName, dialectOf } from '../store/dialect';
-import type { Database, Role, SessionKind, SessionRow } from '../store/schema';
+import type { Role, SessionKind, SessionRow } from '../store/schema';
+import {
+  deleteSessionRows,
+  findSessionExpiry,
+  findSessionIdsEndedBefore,
+  findSessionWithUserByHash,
+  insertSession,
+  listExpiredUserSessionRows,
+  revokeGatewaySessionRowsExcept,
+  revokeSessionRow,
+  revokeSessionRowsOfUser,
+  revokeSessionRowsOfWorkspace,
+  setSessionRevokedAt,
+  touchSession,
+} from '../store/sessions';
 
 /**
  * Workspace tokens are used by git in the background, not by a person, so the user timeout
@@ -68,7 +80,7 @@ export async function createSession(
     ip_address: input.ipAddress?.slice(0, 64) ?? null,
     user_agent: input.userAgent?.slice(0, 512) ?? null,
   };
-  await db.insertInto('sessions').values(session).execute();
+  await insertSession(db, session);
   return { token, session };
 }
 
@@ -80,24 +92,6 @@ export interface ResolvedSession {
   session: SessionRow;
   user: { id: string; username: string; role: Role };
 }
-
-function sessionByHash(db: Executor, tokenHash: string) {
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('sessions')
-    .select(['users.username', 'users.role', 'users.disabled'])
-    .where('sessions.token_hash', '=', tokenHash);
-}
-
-/**
- * resolveSession runs on every request: its SQL is compiled once per dialect, since building and
- * compiling the query with Kysely cost more than running it.
- */
-type SessionWithUser = Awaited<
-  ReturnType<ReturnType<typeof sessionByHash>['executeTakeFirstOrThrow']>
->;
-const resolveSql = new Map<DialectName, CompiledQuery<SessionWithUser>>();
 
 /** Live sessions looked up in the last SESSION_CACHE_MS, by token hash (never by token). */
 const sessionCache = new ReadCache<ResolvedSession>({
@@ -149,32 +143,15 @@ async function lookUpSession(
   timeoutSeconds: number,
   now: number,
 ): Promise<ResolvedSession | undefined> {
-  const dialect = dialectOf<Database>(db);
-  let compiled = resolveSql.get(dialect);
-  if (!compiled) {
-    compiled = sessionByHash(db, '').compile();
-    resolveSql.set(dialect, compiled);
-  }
-  const { rows } = await db.executeQuery<SessionWithUser>({
-    ...compiled,
-    queryId: createQueryId(),
-    parameters: [hash],
-  });
-  const row = rows[0];
+  const row = await findSessionWithUserByHash(db, hash);
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.disabled !== 0) {
     return undefined;
   }
   const { username, role, disabled: _disabled, ...session } = row;
   if (now - session.last_used_at >= TOUCH_INTERVAL_MS) {
     const expiresAt = now + ttlSeconds(session.kind, timeoutSeconds) * 1000;
-    // Guarded by revoked_at and expiry so a concurrent revoke or expiry is not undone.
-    await db
-      .updateTable('sessions')
-      .set({ last_used_at: now, expires_at: expiresAt })
-      .where('id', '=', session.id)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .execute();
+    // Guarded (in the store) by revoked_at and expiry: a concurrent revoke or expiry stays.
+    await touchSession(db, session.id, now, expiresAt);
     session.last_used_at = now;
     session.expires_at = expiresAt;
   }
@@ -188,19 +165,12 @@ export async function revokeSession(
   sessionId: string,
   now: number = Date.now(),
 ): Promise<boolean> {
-  const result = await revoking(
+  const revoked = await revoking(
     db,
     (s) => s.id === sessionId,
-    () =>
-      db
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('id', '=', sessionId)
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst(),
+    () => revokeSessionRow(db, userId, sessionId, now),
   );
-  return Number(result.numUpdatedRows) > 0;
+  return revoked > 0;
 }
 
 /** Revokes every session of a user (disable, clear-all). Returns how many were live. */
@@ -209,18 +179,11 @@ export async function revokeUserSessions(
   userId: string,
   now: number = Date.now(),
 ): Promise<number> {
-  const result = await revoking(
+  return revoking(
     db,
     (s) => s.user_id === userId,
-    () =>
-      db
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst(),
+    () => revokeSessionRowsOfUser(db, userId, now),
   );
-  return Number(result.numUpdatedRows);
 }
 
 /**
@@ -232,19 +195,11 @@ export async function revokeWorkspaceSessions(
   workspaceId: string,
   now: number = Date.now(),
 ): Promise<number> {
-  const result = await revoking(
+  return revoking(
     db,
     (s) => s.workspace_id === workspaceId,
-    () =>
-      db
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('kind', 'in', ['workspace', 'gateway'])
-        .where('workspace_id', '=', workspaceId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst(),
+    () => revokeSessionRowsOfWorkspace(db, workspaceId, now),
   );
-  return Number(result.numUpdatedRows);
 }
 
 /**
@@ -256,35 +211,17 @@ export async function listExpiredUserSessions(
   now: number = Date.now(),
   limit = 100,
 ): Promise<SessionRow[]> {
-  return db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('kind', '=', 'user')
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '<=', now)
-    .orderBy('expires_at')
-    .limit(Math.min(Math.max(limit, 1), 1000))
-    .execute();
+  return listExpiredUserSessionRows(db, now, Math.min(Math.max(limit, 1), 1000));
 }
 
 /** Marks an expired session as handled (revoked at its expiry time). */
 export async function markSessionExpiredHandled(db: Executor, sessionId: string): Promise<void> {
-  const row = await db
-    .selectFrom('sessions')
-    .select('expires_at')
-    .where('id', '=', sessionId)
-    .executeTakeFirst();
-  if (!row) return;
+  const expiresAt = await findSessionExpiry(db, sessionId);
+  if (expiresAt === undefined) return;
   await revoking(
     db,
     (s) => s.id === sessionId,
-    () =>
-      db
-        .updateTable('sessions')
-        .set({ revoked_at: row.expires_at })
-        .where('id', '=', sessionId)
-        .where('revoked_at', 'is', null)
-        .execute(),
+    () => setSessionRevokedAt(db, sessionId, expiresAt),
   );
 }
 
@@ -294,22 +231,9 @@ export async function purgeSessions(
   before: number,
   batchSize = 1000,
 ): Promise<number> {
-  const ids = await db
-    .selectFrom('sessions')
-    .select('id')
-    .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
-    .limit(batchSize)
-    .execute();
+  const ids = await findSessionIdsEndedBefore(db, before, batchSize);
   if (ids.length === 0) return 0;
-  const result = await db
-    .deleteFrom('sessions')
-    .where(
-      'id',
-      'in',
-      ids.map((r) => r.id),
-    )
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteSessionRows(db, ids);
 }
 
 /** Revokes a container's gateway tokens but `keepId` (a new injection replaced them). */
@@ -319,18 +243,9 @@ export async function revokeOtherGatewaySessions(
   keepId: string,
   now: number = Date.now(),
 ): Promise<number> {
-  const result = await revoking(
+  return revoking(
     db,
     (s) => s.kind === 'gateway' && s.workspace_id === workspaceId && s.id !== keepId,
-    () =>
-      db
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('kind', '=', 'gateway')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '!=', keepId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst(),
+    () => revokeGatewaySessionRowsExcept(db, workspaceId, keepId, now),
   );
-  return Number(result.numUpdatedRows);
 }

@@ -6,6 +6,16 @@ import { AppError } from '../errors';
 import type { Executor } from '../store/database';
 import { isUniqueViolation } from '../store/dialect';
 import type { Role, UserRow } from '../store/schema';
+import {
+  findPublicUserById,
+  findPublicUserByName,
+  findUserRowByName,
+  insertUser,
+  listPublicUsers,
+  markUserDisabled,
+  type PublicUserRow,
+  updatePasswordHash,
+} from '../store/users';
 import { hashPassword } from './passwords';
 import { revokeUserSessions } from './sessions';
 
@@ -32,9 +42,7 @@ function valid<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /** A user as other modules see it: never the password hash. */
-export type User = Omit<UserRow, 'password_hash'>;
-
-const PUBLIC_COLUMNS = ['id', 'username', 'role', 'disabled', 'created_at', 'updated_at'] as const;
+export type User = PublicUserRow;
 
 export async function createUser(
   db: Executor,
@@ -53,7 +61,7 @@ export async function createUser(
     updated_at: now,
   };
   try {
-    await db.insertInto('users').values(user).execute();
+    await insertUser(db, user);
   } catch (err) {
     if (isUniqueViolation(err)) {
       throw new AppError('CONFLICT', `a user named '${username}' already exists`, { cause: err });
@@ -69,23 +77,19 @@ export async function findUserForLogin(
   db: Executor,
   username: string,
 ): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return findUserRowByName(db, username);
 }
 
 export async function findUserByName(db: Executor, username: string): Promise<User | undefined> {
-  return db
-    .selectFrom('users')
-    .select(PUBLIC_COLUMNS)
-    .where('username', '=', username)
-    .executeTakeFirst();
+  return findPublicUserByName(db, username);
 }
 
 export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
+  return findPublicUserById(db, id);
 }
 
 export async function listUsers(db: Executor): Promise<User[]> {
-  return db.selectFrom('users').select(PUBLIC_COLUMNS).orderBy('username').execute();
+  return listPublicUsers(db);
 }
 
 /** Replaces a user's password hash (e.g. after needsRehash at login). */
@@ -94,11 +98,7 @@ export async function setPasswordHash(
   userId: string,
   passwordHash: string,
 ): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({ password_hash: passwordHash, updated_at: Date.now() })
-    .where('id', '=', userId)
-    .execute();
+  await updatePasswordHash(db, userId, passwordHash, Date.now());
 }
 
 /** Disables a user and revokes all their sessions; NOT_FOUND if there is no such user. */
@@ -109,11 +109,7 @@ export async function disableUser(
   const user = await findUserByName(db, username);
   if (!user) throw new AppError('NOT_FOUND', `there is no user named '${username}'`);
   const now = Date.now();
-  await db
-    .updateTable('users')
-    .set({ disabled: 1, updated_at: now })
-    .where('id', '=', user.id)
-    .execute();
+  await markUserDisabled(db, user.id, now);
   const sessionsRevoked = await revokeUserSessions(db, user.id, now);
   return { user: { ...user, disabled: 1, updated_at: now }, sessionsRevoked };
 }

@@ -3,6 +3,16 @@
 // export is JSON or CSV; purge removes old rows in bounded batches.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AppError } from '../errors';
+import {
+  deleteAuditRows,
+  findBursts,
+  findFirstIdSince,
+  findIdsOlderThan,
+  insertAuditRow,
+  listAuditRows,
+  listAuditRowsAfter,
+  updateAuditOutcome,
+} from '../store/auditLog';
 import type { Executor } from '../store/database';
 import type {
   AuditAction,
@@ -93,8 +103,7 @@ export async function recordAudit(db: Executor, entry: AuditEntryInput): Promise
     timestamp: entry.timestamp ?? Date.now(),
   };
   try {
-    const result = await db.insertInto('audit_log').values(row).executeTakeFirstOrThrow();
-    return Number(result.insertId ?? 0);
+    return await insertAuditRow(db, row);
   } catch (err) {
     throw new AppError('SERVICE_UNAVAILABLE', 'the audit log could not be written', { cause: err });
   }
@@ -110,11 +119,7 @@ export async function completeAudit(
   result: { outcome: AuditOutcome; detail: string },
 ): Promise<void> {
   try {
-    await db
-      .updateTable('audit_log')
-      .set({ outcome: result.outcome, detail: cut(result.detail, 1000) })
-      .where('id', '=', id)
-      .execute();
+    await updateAuditOutcome(db, id, result.outcome, cut(result.detail, 1000));
   } catch (err) {
     throw new AppError('SERVICE_UNAVAILABLE', 'the audit log could not be written', { cause: err });
   }
@@ -145,19 +150,14 @@ export async function findSuspiciousActivity(
   now: number = Date.now(),
   workspaceId?: string,
 ): Promise<SuspiciousActivity[]> {
-  let query = db
-    .selectFrom('audit_log')
-    .select(['action', 'ip_address'])
-    .select((eb) => eb.fn.countAll().as('count'))
-    .where('user_id', '=', userId)
-    .where('action', 'not in', NOT_COUNTED_AS_BURSTS);
-  if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
-  const rows = await query
-    .where('timestamp', '>', now - SUSPICIOUS_WINDOW_MS)
-    .groupBy(['action', 'ip_address'])
-    .having((eb) => eb.fn.countAll(), '>', SUSPICIOUS_THRESHOLD)
-    .execute();
-  return rows.map((r) => ({ action: r.action, ipAddress: r.ip_address, count: Number(r.count) }));
+  const rows = await findBursts(db, {
+    userId,
+    workspaceId,
+    since: now - SUSPICIOUS_WINDOW_MS,
+    threshold: SUSPICIOUS_THRESHOLD,
+    notCounted: NOT_COUNTED_AS_BURSTS,
+  });
+  return rows.map((r) => ({ action: r.action, ipAddress: r.ip_address, count: r.count }));
 }
 
 /** One page of the user's audit log (or of one of their workspaces), newest first. */
@@ -174,18 +174,13 @@ export async function listAudit(
   now: number = Date.now(),
 ): Promise<AuditPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
-  let query = db.selectFrom('audit_log').selectAll().where('user_id', '=', userId);
-  if (options.workspaceId !== undefined) {
-    query = query.where('workspace_id', '=', options.workspaceId);
-  }
-  if (options.before !== undefined && options.before !== null) {
-    query = query.where('id', '<', options.before);
-  }
-  if (options.action) query = query.where('action', '=', options.action);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  const rows = await listAuditRows(db, {
+    userId,
+    workspaceId: options.workspaceId,
+    before: options.before,
+    action: options.action,
+    limit: limit + 1,
+  });
   const page = rows.slice(0, limit);
   const suspicious = await findSuspiciousActivity(db, userId, now, options.workspaceId);
   const bursts = new Set(suspicious.map((s) => `${s.action}\u0000${s.ipAddress ?? ''}`));
@@ -260,16 +255,7 @@ export async function* auditExportChunks(
     after = await firstIdSince(db, options, options.since);
   }
   for (;;) {
-    let query = db.selectFrom('audit_log').selectAll().where('id', '>', after);
-    if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
-    if (options.workspaceId !== undefined) {
-      query = query.where('workspace_id', '=', options.workspaceId);
-    }
-    if (options.since !== undefined) query = query.where('timestamp', '>=', options.since);
-    const rows = await query
-      .orderBy('id')
-      .limit(Math.min(batch, maxRows - count))
-      .execute();
+    const rows = await listAuditRowsAfter(db, options, after, Math.min(batch, maxRows - count));
     const lines: string[] = [];
     for (const row of rows) {
       const { suspicious: _s, ...entry } = toEntry(row, false);
@@ -303,17 +289,8 @@ async function firstIdSince(
   options: Pick<AuditExportOptions, 'userId' | 'workspaceId'>,
   since: number,
 ): Promise<number> {
-  let query = db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.min('id').as('first'))
-    .where('timestamp', '>=', since);
-  if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
-  if (options.workspaceId !== undefined) {
-    query = query.where('workspace_id', '=', options.workspaceId);
-  }
-  const row = await query.executeTakeFirst();
-  if (row?.first === null || row?.first === undefined) return Number.MAX_SAFE_INTEGER;
-  return Number(row.first) - 1;
+  const first = await findFirstIdSince(db, options, since);
+  return first === undefined ? Number.MAX_SAFE_INTEGER : first - 1;
 }
 
 /** The whole export as one string (the API's audit.export). */
@@ -340,23 +317,9 @@ export async function purgeAudit(
   const maxBatches = options.maxBatches ?? 10_000;
   let deleted = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const ids = await db
-      .selectFrom('audit_log')
-      .select('id')
-      .where('timestamp', '<', cutoff)
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
+    const ids = await findIdsOlderThan(db, cutoff, batchSize);
     if (ids.length === 0) break;
-    const result = await db
-      .deleteFrom('audit_log')
-      .where(
-        'id',
-        'in',
-        ids.map((r) => r.id),
-      )
-      .executeTakeFirst();
-    deleted += Number(result.numDeletedRows);
+    deleted += await deleteAuditRows(db, ids);
     if (ids.length < batchSize) break;
     await yieldToLoop();
   }

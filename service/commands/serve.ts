@@ -3,6 +3,7 @@
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createService } from '../server';
+import { countUsers } from '../store/users';
 import { CliError, type Command } from './command';
 
 const HELP = `Usage: xares-credentials serve
@@ -21,11 +22,7 @@ export const command: Command = {
     const logger = createLogger();
     const service = await createService({ config, logger });
     process.stdout.write(`xares-credentials: listening on ${service.url}\n`);
-    const users = await service.store.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirst();
-    if (Number(users?.n ?? 0) === 0) {
+    if ((await countUsers(service.store.db)) === 0) {
       process.stdout.write(
         'xares-credentials: there is no user yet; add the first one with:\n' +
           '  xares-credentials user add NAME --admin\n',

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config';
 import { openStore, type Store } from '../store/database';
 import { parseDatabaseUrl } from '../store/dialect';
-import { pendingMigrations } from '../store/migrations';
+import { appliedMigrationCount, pendingMigrations } from '../store/migrations';
 import { redactDatabaseUrl } from './redact';
 import { describeError, withTimeout } from './timeout';
 import { type CheckResult, PROBE_TIMEOUT_MS } from './types';
@@ -68,7 +68,7 @@ export async function checkDatabase(config: Config): Promise<DatabaseProbe> {
       PROBE_TIMEOUT_MS,
       `the database at ${shown}`,
     );
-    const applied = await appliedCount(store);
+    const applied = await appliedMigrationCount(db);
     if (pending.length && applied === 0) {
       return {
         store,
@@ -112,14 +112,4 @@ export async function checkDatabase(config: Config): Promise<DatabaseProbe> {
       },
     };
   }
-}
-
-/** How many migrations the database records as applied (0 when it has no migration table). */
-async function appliedCount(store: Store): Promise<number> {
-  const tables = await store.db.introspection.getTables();
-  if (!tables.some((t) => t.name === 'schema_migrations')) return 0;
-  const row = await sql<{
-    n: number | string;
-  }>`select count(*) as n from schema_migrations`.execute(store.db);
-  return Number(row.rows[0]?.n ?? 0);
 }

@@ -42,6 +42,9 @@
 // Injections (the manifest returned parsed but unchecked: workspaces/manifest.ts checks it):
 //   recordInjection, findActiveInjection, listActiveInjections, listActiveInjectionsForWorkspace,
 //   listActiveManifests, listActiveWorkspacesOnHost, markInjectionsCleared
+// Accounts' and audit's tables (imported from their own files: store/users.ts, sessions.ts,
+//   loginAttempts.ts, loginLimitLocks.ts, auditLog.ts): the statements only; the modules in
+//   accounts/ and audit/ below hold the rules, and are what callers use.
 // Audit (service/audit): recordAudit(db, entry) (throws AppError SERVICE_UNAVAILABLE),
 //   listAudit(db, userId, {limit?, before?, action?}) -> {entries, nextCursor, suspicious},
 //   exportAudit(db, {userId?, format, since?}) -> string, auditExportChunks, purgeAudit(db,

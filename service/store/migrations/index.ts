@@ -1,6 +1,6 @@
 // Applies the schema migrations in order with Kysely's Migrator. The provider is static (an
 // import map, not a folder scan) so the esbuild bundle carries every migration.
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Database } from '../schema';
 import * as m0001 from './0001_initial';
 import * as m0002 from './0002_login_failures';
@@ -50,4 +50,14 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
   const all = await migrator(db).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** How many migrations the database records as applied (0 when it has no migration table). */
+export async function appliedMigrationCount(db: Kysely<Database>): Promise<number> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === 'schema_migrations')) return 0;
+  const row = await sql<{
+    n: number | string;
+  }>`select count(*) as n from schema_migrations`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
 }
