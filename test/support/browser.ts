@@ -53,7 +53,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor();
+    const opened = await input
+      .waitFor({ timeout: 10_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!opened) {
+      // F1 went to a place that keeps it (a webview's frame, a toast's button): give the
+      // workbench the focus back and try again.
+      if (attempt >= 3) await input.waitFor({ timeout: 1_000 });
+      await page
+        .locator('.statusbar')
+        .click({ position: { x: 600, y: 5 } })
+        .catch(() => undefined);
+      continue;
+    }
     await input.fill(`>${title}`);
     try {
       await pickRow(page, title, attempt < 3 ? 10_000 : undefined);
@@ -77,6 +90,19 @@ export async function answerInput(page: Page, promptPart: string, value: string)
     await page.waitForTimeout(200);
   }
   await input.press('Enter');
+  // The same race can swallow the Enter: the box then stays open with our value, and the next
+  // step (a palette command, say) would close it and cancel the flow. Press again only while
+  // this very box is still open with the value in it.
+  const open = widget.filter({ hasText: promptPart });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const gone = await open
+      .waitFor({ state: 'hidden', timeout: 2_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (gone) return;
+    if ((await input.inputValue().catch(() => '')) !== value) return;
+    await input.press('Enter');
+  }
 }
 
 /**
