@@ -1,6 +1,7 @@
 // Benchmark: the AI gateway against a direct call to the same loopback provider fake, in the same
 // run. Prints the time to first byte each way (p50, and what the gateway adds) at 1 and at 32
-// concurrent streams, streamed throughput (gateway / direct) at 1 and 32 concurrent streams, the
+// concurrent streams (32 arriving at once, and one call beside 31 streams already in flight),
+// streamed throughput (gateway / direct) at 1 and 32 concurrent streams, the
 // gateway process's resident memory while 100 streams are held open, and the gateway's CPU time
 // per call and per MB; a JSON summary is the last line.
 //   npm run bench -- gateway            (XARES_BENCH_ROUNDS=N for more throughput rounds)
@@ -73,6 +74,47 @@ function call(t: Target): Promise<{ ttfb: number; total: number; bytes: number }
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Ms to the first body byte of one streamed call; the call is then dropped. */
+function firstByte(t: Target): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = http.request(
+      t.url,
+      { method: 'POST', agent, headers: { ...t.headers, 'content-type': 'application/json' } },
+      (res) => {
+        if (res.statusCode !== 200)
+          reject(new Error(`${t.url.pathname} answered ${res.statusCode}`));
+        res.once('data', () => {
+          resolve(Number(process.hrtime.bigint() - start) / 1e6);
+          req.destroy();
+        });
+        res.on('error', () => undefined);
+      },
+    );
+    req.on('error', (e) => reject(e));
+    req.end(body);
+  });
+}
+
+/**
+ * TTFB of single calls made one after another while `background` long streams keep running
+ * through the same target (each replaced as it ends): 32 streams in flight at once, arriving
+ * spread out as real ones do, where the burst figure has 32 calls arrive in the same instant.
+ */
+async function ttfbInFlight(t: Target, background: number, probes: number): Promise<number[]> {
+  let stop = false;
+  const keep = async () => {
+    while (!stop) await call(t);
+  };
+  const runners = Array.from({ length: background }, keep);
+  await new Promise((r) => setTimeout(r, 500));
+  const out: number[] = [];
+  for (let i = 0; i < probes; i++) out.push(await firstByte(t));
+  stop = true;
+  await Promise.all(runners);
+  return out;
 }
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -358,6 +400,22 @@ async function main(): Promise<void> {
         bareProxyP50Ms: round(p50(s.bare)),
       };
     });
+    // The same 32 streams held in flight: 31 answers of 2 s each, replaced as they end, and
+    // single calls timed one after another beside them.
+    await reply({ text: 'z'.repeat(100 * 1024), chunks: 100, intervalMs: 20 });
+    const inFlight = { direct: [] as number[], gateway: [] as number[], bare: [] as number[] };
+    for (let i = 0; i < 2; i++) {
+      inFlight.direct.push(...(await ttfbInFlight(direct, 31, 100)));
+      inFlight.gateway.push(...(await ttfbInFlight(gateway, 31, 100)));
+      inFlight.bare.push(...(await ttfbInFlight(bareTarget, 31, 100)));
+    }
+    const inFlightAdded = p50(inFlight.gateway) - p50(inFlight.direct);
+    console.log(
+      `TTFB p50 of a call beside 31 streams in flight: direct ${p50(inFlight.direct).toFixed(2)} ms, ` +
+        `gateway ${p50(inFlight.gateway).toFixed(2)} ms, added ${inFlightAdded.toFixed(2)} ms ` +
+        `(goal <= ${TTFB_GOAL_MS} ms) ${inFlightAdded <= TTFB_GOAL_MS ? 'ok' : 'MISSED'}; bare proxy ` +
+        `${p50(inFlight.bare).toFixed(2)} ms (+${(p50(inFlight.bare) - p50(inFlight.direct)).toFixed(2)})`,
+    );
     console.log(
       `CPU per short call: gateway ${cpuPerCallMs.toFixed(3)} ms, bare proxy ` +
         `${bareCpuPerCallMs.toFixed(3)} ms`,
@@ -447,6 +505,13 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       loadAverage: round(os.loadavg()[0]!),
       ttfb,
+      ttfbInFlight32: {
+        directP50Ms: round(p50(inFlight.direct)),
+        gatewayP50Ms: round(p50(inFlight.gateway)),
+        addedMs: round(inFlightAdded),
+        ok: inFlightAdded <= TTFB_GOAL_MS,
+        bareProxyP50Ms: round(p50(inFlight.bare)),
+      },
       throughput: rates,
       memory,
       gatewayCpu: {
